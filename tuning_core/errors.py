@@ -1,0 +1,73 @@
+"""Errors raised by tuning_core.
+
+Every error here is an *expected* failure: its message is written for the person who launched the
+job or ran the command, and says what to change. Anything else escaping tuning_core is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+class TuningError(Exception):
+    """Base class of every expected tuning_core failure."""
+
+
+class ConfigError(TuningError):
+    """A configuration value, or a combination of values, that cannot work."""
+
+
+class ModelLoadError(TuningError):
+    """The base model could not be found or loaded."""
+
+
+class PromptFileError(TuningError):
+    """A prompt file (ours, a PEFT adapter, a .npy) is unreadable or does not fit the base model."""
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """One thing wrong with a user's data, located as precisely as we can (row is 1-based)."""
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = [part for part in (
+            self.file,
+            f"row {self.row}" if self.row is not None else None,
+            f"column {self.column!r}" if self.column is not None else None,
+        ) if part]
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class DataError(TuningError):
+    """The data cannot be used; `problems` lists every problem found (errors and warnings)."""
+
+    def __init__(self, problems: list[DataProblem] | DataProblem | str):
+        if isinstance(problems, str):
+            problems = [DataProblem(problems)]
+        elif isinstance(problems, DataProblem):
+            problems = [problems]
+        self.problems: list[DataProblem] = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        message = str(errors[0])
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        super().__init__(message)
+
+
+class NonFiniteLossError(TuningError):
+    """The training loss became NaN or infinite."""
+
+    def __init__(self, step: int, loss: float):
+        self.step = step
+        self.loss = loss
+        super().__init__(
+            f"The training loss became {loss} at step {step}. The prompt diverged; "
+            "lower the learning rate (for example by a factor of 3) and start again."
+        )

@@ -1,0 +1,433 @@
+"""The frozen T5 and the soft prompt in front of it.
+
+Prompt tuning (Lester et al., 2021) learns one matrix P of shape (p, d) and feeds the frozen
+encoder-decoder `[P; X_e]` instead of `X_e`, with p ones prepended to the attention mask. Nothing
+else changes, so a single copy of the model serves every prompt, and one batch may mix prompts:
+row b is encoded as `[P_{k(b)}; X_b]`. Prompts of different lengths are left-padded in the prompt
+region and masked there. Because T5 only uses *relative* positions, shifting a row right by the
+padding leaves every real query-key distance, hence the result, unchanged.
+
+Shapes: B batch rows, p prompt tokens, n input tokens, T target tokens, d model width, V vocab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from tuning_core.config import InitMethod, PromptConfig
+from tuning_core.errors import ConfigError, ModelLoadError
+
+# "Sampled from the 5,000 most common tokens": SentencePiece numbers pieces by frequency, so for
+# T5 these are the lowest ids after the special tokens.
+VOCAB_INIT_TOP_K = 5000
+# Uniform in [-0.5, 0.5] for random init (the paper's choice).
+RANDOM_INIT_RANGE = 0.5
+
+
+# ----------------------------------------------------------------------------------------------
+# base model
+
+
+@dataclass(frozen=True)
+class BaseModelInfo:
+    """What a user (and the web app's BaseModel row) needs to know about a loaded model."""
+
+    source: str
+    d_model: int
+    num_layers: int
+    num_decoder_layers: int
+    num_parameters: int
+    vocab_size: int
+    tied_embeddings: bool  # original T5 (tied, scaled head) vs T5 1.1 / LM-adapted (separate head)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(eq=False)
+class BaseModel:
+    """A frozen T5 with its tokenizer, on its device. Shared by every prompt; never trained."""
+
+    model: Any  # transformers.T5ForConditionalGeneration
+    tokenizer: Any  # transformers tokenizer
+    device: torch.device
+    info: BaseModelInfo
+
+    @property
+    def embeddings(self) -> Tensor:
+        """The input embedding matrix, (V, d)."""
+        return self.model.get_input_embeddings().weight
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """bf16 autocast on CUDA (T5 overflows in fp16; bf16 has fp32's range), nothing on CPU."""
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    """The requested device, else CUDA when present, else CPU."""
+    if device:
+        try:
+            dev = torch.device(device)
+        except RuntimeError as exc:
+            raise ConfigError(f"Unknown device {device!r}: {exc}") from None
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"Device {device!r} was requested but no CUDA device is available")
+        return dev
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def set_dropout(model: nn.Module, p: float) -> None:
+    """Set every dropout layer's probability (T5 builds them from config.dropout_rate at init)."""
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = p
+    model.config.dropout_rate = p
+
+
+@contextlib.contextmanager
+def dropout_override(model: nn.Module, p: float | None) -> Iterator[None]:
+    """Temporarily use dropout p (None: leave the model's own), restoring it afterwards.
+
+    A worker shares one base model between jobs, so a job's dropout must not leak into the next.
+    """
+    if p is None:
+        yield
+        return
+    saved = [(m, m.p) for m in model.modules() if isinstance(m, nn.Dropout)]
+    saved_rate = model.config.dropout_rate
+    set_dropout(model, p)
+    try:
+        yield
+    finally:
+        for module, old in saved:
+            module.p = old
+        model.config.dropout_rate = saved_rate
+
+
+def load_base_model(
+    source: str, *, device: str | None = None, dropout: float | None = None
+) -> BaseModel:
+    """Load a T5 checkpoint (hub id or local directory), freeze it, and move it to `device`.
+
+    Works for original T5 (tied, scaled output head) and T5 1.1 / LM-adapted checkpoints (own
+    `lm_head`); transformers tells them apart from config.json. `dropout` overrides the model's
+    own dropout rate. Raises ModelLoadError with the reason when the model cannot be loaded.
+    """
+    import transformers
+    from transformers import AutoTokenizer, T5ForConditionalGeneration
+
+    dev = pick_device(device)
+    source = str(source)
+    local = Path(source).expanduser()
+    # A hub id is "name" or "owner/name"; anything else that does not exist is a missing folder.
+    looks_like_path = source.startswith((".", "/", "~")) or source.count("/") > 1 or os.sep != "/"
+    if not local.exists() and looks_like_path:
+        raise ModelLoadError(f"Base model directory {source!r} does not exist")
+    if local.is_dir() and not (local / "config.json").exists():
+        raise ModelLoadError(
+            f"{source!r} is a directory but holds no config.json; point to a saved T5 model "
+            "(the folder written by save_pretrained or `python -m tuning_core tiny-model`)"
+        )
+    verbosity = transformers.logging.get_verbosity()
+    bars_were_off = transformers.logging.is_progress_bar_enabled() is False
+    # Tied-weight notices and per-tensor loading bars are not for our users.
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    try:
+        model = T5ForConditionalGeneration.from_pretrained(str(local) if local.exists() else source)
+    except Exception as exc:  # OSError, ValueError, HTTP errors: all mean "cannot load this"
+        where = "local directory" if local.exists() else "Hugging Face hub id (or local path)"
+        raise ModelLoadError(
+            f"Could not load base model {source!r} as a {where}: {_first_line(exc)}"
+        ) from exc
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if not bars_were_off:
+            transformers.logging.enable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(local) if local.exists() else source)
+    except Exception as exc:
+        raise ModelLoadError(
+            f"Loaded the weights of {source!r} but not its tokenizer: {_first_line(exc)}. "
+            "A T5 tokenizer needs spiece.model or tokenizer.json (and the sentencepiece and "
+            "protobuf packages)."
+        ) from exc
+    if model.config.model_type != "t5":
+        raise ModelLoadError(f"{source!r} is a {model.config.model_type!r} model, not T5")
+
+    model.requires_grad_(False)
+    model.eval()
+    if dropout is not None:
+        set_dropout(model, dropout)
+    model.to(dev)
+    emb = model.get_input_embeddings().weight
+    info = BaseModelInfo(
+        source=source,
+        d_model=int(model.config.d_model),
+        num_layers=int(model.config.num_layers),
+        num_decoder_layers=int(model.config.num_decoder_layers),
+        num_parameters=sum(p.numel() for p in model.parameters()),
+        vocab_size=int(emb.shape[0]),
+        tied_embeddings=model.lm_head.weight.data_ptr() == emb.data_ptr(),
+    )
+    return BaseModel(model=model, tokenizer=tokenizer, device=dev, info=info)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# ----------------------------------------------------------------------------------------------
+# the soft prompt
+
+
+class SoftPrompt(nn.Module):
+    """The only trainable tensor: a (p, d) matrix, kept in float32 whatever the autocast."""
+
+    def __init__(self, init: Tensor):
+        super().__init__()
+        if init.dim() != 2:
+            raise ConfigError(f"A prompt is a (length, width) matrix; got shape {tuple(init.shape)}")
+        self.weight = nn.Parameter(init.detach().clone().to(torch.float32))
+
+    @property
+    def length(self) -> int:
+        return self.weight.shape[0]
+
+    def forward(self) -> Tensor:
+        return self.weight  # (p, d)
+
+
+def vocab_candidate_ids(tokenizer: Any, top_k: int = VOCAB_INIT_TOP_K) -> list[int]:
+    """The `top_k` lowest non-special token ids: SentencePiece's most frequent pieces."""
+    special = set(tokenizer.all_special_ids)
+    out: list[int] = []
+    for i in range(len(tokenizer)):
+        if i not in special:
+            out.append(i)
+            if len(out) == top_k:
+                break
+    return out
+
+
+def label_word_ids(tokenizer: Any, word: str) -> list[int]:
+    """Token ids of a label word as it appears in a target (no EOS)."""
+    return list(tokenizer(word, add_special_tokens=False)["input_ids"])
+
+
+def init_random(length: int, d_model: int, generator: torch.Generator) -> Tensor:
+    """(p, d) uniform in [-0.5, 0.5]."""
+    return (torch.rand(length, d_model, generator=generator) * 2 - 1) * RANDOM_INIT_RANGE
+
+
+def init_vocab(base: BaseModel, length: int, generator: torch.Generator) -> Tensor:
+    """(p, d) embeddings of tokens drawn from the 5,000 most common (distinct while possible)."""
+    ids = torch.tensor(vocab_candidate_ids(base.tokenizer))
+    if length <= len(ids):
+        pick = ids[torch.randperm(len(ids), generator=generator)[:length]]
+    else:
+        pick = ids[torch.randint(len(ids), (length,), generator=generator)]
+    return base.embeddings.detach()[pick.to(base.device)].float().cpu()
+
+
+def init_class_labels(
+    base: BaseModel, label_words: Sequence[str], length: int, generator: torch.Generator
+) -> Tensor:
+    """(p, d): row i is label word i's embedding (mean over its sub-tokens); the rest as `vocab`."""
+    if len(label_words) > length:
+        raise ConfigError(f"{len(label_words)} label words do not fit in a prompt of {length} tokens")
+    emb = base.embeddings.detach().float()
+    rows = []
+    for word in label_words:
+        ids = label_word_ids(base.tokenizer, word)
+        if not ids:
+            raise ConfigError(f"Label word {word!r} tokenizes to nothing; use a visible word")
+        rows.append(emb[torch.tensor(ids, device=emb.device)].mean(dim=0).cpu())
+    rest = init_vocab(base, length - len(rows), generator) if length > len(rows) else None
+    parts = ([torch.stack(rows)] if rows else []) + ([rest] if rest is not None else [])
+    return torch.cat(parts, dim=0)
+
+
+def init_prompt(base: BaseModel, config: PromptConfig, *, seed: int = 0) -> Tensor:
+    """The initial prompt for `config` on `base`: (p, d) float32 on CPU, deterministic in `seed`."""
+    g = torch.Generator().manual_seed(seed)
+    p, d = config.prompt_length, base.info.d_model
+    if config.init is InitMethod.RANDOM:
+        return init_random(p, d, g)
+    if config.init is InitMethod.VOCAB:
+        return init_vocab(base, p, g)
+    if config.init is InitMethod.CLASS_LABELS:
+        return init_class_labels(base, config.label_words, p, g)
+    from tuning_core.export import load_prompt
+
+    assert config.init_from is not None  # PromptConfig guarantees it
+    prompt, _ = load_prompt(config.init_from, base=base)
+    if prompt.shape[0] != p:
+        raise ConfigError(
+            f"{config.init_from} holds a prompt of {prompt.shape[0]} tokens but prompt_length is {p}; "
+            f"set prompt_length to {prompt.shape[0]}"
+        )
+    return prompt.float()
+
+
+# ----------------------------------------------------------------------------------------------
+# prompted forward passes
+
+
+def stack_prompts(prompts: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
+    """Stack prompts of possibly different lengths for one multi-prompt pass.
+
+    Returns `stack` (N, p_max, d) with each prompt right-aligned (zeros on the left) and
+    `mask` (N, p_max), 1 where a row holds a real prompt token.
+    """
+    if not prompts:
+        raise ConfigError("No prompts given")
+    widths = {tuple(p.shape[1:]) for p in prompts}
+    if len(widths) != 1 or any(p.dim() != 2 for p in prompts):
+        raise ConfigError(f"Prompts must all be (length, width) with one width; got {sorted(widths)}")
+    p_max = max(p.shape[0] for p in prompts)
+    d = prompts[0].shape[1]
+    stack = prompts[0].new_zeros(len(prompts), p_max, d)
+    mask = torch.zeros(len(prompts), p_max, dtype=torch.long, device=prompts[0].device)
+    for i, prompt in enumerate(prompts):
+        stack[i, p_max - prompt.shape[0]:] = prompt
+        mask[i, p_max - prompt.shape[0]:] = 1
+    return stack, mask
+
+
+def prepend_prompt(
+    base: BaseModel,
+    prompt: Tensor,
+    input_ids: Tensor,
+    attention_mask: Tensor,
+    prompt_mask: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Build the encoder input `[P; X_e]` and its mask.
+
+    prompt: (p, d) shared by every row, or (B, p, d) one per row (then `prompt_mask` (B, p) may
+    mark left padding). input_ids, attention_mask: (B, n).
+    Returns inputs_embeds (B, p+n, d) and attention_mask (B, p+n).
+    """
+    x = base.model.get_input_embeddings()(input_ids)  # (B, n, d)
+    B = input_ids.shape[0]
+    if prompt.dim() == 2:
+        prompt = prompt.unsqueeze(0).expand(B, -1, -1)  # (B, p, d), no copy
+    if prompt.shape[0] != B or prompt.shape[2] != x.shape[2]:
+        raise ConfigError(
+            f"Prompt of shape {tuple(prompt.shape)} does not fit a batch of {B} rows of width "
+            f"{x.shape[2]}"
+        )
+    if prompt_mask is None:
+        prompt_mask = attention_mask.new_ones(B, prompt.shape[1])
+    embeds = torch.cat([prompt.to(x.dtype), x], dim=1)  # (B, p+n, d)
+    mask = torch.cat([prompt_mask.to(attention_mask.dtype), attention_mask], dim=1)  # (B, p+n)
+    return embeds, mask
+
+
+def encode(
+    base: BaseModel,
+    prompt: Tensor,
+    input_ids: Tensor,
+    attention_mask: Tensor,
+    prompt_mask: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Run the encoder on `[P; X_e]`. Returns hidden states (B, p+n, d) and their mask (B, p+n)."""
+    embeds, mask = prepend_prompt(base, prompt, input_ids, attention_mask, prompt_mask)
+    hidden = base.model.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+    return hidden, mask
+
+
+def decode(base: BaseModel, hidden: Tensor, mask: Tensor, decoder_input_ids: Tensor) -> Tensor:
+    """Decoder + LM head over encoder states: logits (B, T, V).
+
+    Goes through `T5ForConditionalGeneration.forward` so the tied-head output scaling of
+    original T5 (d**-0.5) is applied exactly when the checkpoint wants it.
+    """
+    from transformers.modeling_outputs import BaseModelOutput
+
+    out = base.model(
+        encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+        attention_mask=mask,
+        decoder_input_ids=decoder_input_ids,
+        use_cache=False,
+    )
+    return out.logits
+
+
+def prompted_forward(
+    base: BaseModel,
+    prompt: Tensor,
+    input_ids: Tensor,
+    attention_mask: Tensor,
+    decoder_input_ids: Tensor,
+    prompt_mask: Tensor | None = None,
+) -> Tensor:
+    """Logits (B, T, V) of the frozen model with `prompt` ((p, d) or (B, p, d)) in front."""
+    hidden, mask = encode(base, prompt, input_ids, attention_mask, prompt_mask)
+    return decode(base, hidden, mask, decoder_input_ids)
+
+
+def multi_prompt_forward(
+    base: BaseModel,
+    prompts: Tensor | Sequence[Tensor],
+    prompt_index: Tensor,
+    input_ids: Tensor,
+    attention_mask: Tensor,
+    decoder_input_ids: Tensor,
+    prompt_mask: Tensor | None = None,
+) -> Tensor:
+    """One pass where row b uses prompt `prompt_index[b]`.
+
+    prompts: a list of (p_k, d) tensors, or an already stacked (N, p_max, d) with `prompt_mask`
+    (N, p_max) from `stack_prompts`. prompt_index: (B,) long. Returns logits (B, T, V), equal
+    row for row to `prompted_forward` with that row's prompt alone.
+    """
+    if not isinstance(prompts, Tensor):
+        prompts, prompt_mask = stack_prompts(prompts)
+    if prompt_mask is None:
+        prompt_mask = torch.ones(prompts.shape[:2], dtype=torch.long, device=prompts.device)
+    index = prompt_index.to(prompts.device)
+    return prompted_forward(
+        base,
+        prompts[index],  # (B, p_max, d)
+        input_ids,
+        attention_mask,
+        decoder_input_ids,
+        prompt_mask=prompt_mask[index].to(attention_mask.device),
+    )
+
+
+def shift_right(base: BaseModel, labels: Tensor) -> Tensor:
+    """Decoder inputs for teacher forcing: labels shifted right, starting with the start token."""
+    return base.model._shift_right(labels)
+
+
+def target_nll(logits: Tensor, labels: Tensor) -> Tensor:
+    """Per-token negative log-likelihood (B, T) in float32; 0 where labels == -100 (padding)."""
+    logp = F.log_softmax(logits.float(), dim=-1)  # (B, T, V)
+    safe = labels.clamp(min=0)
+    nll = -logp.gather(-1, safe.unsqueeze(-1)).squeeze(-1)  # (B, T)
+    return nll.masked_fill(labels == -100, 0.0)
+
+
+def sequence_log_likelihood(logits: Tensor, labels: Tensor) -> Tensor:
+    """Sum of target-token log-probabilities per row, (B,). Labels padded with -100."""
+    return -target_nll(logits, labels).sum(dim=-1)
+
+
+def prompt_nbytes(length: int, d_model: int) -> int:
+    """Size of a float32 prompt on disk, for display."""
+    return int(math.prod((length, d_model))) * 4
