@@ -1,0 +1,129 @@
+"""Typed readers for environment variables.
+
+Each reader refuses a malformed value with an `ImproperlyConfigured` naming the
+variable, so a typo in deployment fails at start-up instead of surfacing later
+as odd behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    """The variable's value, or `default`; `NAME_FILE` (a path) wins, for secrets."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        try:
+            return Path(file_path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
+    return value
+
+
+def env_bytes(name: str, default: int) -> int:
+    """A size such as `200MB`, `1.5GB`, `512k` or a plain number of bytes."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    factor = 1
+    if text and text[-1] in units:
+        factor = units[text[-1]]
+        text = text[:-1]
+    try:
+        value = float(text) * factor
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a size: write e.g. 200MB, 1GB or a number of bytes"
+        ) from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a positive size")
+    return int(value)
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    name: str
+    user: str
+    password: str
+    host: str
+    port: str
+    options: dict[str, str]
+
+
+def parse_database_url(name: str, raw: str) -> DatabaseUrl:
+    """`postgres://user:pass@host:port/dbname?sslmode=...`; PostgreSQL only, by design."""
+    parts = urlsplit(raw)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must be a PostgreSQL URL (postgres://user:password@host:port/dbname)"
+        )
+    db_name = unquote(parts.path.lstrip("/"))
+    if not db_name:
+        raise ImproperlyConfigured(f"{name}={raw!r} names no database after the host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} has an invalid port") from None
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return DatabaseUrl(
+        name=db_name,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        host=unquote(parts.hostname or ""),
+        port=str(port or ""),
+        options=query,
+    )
+
+
+def check_redis_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a redis:// or rediss:// URL")
+    try:
+        parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} has an invalid port") from None
+    return raw
