@@ -1,0 +1,16 @@
+"""The Celery application, configured from Django settings (`CELERY_*`)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+
+app = Celery("soft_prompt_studio")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["workers"])
+
+# Imported for its signal handlers: the heartbeat thread starts with each worker.
+import workers.heartbeat  # noqa: E402,F401

@@ -1,0 +1,87 @@
+"""Worker heartbeat in Redis, readable by the web side without asking Celery.
+
+Each worker process refreshes a key with a TTL; a worker that dies simply stops
+refreshing it and drops out of `read_heartbeats` once the key expires.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import redis
+from celery.signals import worker_ready, worker_shutdown
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "sps:worker-heartbeat:"
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    hostname: str
+    timestamp: float
+    queues: tuple[str, ...]
+
+
+def write_heartbeat(client: redis.Redis, hostname: str, queues: tuple[str, ...], ttl: int) -> None:
+    payload = json.dumps({"hostname": hostname, "timestamp": time.time(), "queues": list(queues)})
+    client.set(KEY_PREFIX + hostname, payload, ex=ttl)
+
+
+def read_heartbeats(client: redis.Redis) -> list[Heartbeat]:
+    beats = []
+    for key in client.scan_iter(match=KEY_PREFIX + "*", count=100):
+        raw = client.get(key)
+        if raw is None:
+            continue
+        data = json.loads(raw)
+        beats.append(Heartbeat(data["hostname"], float(data["timestamp"]), tuple(data["queues"])))
+    return beats
+
+
+class _HeartbeatThread(threading.Thread):
+    def __init__(self, hostname: str, queues: tuple[str, ...]) -> None:
+        super().__init__(name="sps-heartbeat", daemon=True)
+        self.hostname = hostname
+        self.queues = queues
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.conf import settings
+
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+        interval = settings.WORKER_HEARTBEAT_INTERVAL
+        ttl = settings.WORKER_HEARTBEAT_TIMEOUT
+        while not self.stopped.is_set():
+            try:
+                write_heartbeat(client, self.hostname, self.queues, ttl)
+            except redis.RedisError:
+                logger.warning("could not write worker heartbeat", exc_info=True)
+            self.stopped.wait(interval)
+        try:
+            client.delete(KEY_PREFIX + self.hostname)
+        except redis.RedisError:
+            pass
+
+
+_thread: _HeartbeatThread | None = None
+
+
+@worker_ready.connect
+def _start_heartbeat(sender, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    global _thread
+    consumer = sender
+    queues = tuple(sorted(q.name for q in consumer.task_consumer.queues)) if consumer.task_consumer else ()
+    _thread = _HeartbeatThread(consumer.hostname, queues)
+    _thread.start()
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(**kwargs) -> None:  # type: ignore[no-untyped-def]
+    if _thread is not None:
+        _thread.stopped.set()
+        _thread.join(timeout=5)
