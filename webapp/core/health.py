@@ -1,0 +1,79 @@
+"""Liveness of the services the product needs, for /healthz and the nav badge."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from workers.heartbeat import read_heartbeats
+
+State = Literal["ok", "down"]
+
+
+@dataclass(frozen=True)
+class ComponentHealth:
+    status: State
+    detail: str
+
+
+@dataclass(frozen=True)
+class Health:
+    database: ComponentHealth
+    redis: ComponentHealth
+    worker: ComponentHealth
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "ok" for c in (self.database, self.redis, self.worker))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"status": "ok" if self.ok else "degraded", **{k: asdict(v) for k, v in vars(self).items()}}
+
+
+def check_database() -> ComponentHealth:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return ComponentHealth("ok", "PostgreSQL answers")
+    except Exception as exc:  # any driver error means "down" for a health probe
+        return ComponentHealth("down", f"PostgreSQL unreachable: {exc.__class__.__name__}")
+
+
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def check_redis() -> ComponentHealth:
+    try:
+        redis_client().ping()
+        return ComponentHealth("ok", "Redis answers")
+    except redis.RedisError as exc:
+        return ComponentHealth("down", f"Redis unreachable: {exc.__class__.__name__}")
+
+
+def check_worker() -> ComponentHealth:
+    try:
+        beats = read_heartbeats(redis_client())
+    except redis.RedisError:
+        return ComponentHealth("down", "worker heartbeat unknown: Redis unreachable")
+    now = time.time()
+    fresh = [b for b in beats if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT]
+    if not fresh:
+        return ComponentHealth("down", "no Celery worker has reported in the last "
+                               f"{settings.WORKER_HEARTBEAT_TIMEOUT} s")
+    names = ", ".join(sorted(b.hostname for b in fresh))
+    return ComponentHealth("ok", f"{len(fresh)} worker(s) alive: {names}")
+
+
+def check_all() -> Health:
+    return Health(database=check_database(), redis=check_redis(), worker=check_worker())
+
+
+def health_json(health: Health) -> str:
+    return json.dumps(health.to_dict())

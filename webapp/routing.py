@@ -1,0 +1,5 @@
+"""Websocket routes of every app, in one list for the ASGI router."""
+
+from webapp.core.routing import websocket_urlpatterns as core_routes
+
+websocket_urlpatterns = [*core_routes]

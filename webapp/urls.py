@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("webapp.core.urls")),
+    path("accounts/", include("webapp.accounts.urls")),
+    path("datasets/", include("webapp.datasets.urls")),
+    path("jobs/", include("webapp.jobs.urls")),
+    path("prompts/", include("webapp.prompts.urls")),
+    path("ensembles/", include("webapp.ensembles.urls")),
+    path("api/v1/", include("webapp.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
