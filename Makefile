@@ -1,0 +1,21 @@
+# The two commands of the README's contract are `make run` and `make test`.
+.PHONY: run test stop lint bench setup
+
+run:  ## install, start PostgreSQL/Redis/worker/web, seed a demo
+	bin/run
+
+test:  ## install, start services, run the whole suite
+	bin/test $(PYTEST_ARGS)
+
+setup:  ## only install system packages and the virtual environment
+	bin/setup --with-browser
+
+stop:  ## stop the private PostgreSQL and Redis started by run/test
+	bin/services stop
+
+lint:
+	.venv/bin/ruff check webapp workers tuning_core tests bench
+	.venv/bin/mypy tuning_core webapp/*/services.py
+
+bench:
+	.venv/bin/python bench/train_step.py
