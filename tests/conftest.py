@@ -1,0 +1,80 @@
+"""Shared fixtures: personas, real service processes, and the browser."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from tests.support.processes import ServiceProcess, celery_worker, daphne_server, free_port, port_open
+from workers.heartbeat import read_heartbeats
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str) -> AbstractUser:
+    return get_user_model().objects.create_user(username=username, password=PASSWORD)
+
+
+@pytest.fixture
+def alice(db: None) -> AbstractUser:
+    """Owns the objects under test."""
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db: None) -> AbstractUser:
+    """Alice's teammate: today there are no teams, so he sees only his own objects."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def charlie(db: None) -> AbstractUser:
+    """A stranger with an account and no access to anything of alice's."""
+    return make_user("charlie")
+
+
+@pytest.fixture(scope="session")
+def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+def _heartbeat_seen(hostname: str) -> bool:
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return any(b.hostname == hostname for b in read_heartbeats(client))
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker, service_logs: Path  # type: ignore[no-untyped-def]
+) -> Iterator[ServiceProcess]:
+    """A real Celery worker on the test database, consuming both queues."""
+    hostname = f"test-worker-{int(time.time() * 1000)}@localhost"
+    with django_db_blocker.unblock():
+        worker = celery_worker(service_logs, hostname)
+    worker.start(ready=lambda: _heartbeat_seen(hostname), timeout=90)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Daphne serving the real ASGI app (HTTP and websockets) on the test database."""
+    port = free_port()
+    with django_db_blocker.unblock():
+        server = daphne_server(service_logs, port)
+    server.start(ready=lambda: port_open(port), timeout=60)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the
+    main thread for the rest of the session, which asyncio tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
