@@ -1,0 +1,470 @@
+"""Reading tables, turning rows into text-to-text examples, tokenising, batching.
+
+Every task becomes `input_text -> target_text` (the paper's text-to-text framing: a class label is a
+word such as "positive"). Processed splits are `datasets.Dataset`s with those two columns.
+Problems in a user's file are reported as `DataError` with the file, row (1-based, data rows
+after any header) and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import string
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from tuning_core.errors import DataError, DataProblem
+
+FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
+_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+             ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+# Report at most this many row problems: a broken file should not produce a 10,000-line message.
+MAX_PROBLEMS = 20
+# HF LengthGroupedSampler's choice: sort by length inside windows of 50 batches, so batches have
+# little padding while the order stays random at the scale of an epoch.
+LENGTH_GROUP_WINDOW = 50
+
+
+# ----------------------------------------------------------------------------------------------
+# reading files
+
+
+def infer_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise DataError(DataProblem(
+            f"Cannot tell the format from the extension {suffix or '(none)'!r}; "
+            f"use one of {', '.join(sorted(_SUFFIXES))} or name the format",
+            file=Path(path).name,
+        ))
+    return _SUFFIXES[suffix]
+
+
+def read_table(path: str | Path, format: str | None = None) -> Any:
+    """Read a CSV, TSV, JSONL, JSON (array of objects) or Parquet file into a `datasets.Dataset`.
+
+    The format comes from the suffix unless given. Unreadable input raises DataError naming the
+    file and, where it can be known, the row.
+    """
+    import datasets
+
+    p = Path(path)
+    name = p.name
+    fmt = (format or infer_format(p)).lower()
+    if fmt not in FORMATS:
+        raise DataError(DataProblem(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}", file=name))
+    if not p.is_file():
+        raise DataError(DataProblem("File not found", file=str(p)))
+    if p.stat().st_size == 0:
+        raise DataError(DataProblem("The file is empty", file=name))
+
+    try:
+        if fmt in ("csv", "tsv"):
+            ds = _read_delimited(p, "\t" if fmt == "tsv" else ",")
+        elif fmt == "jsonl":
+            ds = datasets.Dataset.from_list(_read_jsonl(p))
+        elif fmt == "json":
+            ds = datasets.Dataset.from_list(_read_json_array(p))
+        else:
+            import pyarrow.parquet as pq
+
+            ds = datasets.Dataset(pq.read_table(p))
+    except DataError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise DataError(DataProblem(
+            f"Not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=name)) from None
+    except Exception as exc:  # arrow type clashes, corrupt parquet, ...
+        raise DataError(DataProblem(f"Cannot read the file as {fmt}: {_first_line(exc)}", file=name)) from None
+    if ds.num_rows == 0:
+        raise DataError(DataProblem("The file has no data rows", file=name))
+    return ds
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _read_delimited(path: Path, sep: str) -> Any:
+    import csv
+
+    import datasets
+
+    name = path.name
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataError(DataProblem("The file is empty", file=name)) from None
+        except csv.Error as exc:
+            raise DataError(DataProblem(f"Unreadable header: {exc}", file=name, row=0)) from None
+        header = [h.strip() for h in header]
+        if not any(header):
+            raise DataError(DataProblem("The first line must be a header naming the columns", file=name, row=0))
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        if dupes:
+            raise DataError(DataProblem(f"Duplicate column name(s) in the header: {dupes}", file=name, row=0))
+        columns: dict[str, list[str]] = {h: [] for h in header}
+        problems: list[DataProblem] = []
+        row = 0
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problems.append(DataProblem(f"Malformed line: {exc}", file=name, row=row + 1))
+                break
+            row += 1
+            if not values:  # blank line
+                row -= 1
+                continue
+            if len(values) != len(header):
+                problems.append(DataProblem(
+                    f"Expected {len(header)} fields ({', '.join(header)}) but found {len(values)}"
+                    + ("; quote fields that contain the delimiter" if len(values) > len(header) else ""),
+                    file=name, row=row,
+                ))
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+                continue
+            for h, v in zip(header, values):
+                columns[h].append(v)
+    if problems:
+        raise DataError(problems)
+    return datasets.Dataset.from_dict(columns)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    problems: list[DataProblem] = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(DataProblem(f"Invalid JSON: {exc.msg} (column {exc.colno})",
+                                            file=path.name, row=lineno))
+            else:
+                if isinstance(obj, dict):
+                    rows.append(obj)
+                else:
+                    problems.append(DataProblem(f"Each line must be a JSON object, not {type(obj).__name__}",
+                                                file=path.name, row=lineno))
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    if problems:
+        raise DataError(problems)
+    return rows
+
+
+def _read_json_array(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise DataError(DataProblem(f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                                    file=path.name)) from None
+    if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), list):
+        data = next(iter(data.values()))  # {"data": [...]}
+    if not isinstance(data, list):
+        raise DataError(DataProblem("A .json file must hold an array of objects (use .jsonl for one "
+                                    "object per line)", file=path.name))
+    bad = [i for i, obj in enumerate(data, start=1) if not isinstance(obj, dict)]
+    if bad:
+        raise DataError([DataProblem("Each array element must be an object", file=path.name, row=i)
+                         for i in bad[:MAX_PROBLEMS]])
+    return data
+
+
+# ----------------------------------------------------------------------------------------------
+# text-to-text formatting
+
+
+def template_fields(template: str) -> list[str]:
+    """Column names used as `{column}` placeholders in an input template (`{{` is a literal brace)."""
+    try:
+        return [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+    except ValueError as exc:
+        raise DataError(DataProblem(f"Invalid input template {template!r}: {exc}")) from None
+
+
+def _render(parts: list[tuple[str, str | None]], row: dict[str, Any]) -> str:
+    out = []
+    for literal, field in parts:
+        out.append(literal)
+        if field is not None:
+            value = row[field]
+            out.append("" if value is None else str(value))
+    return "".join(out)
+
+
+def _closest(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(columns), n=1, cutoff=0.4)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"(columns are {', '.join(map(repr, columns))}){hint}"
+
+
+def _label_key(value: Any) -> str:
+    """A raw label as text: 1.0 read from a float column is the label "1"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def format_examples(
+    dataset: Any,
+    *,
+    input_template: str,
+    target_column: str,
+    label_map: dict[str, str] | None = None,
+    file: str | None = None,
+) -> Any:
+    """Turn raw rows into `input_text` / `target_text` columns.
+
+    input_template: text with `{column}` placeholders, e.g. "review: {text}" or
+        "premise: {premise} hypothesis: {hypothesis}".
+    target_column: the label (or answer) column.
+    label_map: verbalizer from raw label (as text) to target words, e.g. {"1": "positive"}; raw
+        labels missing from it are errors. None: the label's own text is the target.
+    Raises DataError listing unknown columns (with the closest name) and rows with no target.
+    """
+    import datasets
+
+    columns = list(dataset.column_names)
+    problems: list[DataProblem] = []
+    fields = template_fields(input_template)
+    if not fields:
+        problems.append(DataProblem(
+            f"The input template {input_template!r} uses no column; write e.g. '{{{columns[0]}}}'", file=file))
+    for f in dict.fromkeys(fields):
+        if f not in columns:
+            problems.append(DataProblem(f"The input template refers to column {f!r}, which the data lacks "
+                                        + _closest(f, columns), file=file, column=f))
+    if target_column not in columns:
+        problems.append(DataProblem(f"No target column {target_column!r} " + _closest(target_column, columns),
+                                    file=file, column=target_column))
+    if problems:
+        raise DataError(problems)
+    mapping = {_label_key(k): str(v) for k, v in (label_map or {}).items()}
+    if label_map is not None and any(not v.strip() for v in mapping.values()):
+        raise DataError(DataProblem("Every label must map to a non-empty target text", file=file))
+
+    parts = list(string.Formatter().parse(input_template))
+    inputs: list[str] = []
+    targets: list[str] = []
+    errors: list[DataProblem] = []
+    warnings: list[DataProblem] = []
+    unmapped: dict[str, int] = {}
+    for i, row in enumerate(dataset.select_columns(list(dict.fromkeys(fields + [target_column])))):
+        raw = row[target_column]
+        if raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, float) and raw != raw):
+            if len(errors) < MAX_PROBLEMS:
+                errors.append(DataProblem("The target is empty", file=file, row=i + 1, column=target_column))
+            continue
+        key = _label_key(raw)
+        if label_map is not None:
+            if key not in mapping:
+                if key not in unmapped:
+                    unmapped[key] = i + 1
+                continue
+            target = mapping[key]
+        else:
+            target = str(raw).strip() if isinstance(raw, str) else key
+        text = _render(parts, row)
+        if not text.strip() and len(warnings) < MAX_PROBLEMS:
+            warnings.append(DataProblem("The input is empty", file=file, row=i + 1, severity="warning"))
+        inputs.append(text)
+        targets.append(target)
+    for key, row_no in list(unmapped.items())[:MAX_PROBLEMS]:
+        errors.append(DataProblem(
+            f"Label {key!r} has no entry in the label map (known: {', '.join(map(repr, mapping))})",
+            file=file, row=row_no, column=target_column))
+    if errors:
+        raise DataError(errors + warnings)
+    return datasets.Dataset.from_dict({"input_text": inputs, "target_text": targets})
+
+
+def as_text_dataset(data: Any, *, name: str = "data") -> Any:
+    """Accept a Dataset, a dict of lists, a list of dicts or a DataFrame with `input_text` and
+    `target_text` columns; return a Dataset (other columns are kept)."""
+    import datasets
+
+    if isinstance(data, datasets.Dataset):
+        ds = data
+    elif isinstance(data, dict):
+        ds = datasets.Dataset.from_dict(data)
+    elif isinstance(data, list):
+        ds = datasets.Dataset.from_list(data)
+    elif hasattr(data, "to_dict") and hasattr(data, "columns"):
+        ds = datasets.Dataset.from_pandas(data, preserve_index=False)
+    else:
+        raise DataError(DataProblem(f"Cannot use {type(data).__name__} as {name}; give a datasets.Dataset"))
+    missing = [c for c in ("input_text", "target_text") if c not in ds.column_names]
+    if missing:
+        raise DataError(DataProblem(
+            f"The {name} lacks column(s) {missing}; format it with format_examples first "
+            f"(it has {ds.column_names})"))
+    if ds.num_rows == 0:
+        raise DataError(DataProblem(f"The {name} has no rows"))
+    return ds
+
+
+def is_classification(targets: Sequence[str], *, max_labels: int = 50) -> bool:
+    """Targets drawn from a small label set (rank classification applies) rather than free text."""
+    unique = len(set(targets))
+    return unique <= min(max_labels, max(2, len(targets) // 2))
+
+
+def label_set(targets: Sequence[str]) -> list[str]:
+    """The distinct targets, in sorted order (a stable order for confusion matrices)."""
+    return sorted(set(targets))
+
+
+# ----------------------------------------------------------------------------------------------
+# tokenisation and batches
+
+
+@dataclass
+class TokenizedData:
+    """Token ids per example (each ending in EOS), truncated to the configured maximums."""
+
+    input_ids: list[list[int]]
+    target_ids: list[list[int]]
+    truncated_inputs: int  # rows whose input was longer than max_input_length
+    truncated_targets: int
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    @property
+    def input_lengths(self) -> np.ndarray:
+        return np.fromiter((len(x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids))
+
+
+def _truncate(ids: list[int], limit: int, eos: int) -> tuple[list[int], bool]:
+    if len(ids) <= limit:
+        return ids, False
+    return ids[: limit - 1] + [eos], True  # keep EOS: T5 was trained with it closing every input
+
+
+def tokenize(
+    data: Any,
+    tokenizer: Any,
+    *,
+    max_input_length: int,
+    max_target_length: int,
+    num_proc: int | None = None,
+) -> TokenizedData:
+    """Tokenise `input_text` and `target_text` with a batched `map`, truncating and counting."""
+    ds = as_text_dataset(data)
+    eos = tokenizer.eos_token_id
+
+    def encode(batch: dict[str, list[str]]) -> dict[str, list[Any]]:
+        ins = tokenizer(batch["input_text"], add_special_tokens=True)["input_ids"]
+        outs = tokenizer(batch["target_text"], add_special_tokens=True)["input_ids"]
+        res_in, res_out, cut_in, cut_out = [], [], [], []
+        for a, b in zip(ins, outs):
+            a, ta = _truncate(a, max_input_length, eos)
+            b, tb = _truncate(b, max_target_length, eos)
+            res_in.append(a)
+            res_out.append(b)
+            cut_in.append(ta)
+            cut_out.append(tb)
+        return {"input_ids": res_in, "labels": res_out, "cut_in": cut_in, "cut_out": cut_out}
+
+    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+    bars_on = not are_progress_bars_disabled()
+    disable_progress_bars()  # our callers draw their own progress
+    try:
+        mapped = ds.select_columns(["input_text", "target_text"]).map(
+            encode, batched=True, batch_size=1000, remove_columns=["input_text", "target_text"],
+            keep_in_memory=True, load_from_cache_file=False, num_proc=num_proc,
+        )
+    finally:
+        if bars_on:
+            enable_progress_bars()
+    cols = mapped.to_dict()
+    return TokenizedData(
+        input_ids=cols["input_ids"],
+        target_ids=cols["labels"],
+        truncated_inputs=int(sum(cols["cut_in"])),
+        truncated_targets=int(sum(cols["cut_out"])),
+    )
+
+
+@dataclass
+class Batch:
+    input_ids: Tensor  # (B, n) padded with pad_id
+    attention_mask: Tensor  # (B, n)
+    labels: Tensor  # (B, T) padded with -100
+
+    def to(self, device: torch.device) -> Batch:
+        return Batch(self.input_ids.to(device, non_blocking=True),
+                     self.attention_mask.to(device, non_blocking=True),
+                     self.labels.to(device, non_blocking=True))
+
+
+def pad(rows: Sequence[Sequence[int]], value: int) -> Tensor:
+    """Right-pad to the longest row in *this* batch (dynamic padding): (B, max_len) long."""
+    width = max(len(r) for r in rows)
+    out = torch.full((len(rows), width), value, dtype=torch.long)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = torch.as_tensor(r, dtype=torch.long)
+    return out
+
+
+def collate(data: TokenizedData, indices: Sequence[int], pad_id: int) -> Batch:
+    rows = [data.input_ids[i] for i in indices]
+    ids = pad(rows, pad_id)
+    lengths = torch.tensor([len(r) for r in rows])
+    mask = (torch.arange(ids.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).long()  # (B, n)
+    return Batch(input_ids=ids, attention_mask=mask,
+                 labels=pad([data.target_ids[i] for i in indices], -100))
+
+
+def epoch_batches(
+    lengths: np.ndarray,
+    batch_size: int,
+    *,
+    seed: int,
+    epoch: int,
+    shuffle: bool = True,
+    group_by_length: bool = True,
+) -> list[list[int]]:
+    """The batches (lists of row indices) of one epoch; a pure function of (seed, epoch).
+
+    Being a pure function is what makes resuming exact: a checkpoint only needs (epoch, batch
+    position). The last batch of an epoch may be smaller.
+    """
+    n = len(lengths)
+    rng = np.random.default_rng([seed, epoch])
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    if group_by_length:
+        window = LENGTH_GROUP_WINDOW * batch_size
+        chunks = [order[i: i + window] for i in range(0, n, window)]
+        # Stable sort, longest first, inside each window.
+        order = np.concatenate([c[np.argsort(-lengths[c], kind="stable")] for c in chunks])
+    batches = [order[i: i + batch_size].tolist() for i in range(0, n, batch_size)]
+    if shuffle and group_by_length and len(batches) > 1:
+        # Otherwise every window would run from long to short batches.
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def eval_batches(lengths: np.ndarray, batch_size: int) -> Iterator[list[int]]:
+    """Batches for inference, longest first so padding is minimal; callers restore the order."""
+    order = np.argsort(-lengths, kind="stable")
+    for i in range(0, len(order), batch_size):
+        yield order[i: i + batch_size].tolist()

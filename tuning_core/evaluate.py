@@ -1,0 +1,306 @@
+"""Scoring a prompt on a dataset: rank classification or greedy generation.
+
+Rank classification (how T5 papers score classification): run the encoder once per example, then
+score every label's target sequence with the decoder and take the label of highest
+log-likelihood (sum over its tokens). The model can never answer outside the label set, and
+the scores are a confidence per label. Generation decodes greedily and compares the text to the
+label set; outputs that are no label count as wrong (their rate is reported).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from tuning_core.data import (
+    TokenizedData,
+    as_text_dataset,
+    collate,
+    eval_batches,
+    is_classification,
+    label_set,
+    pad,
+    tokenize,
+)
+from tuning_core.errors import DataError, DataProblem, PromptFileError
+from tuning_core.metrics import classification_metrics, text_metrics
+from tuning_core.model import (
+    BaseModel,
+    decode,
+    encode,
+    label_word_ids,
+    prepend_prompt,
+    sequence_log_likelihood,
+    shift_right,
+    stack_prompts,
+)
+
+Mode = Literal["rank", "generate"]
+Progress = Callable[[int, int], None]  # (examples done, examples total)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One example's outcome. `scores` maps each label to its log-likelihood (rank mode)."""
+
+    index: int
+    input_text: str
+    target_text: str
+    predicted: str
+    correct: bool
+    valid: bool = True  # False: generated text outside the label set
+    scores: dict[str, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    mode: Mode
+    metrics: dict[str, Any]
+    predictions: list[Prediction]
+    label_words: list[str] | None = None
+    truncated_rows: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "metrics": self.metrics,
+            "label_words": self.label_words,
+            "truncated_rows": self.truncated_rows,
+            "predictions": [p.to_dict() for p in self.predictions],
+            **self.extra,
+        }
+
+
+@contextlib.contextmanager
+def inference(base: BaseModel) -> Iterator[None]:
+    """Eval mode (no dropout) and no autograd, restoring the model's mode afterwards."""
+    was_training = base.model.training
+    base.model.eval()
+    try:
+        with torch.inference_mode(), base.autocast():
+            yield
+    finally:
+        base.model.train(was_training)
+
+
+def check_prompt(base: BaseModel, prompt: Tensor) -> Tensor:
+    """The prompt as (p, d) float32 on the model's device, or a clear error."""
+    if not isinstance(prompt, Tensor) or prompt.dim() != 2:
+        shape = tuple(prompt.shape) if isinstance(prompt, Tensor) else type(prompt).__name__
+        raise PromptFileError(f"A prompt must be a (length, width) matrix; got {shape}")
+    if prompt.shape[1] != base.info.d_model:
+        raise PromptFileError(
+            f"The prompt is {prompt.shape[1]} wide but {base.info.source} has d_model "
+            f"{base.info.d_model}; a prompt only runs on the base model it was trained for"
+        )
+    return prompt.detach().to(base.device, torch.float32)
+
+
+def label_token_ids(base: BaseModel, labels: Sequence[str], max_target_length: int) -> list[list[int]]:
+    """Each label's target ids as in training (ending in EOS, so 'good' and 'goodness' differ)."""
+    eos = base.tokenizer.eos_token_id
+    out = []
+    for label in labels:
+        ids = label_word_ids(base.tokenizer, label)[: max_target_length - 1] + [eos]
+        out.append(ids)
+    return out
+
+
+def score_labels(
+    base: BaseModel,
+    prompts: Sequence[Tensor],
+    data: TokenizedData,
+    label_ids: Sequence[Sequence[int]],
+    *,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+) -> Tensor:
+    """Log-likelihood of every label under every prompt, in one pass per batch.
+
+    prompts: K tensors (p_k, d) (lengths may differ: see model.stack_prompts).
+    label_ids: L token-id lists. Returns (K, N, L) float32 on CPU.
+    Each batch row is (example, prompt): the encoder runs once per pair, the decoder once per
+    (pair, label), all in the same forward call.
+    """
+    K, N, L = len(prompts), len(data), len(label_ids)
+    stack, pmask = stack_prompts([check_prompt(base, p) for p in prompts])  # (K, p_max, d), (K, p_max)
+    labels = pad(label_ids, -100).to(base.device)  # (L, T)
+    dec_in = shift_right(base, labels)  # (L, T)
+    out = torch.empty(K, N, L)
+    pad_id = base.tokenizer.pad_token_id
+    rows_per_batch = max(1, batch_size // K)
+    done = 0
+    with inference(base):
+        for idx in eval_batches(data.input_lengths, rows_per_batch):
+            batch = collate(data, idx, pad_id).to(base.device)
+            B = len(idx)
+            which = torch.arange(K, device=base.device).repeat(B)  # (B*K,) row b*K+k -> prompt k
+            hidden, mask = encode(
+                base,
+                stack[which],  # (B*K, p_max, d)
+                batch.input_ids.repeat_interleave(K, 0),  # (B*K, n)
+                batch.attention_mask.repeat_interleave(K, 0),
+                pmask[which],
+            )  # hidden (B*K, p_max+n, d)
+            logits = decode(
+                base,
+                hidden.repeat_interleave(L, 0),  # (B*K*L, p_max+n, d)
+                mask.repeat_interleave(L, 0),
+                dec_in.repeat(B * K, 1),  # (B*K*L, T)
+            )
+            ll = sequence_log_likelihood(logits, labels.repeat(B * K, 1)).view(B, K, L)
+            out[:, idx, :] = ll.permute(1, 0, 2).float().cpu()
+            done += B
+            if progress:
+                progress(done, N)
+    return out
+
+
+def generate_texts(
+    base: BaseModel,
+    prompt: Tensor,
+    data: TokenizedData,
+    *,
+    max_new_tokens: int,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+) -> list[str]:
+    """Greedy decoding with the prompt in front of each input; texts in data order."""
+    prompt = check_prompt(base, prompt)
+    texts: list[str] = [""] * len(data)
+    pad_id = base.tokenizer.pad_token_id
+    done = 0
+    with inference(base):
+        for idx in eval_batches(data.input_lengths, batch_size):
+            batch = collate(data, idx, pad_id).to(base.device)
+            embeds, mask = prepend_prompt(base, prompt, batch.input_ids, batch.attention_mask)
+            out = base.model.generate(
+                inputs_embeds=embeds,
+                attention_mask=mask,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                num_beams=1,
+                decoder_start_token_id=base.model.config.decoder_start_token_id,
+                eos_token_id=base.tokenizer.eos_token_id,
+                pad_token_id=pad_id,
+            )
+            for i, text in zip(idx, base.tokenizer.batch_decode(out, skip_special_tokens=True)):
+                texts[i] = text.strip()
+            done += len(idx)
+            if progress:
+                progress(done, len(data))
+    return texts
+
+
+def resolve_labels(targets: Sequence[str], label_words: Sequence[str] | None) -> list[str]:
+    """The label set: the given words (every gold target must be one) or the distinct targets."""
+    if label_words is None:
+        return label_set(targets)
+    labels = list(dict.fromkeys(label_words))
+    unknown = sorted(set(targets) - set(labels))
+    if unknown:
+        rows = [i + 1 for i, t in enumerate(targets) if t in set(unknown)][:5]
+        raise DataError(DataProblem(
+            f"Target(s) {unknown[:10]} are not among the label words {labels} (rows {rows}...)",
+            column="target_text"))
+    return labels
+
+
+def evaluate_tokenized(
+    base: BaseModel,
+    prompt: Tensor,
+    tokenized: TokenizedData,
+    inputs: Sequence[str],
+    targets: Sequence[str],
+    *,
+    mode: Mode,
+    labels: Sequence[str] | None,
+    batch_size: int,
+    max_target_length: int,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """`evaluate` on already tokenised data (training reuses the validation split's tokens)."""
+    if mode == "rank":
+        if not labels:
+            raise DataError(DataProblem("Rank classification needs a label set"))
+        label_ids = label_token_ids(base, labels, max_target_length)
+        scores = score_labels(base, [prompt], tokenized, label_ids, batch_size=batch_size,
+                              progress=progress)[0]  # (N, L)
+        best = scores.argmax(dim=1).tolist()
+        predicted = [labels[j] for j in best]
+        metrics = classification_metrics(targets, predicted, labels)
+        preds = [
+            Prediction(index=i, input_text=inputs[i], target_text=targets[i], predicted=predicted[i],
+                       correct=predicted[i] == targets[i],
+                       scores={label: float(s) for label, s in zip(labels, scores[i].tolist())})
+            for i in range(len(targets))
+        ]
+        return EvalResult("rank", metrics, preds, list(labels), tokenized.truncated_inputs)
+    if mode != "generate":
+        raise DataError(DataProblem(f"Unknown evaluation mode {mode!r}; use 'rank' or 'generate'"))
+
+    max_new = max_target_length
+    if labels:
+        max_new = min(max_target_length, max(len(x) for x in label_token_ids(base, labels, max_target_length)))
+    texts = generate_texts(base, prompt, tokenized, max_new_tokens=max_new, batch_size=batch_size,
+                           progress=progress)
+    metrics: dict[str, Any] = dict(text_metrics(targets, texts))
+    if labels:
+        label_index = set(labels)
+        valid = [t in label_index for t in texts]
+        cls = classification_metrics(targets, [t if v else None for t, v in zip(texts, valid)], labels)
+        cls.setdefault("invalid_rate", 0.0)
+        metrics = {**cls, "exact_match": metrics["exact_match"], "f1": metrics["f1"]}
+    else:
+        valid = [True] * len(texts)
+    preds = [
+        Prediction(index=i, input_text=inputs[i], target_text=targets[i], predicted=texts[i],
+                   correct=texts[i] == targets[i], valid=valid[i])
+        for i in range(len(texts))
+    ]
+    return EvalResult("generate", metrics, preds, list(labels) if labels else None,
+                      tokenized.truncated_inputs)
+
+
+def evaluate(
+    base: BaseModel,
+    prompt: Tensor,
+    data: Any,
+    *,
+    mode: Mode = "rank",
+    label_words: Sequence[str] | None = None,
+    batch_size: int = 64,
+    max_input_length: int = 256,
+    max_target_length: int = 16,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Score `prompt` (p, d) on `data` (a Dataset with `input_text` and `target_text`).
+
+    mode "rank": rank classification over `label_words` (default: the distinct targets).
+    mode "generate": greedy decoding; with a label set (given, or the targets form a small set),
+    classification metrics plus `invalid_rate`; otherwise free-text exact match and token F1.
+    Metrics: accuracy, macro_f1, mcc, per_class, confusion_matrix (classification);
+    exact_match and f1 (generate).
+    """
+    ds = as_text_dataset(data)
+    inputs = list(ds["input_text"])
+    targets = list(ds["target_text"])
+    labels: list[str] | None
+    if mode == "rank" or label_words is not None or is_classification(targets):
+        labels = resolve_labels(targets, label_words)
+    else:
+        labels = None
+    tokenized = tokenize(ds, base.tokenizer, max_input_length=max_input_length,
+                         max_target_length=max_target_length)
+    return evaluate_tokenized(base, prompt, tokenized, inputs, targets, mode=mode, labels=labels,
+                              batch_size=batch_size, max_target_length=max_target_length,
+                              progress=progress)

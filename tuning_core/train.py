@@ -1,0 +1,428 @@
+"""Training a soft prompt on a frozen T5 with the paper's recipe.
+
+Loss: mean token cross-entropy over the target tokens of the whole batch (what T5 computes with
+`labels`); with gradient accumulation each micro-batch's summed loss is divided by the batch's
+token count, so the gradient equals the unaccumulated one.
+
+Exact resumption. Batch order is a pure function of (seed, epoch), dropout draws from torch's
+global generator, whose state is saved, and validation runs with that state set aside. A
+checkpoint written at an evaluation therefore holds everything that determines the rest of the
+run: prompt, Adafactor state, step, data position, RNG states, best prompt, patience counter and
+the loss history. Resuming reproduces the uninterrupted run bit for bit on the same hardware.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from tuning_core.config import EvalMode, PromptConfig, TrainConfig
+from tuning_core.data import (
+    TokenizedData,
+    as_text_dataset,
+    collate,
+    epoch_batches,
+    is_classification,
+    tokenize,
+)
+from tuning_core.errors import ConfigError, DataError, DataProblem, NonFiniteLossError
+from tuning_core.evaluate import evaluate_tokenized, resolve_labels
+from tuning_core.metrics import scalar_metrics
+from tuning_core.model import (
+    BaseModel,
+    SoftPrompt,
+    dropout_override,
+    init_prompt,
+    prompted_forward,
+    shift_right,
+    target_nll,
+)
+
+CHECKPOINT_FILE = "checkpoint.pt"
+CHECKPOINT_VERSION = 1
+StopReason = Literal["max_steps", "early_stopping", "cancelled"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What `on_progress` receives: a logged training step, or an evaluation."""
+
+    kind: Literal["step", "eval"]
+    step: int
+    total_steps: int
+    loss: float | None  # mean training loss since the previous step event
+    learning_rate: float
+    metrics: dict[str, float]  # validation metrics (eval events); empty for step events
+    elapsed_seconds: float
+    examples_seen: int
+    is_best: bool = False  # eval events: this evaluation is the best so far
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """The outcome of `train`. `prompt` is the best prompt ((p, d) float32 on CPU), or the last one
+    when no evaluation happened."""
+
+    prompt: Tensor
+    best_step: int | None
+    best_metrics: dict[str, float]
+    steps_completed: int
+    stopped_reason: StopReason
+    evaluated: bool
+    metric_name: str | None  # what "best" means: accuracy (rank) or exact_match (generate)
+    eval_mode: str | None
+    label_words: list[str] | None
+    train_losses: list[float]  # one per step, step i at index i-1
+    evaluations: list[dict[str, Any]]  # {"step": ..., **metrics}
+    truncated_train_rows: int
+    truncated_validation_rows: int
+    resumed_from_step: int | None
+    elapsed_seconds: float
+    last_prompt: Tensor | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (without the tensors)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("prompt", "last_prompt")}
+
+
+def make_optimizer(params: list[torch.nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
+    """Adafactor as in the paper: constant lr, no parameter scaling, decay 0.8, weight decay 1e-5."""
+    from transformers.optimization import Adafactor
+
+    return Adafactor(
+        params,
+        lr=config.learning_rate,
+        relative_step=False,
+        scale_parameter=False,
+        warmup_init=False,
+        weight_decay=config.weight_decay,
+        # transformers' Adafactor takes the exponent negated: beta2_t = 1 - t**decay_rate.
+        decay_rate=-config.decay_rate,
+        clip_threshold=1.0,
+        beta1=None,
+    )
+
+
+def _rng_state(device: torch.device) -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def _fingerprint(base: BaseModel, prompt_config: PromptConfig, config: TrainConfig,
+                 n_train: int) -> dict[str, Any]:
+    """What must match for a checkpoint to continue this run (max_steps, patience may change)."""
+    return {
+        "d_model": base.info.d_model,
+        "vocab_size": base.info.vocab_size,
+        "prompt_length": prompt_config.prompt_length,
+        "init": prompt_config.init.value,
+        "seed": config.seed,
+        "batch_size": config.batch_size,
+        "grad_accum_steps": config.grad_accum_steps,
+        "learning_rate": config.learning_rate,
+        "shuffle": config.shuffle,
+        "group_by_length": config.group_by_length,
+        "train_rows": n_train,
+        "eval_every": config.eval_every,
+    }
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write atomically: a crash mid-write leaves the previous checkpoint intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    try:
+        # Not weights_only: the state holds Python's RNG tuple. Checkpoints are our own files.
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ConfigError(f"The checkpoint {path} is unreadable ({exc}); delete it to start over") from exc
+
+
+def _choose_eval(
+    prompt_config: PromptConfig, config: TrainConfig, train_targets: list[str],
+    val_targets: list[str] | None,
+) -> tuple[str | None, list[str] | None]:
+    """Evaluation mode and label set for validation."""
+    if val_targets is None:
+        return None, None
+    mode = config.eval_mode
+    given = list(prompt_config.label_words) or None
+    if mode is EvalMode.AUTO:
+        classification = given is not None or is_classification(train_targets + val_targets)
+        mode = EvalMode.RANK if classification else EvalMode.GENERATE
+    labels = None
+    if mode is EvalMode.RANK or given is not None or is_classification(train_targets + val_targets):
+        labels = resolve_labels(val_targets, given or sorted(set(train_targets) | set(val_targets)))
+    return mode.value, labels
+
+
+def train(
+    base: BaseModel,
+    prompt_config: PromptConfig,
+    train_config: TrainConfig,
+    train_data: Any,
+    validation_data: Any | None = None,
+    *,
+    checkpoint_dir: str | Path | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train a soft prompt; the base model stays frozen.
+
+    train_data, validation_data: Datasets (or anything `as_text_dataset` accepts) with
+        `input_text` and `target_text`.
+    checkpoint_dir: where checkpoints go (one at every evaluation, and when cancelled). If it
+        already holds one from the same configuration, training resumes from it and ends exactly
+        as an uninterrupted run would.
+    on_progress: called with a ProgressEvent every `log_every` steps and after each evaluation.
+    should_stop: checked before every step; when it returns True, training stops with
+        stopped_reason "cancelled" (after writing a checkpoint).
+
+    Validation metric: rank-classification accuracy when the targets form a small label set
+    (or label words are given), otherwise exact match of greedy decoding; higher is better and
+    the best prompt is kept. Raises NonFiniteLossError when the loss becomes NaN or infinite.
+    """
+    started = time.perf_counter()
+    cfg = train_config
+    device = base.device
+    tok = base.tokenizer
+    train_ds = as_text_dataset(train_data, name="training data")
+    train_tok = tokenize(train_ds, tok, max_input_length=cfg.max_input_length,
+                         max_target_length=cfg.max_target_length)
+    val_inputs = val_targets = None
+    val_tok: TokenizedData | None = None
+    if validation_data is not None:
+        val_ds = as_text_dataset(validation_data, name="validation data")
+        val_inputs, val_targets = list(val_ds["input_text"]), list(val_ds["target_text"])
+        val_tok = tokenize(val_ds, tok, max_input_length=cfg.max_input_length,
+                           max_target_length=cfg.max_target_length)
+    eval_mode, labels = _choose_eval(prompt_config, cfg, list(train_ds["target_text"]), val_targets)
+    if prompt_config.label_words and labels is None:
+        unknown = sorted(set(train_ds["target_text"]) - set(prompt_config.label_words))
+        if unknown:
+            raise DataError(DataProblem(
+                f"Training targets {unknown[:10]} are not among the label words "
+                f"{list(prompt_config.label_words)}"))
+    metric_name = {"rank": "accuracy", "generate": "exact_match"}.get(eval_mode or "")
+    lengths = train_tok.input_lengths
+    pad_id = tok.pad_token_id
+
+    soft = SoftPrompt(init_prompt(base, prompt_config, seed=cfg.seed)).to(device)
+    optimizer = make_optimizer([soft.weight], cfg)
+    fingerprint = _fingerprint(base, prompt_config, cfg, len(train_tok))
+
+    step, epoch, position, examples_seen = 0, 0, 0, 0
+    losses: list[float] = []
+    evaluations: list[dict[str, Any]] = []
+    best_step: int | None = None
+    best_metrics: dict[str, float] = {}
+    best_prompt: Tensor | None = None
+    bad_evals = 0
+    finished: StopReason | None = None
+    resumed_from: int | None = None
+    rng_state: dict[str, Any] | None = None
+
+    ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
+    if ckpt_path is not None and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path)
+        if state.get("fingerprint") != fingerprint:
+            diff = {k: (state.get("fingerprint", {}).get(k), v) for k, v in fingerprint.items()
+                    if state.get("fingerprint", {}).get(k) != v}
+            raise ConfigError(
+                f"The checkpoint in {checkpoint_dir} comes from a different configuration "
+                f"({', '.join(f'{k}: {a} there, {b} here' for k, (a, b) in diff.items())}); "
+                "use another checkpoint directory or delete it"
+            )
+        with torch.no_grad():
+            soft.weight.copy_(state["prompt"].to(device))
+        optimizer.load_state_dict(state["optimizer"])
+        step, epoch, position = state["step"], state["epoch"], state["position"]
+        examples_seen = state["examples_seen"]
+        losses = list(state["losses"])
+        evaluations = list(state["evaluations"])
+        best_step, best_metrics = state["best_step"], dict(state["best_metrics"])
+        best_prompt = state["best_prompt"]
+        bad_evals = state["bad_evals"]
+        finished = state.get("finished")
+        if finished == "max_steps" and step < train_config.max_steps:
+            finished = None  # max_steps was raised: keep training
+        rng_state = state["rng"]
+        resumed_from = step
+    previous_elapsed = 0.0 if resumed_from is None else float(state.get("elapsed", 0.0))
+
+    def elapsed() -> float:
+        return previous_elapsed + time.perf_counter() - started
+
+    def checkpoint(rng: dict[str, Any]) -> None:
+        if ckpt_path is None:
+            return
+        save_checkpoint(ckpt_path, {
+            "version": CHECKPOINT_VERSION,
+            "fingerprint": fingerprint,
+            "prompt_config": prompt_config.to_dict(),
+            "train_config": cfg.to_dict(),
+            "prompt": soft.weight.detach().cpu().clone(),
+            "optimizer": optimizer.state_dict(),
+            "step": step, "epoch": epoch, "position": position, "examples_seen": examples_seen,
+            "losses": losses, "evaluations": evaluations,
+            "best_step": best_step, "best_metrics": best_metrics, "best_prompt": best_prompt,
+            "bad_evals": bad_evals, "finished": finished, "rng": rng, "elapsed": elapsed(),
+        })
+
+    def emit(event: ProgressEvent) -> None:
+        if on_progress is not None:
+            on_progress(event)
+
+    stopped: StopReason = finished or "max_steps"
+    if finished is None and step < cfg.max_steps:
+        if rng_state is None:
+            # One seed fixes the dropout masks (and nothing else draws from the global RNG).
+            torch.manual_seed(cfg.seed)
+            if device.type == "cuda":
+                torch.cuda.manual_seed(cfg.seed)
+        else:
+            _set_rng_state(rng_state, device)
+        batches = epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
+                                shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
+        window: list[float] = []
+        base.model.train()  # dropout on; every weight still frozen
+        try:
+            with dropout_override(base.model, cfg.dropout):
+                while step < cfg.max_steps:
+                    if should_stop is not None and should_stop():
+                        stopped = "cancelled"
+                        checkpoint(_rng_state(device))
+                        break
+                    if position >= len(batches):
+                        epoch, position = epoch + 1, 0
+                        batches = epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
+                                                shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
+                    indices = batches[position]
+                    position += 1
+                    loss = _train_step(base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps,
+                                       pad_id)
+                    step += 1
+                    examples_seen += len(indices)
+                    if not math.isfinite(loss):
+                        raise NonFiniteLossError(step, loss)
+                    losses.append(loss)
+                    window.append(loss)
+                    if step % cfg.log_every == 0 or step == cfg.max_steps:
+                        emit(ProgressEvent("step", step, cfg.max_steps, sum(window) / len(window),
+                                           cfg.learning_rate, {}, elapsed(), examples_seen))
+                        window = []
+                    if step % cfg.eval_every == 0 or step == cfg.max_steps:
+                        rng = _rng_state(device)
+                        metrics: dict[str, float] = {}
+                        is_best = False
+                        if val_tok is not None:
+                            assert eval_mode is not None and metric_name is not None
+                            result = evaluate_tokenized(
+                                base, soft.weight.detach(), val_tok, val_inputs or [], val_targets or [],
+                                mode=eval_mode,  # type: ignore[arg-type]
+                                labels=labels, batch_size=cfg.eval_batch_size,
+                                max_target_length=cfg.max_target_length)
+                            metrics = scalar_metrics(result.metrics)
+                            evaluations.append({"step": step, **metrics})
+                            if best_step is None or metrics[metric_name] > best_metrics[metric_name]:
+                                best_step, best_metrics, is_best = step, metrics, True
+                                best_prompt = soft.weight.detach().float().cpu().clone()
+                                bad_evals = 0
+                            else:
+                                bad_evals += 1
+                            _set_rng_state(rng, device)  # validation must not shift dropout masks
+                        if cfg.patience is not None and val_tok is not None and bad_evals >= cfg.patience:
+                            finished = stopped = "early_stopping"
+                        elif step >= cfg.max_steps:
+                            finished = "max_steps"
+                        checkpoint(rng)
+                        if val_tok is not None:
+                            emit(ProgressEvent("eval", step, cfg.max_steps, None, cfg.learning_rate,
+                                               metrics, elapsed(), examples_seen, is_best))
+                        if finished == "early_stopping":
+                            break
+        finally:
+            base.model.eval()
+
+    last = soft.weight.detach().float().cpu().clone()
+    return TrainResult(
+        prompt=best_prompt if best_prompt is not None else last,
+        best_step=best_step,
+        best_metrics=best_metrics,
+        steps_completed=step,
+        stopped_reason=stopped,
+        evaluated=best_step is not None,
+        metric_name=metric_name,
+        eval_mode=eval_mode,
+        label_words=labels,
+        train_losses=losses,
+        evaluations=evaluations,
+        truncated_train_rows=train_tok.truncated_inputs,
+        truncated_validation_rows=val_tok.truncated_inputs if val_tok is not None else 0,
+        resumed_from_step=resumed_from,
+        elapsed_seconds=elapsed(),
+        last_prompt=last,
+    )
+
+
+def _train_step(
+    base: BaseModel,
+    soft: SoftPrompt,
+    optimizer: torch.optim.Optimizer,
+    data: TokenizedData,
+    indices: list[int],
+    grad_accum_steps: int,
+    pad_id: int,
+) -> float:
+    """One optimizer step on the batch `indices`; returns its mean token loss."""
+    n_tokens = sum(len(data.target_ids[i]) for i in indices)
+    chunks = [c for c in _split(indices, grad_accum_steps) if c]
+    optimizer.zero_grad(set_to_none=True)
+    total = torch.zeros((), device=base.device)
+    for chunk in chunks:
+        batch = collate(data, chunk, pad_id).to(base.device)
+        with base.autocast():
+            logits = prompted_forward(base, soft(), batch.input_ids, batch.attention_mask,
+                                      shift_right(base, batch.labels))  # (b, T, V)
+        nll = target_nll(logits, batch.labels).sum()  # float32
+        (nll / n_tokens).backward()
+        total += nll.detach()
+    optimizer.step()
+    return float(total) / n_tokens
+
+
+def _split(indices: list[int], parts: int) -> list[list[int]]:
+    """Split into `parts` contiguous chunks of near-equal size."""
+    size, extra = divmod(len(indices), parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(indices[start:end])
+        start = end
+    return out
