@@ -11,7 +11,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from workers.progress import user_group
+from webapp.lib.events import user_group
 
 
 class UserEventsConsumer(AsyncJsonWebsocketConsumer):
