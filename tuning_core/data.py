@@ -260,7 +260,7 @@ def format_examples(
     if label_map is not None and any(not v.strip() for v in mapping.values()):
         raise DataError(DataProblem("Every label must map to a non-empty target text", file=file))
 
-    parts = list(string.Formatter().parse(input_template))
+    parts = [(literal, field) for literal, field, _, _ in string.Formatter().parse(input_template)]
     inputs: list[str] = []
     targets: list[str] = []
     errors: list[DataProblem] = []

@@ -1,0 +1,133 @@
+"""Prompt ensembles: N prompts for one task, scored together on the shared frozen model.
+
+Each batch holds every (example, prompt) pair, so the N members cost one pass over the data
+(section 7 of the paper). The ensemble answers by majority vote over the members' rank
+predictions; a tie goes to the tied label with the highest log-likelihood summed over members.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from torch import Tensor
+
+from tuning_core.data import as_text_dataset, tokenize
+from tuning_core.errors import ConfigError
+from tuning_core.evaluate import Progress, label_token_ids, resolve_labels, score_labels
+from tuning_core.metrics import classification_metrics
+from tuning_core.model import BaseModel
+
+
+@dataclass(frozen=True)
+class EnsemblePrediction:
+    index: int
+    input_text: str
+    target_text: str
+    predicted: str
+    correct: bool
+    votes: dict[str, int]  # label -> number of members choosing it
+    member_predictions: list[str]
+    summed_scores: dict[str, float]  # label -> log-likelihood summed over members
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    metrics: dict[str, Any]  # the ensemble's classification metrics
+    member_metrics: list[dict[str, Any]]  # each member's own metrics, in input order
+    agreement: dict[str, Any]
+    predictions: list[EnsemblePrediction]
+    label_words: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metrics": self.metrics,
+            "member_metrics": self.member_metrics,
+            "agreement": self.agreement,
+            "label_words": self.label_words,
+            "predictions": [p.to_dict() for p in self.predictions],
+        }
+
+
+def majority_vote(member_predictions: Sequence[int], summed_scores: Sequence[float]) -> int:
+    """Index of the label most members chose; ties broken by summed log-likelihood, then by order."""
+    counts: dict[int, int] = {}
+    for j in member_predictions:
+        counts[j] = counts.get(j, 0) + 1
+    top = max(counts.values())
+    tied = sorted(j for j, c in counts.items() if c == top)
+    return max(tied, key=lambda j: (summed_scores[j], -j))
+
+
+def evaluate_ensemble(
+    base: BaseModel,
+    prompts: Sequence[Tensor],
+    data: Any,
+    label_words: Sequence[str] | None = None,
+    *,
+    batch_size: int = 64,
+    max_input_length: int = 256,
+    max_target_length: int = 16,
+    progress: Progress | None = None,
+) -> EnsembleResult:
+    """Score every prompt (each (p_k, d); lengths may differ) on `data` in one batched pass.
+
+    Returns the vote's metrics, each member's metrics, agreement statistics (unanimous rate,
+    mean pairwise agreement, the pairwise matrix) and per-example votes.
+    """
+    if len(prompts) < 1:
+        raise ConfigError("An ensemble needs at least one prompt")
+    ds = as_text_dataset(data)
+    inputs, targets = list(ds["input_text"]), list(ds["target_text"])
+    labels = resolve_labels(targets, label_words)
+    tokenized = tokenize(ds, base.tokenizer, max_input_length=max_input_length,
+                         max_target_length=max_target_length)
+    scores = score_labels(base, prompts, tokenized, label_token_ids(base, labels, max_target_length),
+                          batch_size=batch_size, progress=progress)  # (K, N, L)
+    K, N, _ = scores.shape
+    member_idx = scores.argmax(dim=2)  # (K, N)
+    summed = scores.sum(dim=0)  # (N, L)
+
+    predictions: list[EnsemblePrediction] = []
+    voted: list[str] = []
+    for i in range(N):
+        members = member_idx[:, i].tolist()
+        sums = summed[i].tolist()
+        winner = labels[majority_vote(members, sums)]
+        voted.append(winner)
+        votes = {label: 0 for label in labels}
+        for j in members:
+            votes[labels[j]] += 1
+        predictions.append(EnsemblePrediction(
+            index=i, input_text=inputs[i], target_text=targets[i], predicted=winner,
+            correct=winner == targets[i], votes=votes,
+            member_predictions=[labels[j] for j in members],
+            summed_scores={label: float(s) for label, s in zip(labels, sums)},
+        ))
+
+    member_labels = [[labels[j] for j in member_idx[k].tolist()] for k in range(K)]
+    member_metrics = [classification_metrics(targets, m, labels) for m in member_labels]
+    pairwise = [[float((member_idx[a] == member_idx[b]).float().mean()) for b in range(K)]
+                for a in range(K)]
+    pairs = list(itertools.combinations(range(K), 2))
+    agreement = {
+        "unanimous_rate": float((member_idx == member_idx[0:1]).all(dim=0).float().mean()),
+        "mean_pairwise_agreement": (sum(pairwise[a][b] for a, b in pairs) / len(pairs)) if pairs else 1.0,
+        "pairwise": pairwise,
+        "vote_accuracy_minus_best_member": (
+            classification_metrics(targets, voted, labels)["accuracy"]
+            - max(m["accuracy"] for m in member_metrics)
+        ),
+    }
+    return EnsembleResult(
+        metrics=classification_metrics(targets, voted, labels),
+        member_metrics=member_metrics,
+        agreement=agreement,
+        predictions=predictions,
+        label_words=labels,
+    )
