@@ -1,0 +1,167 @@
+"""Base models that jobs run on, tuning jobs, and the metric series behind the live chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class BaseModel(models.Model):
+    """A frozen T5 checkpoint (hub id or local directory) that prompts are trained for.
+
+    A prompt only runs on the base model it was trained on: its width `d_model`
+    and embedding space belong to that checkpoint.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    source = models.CharField(max_length=500, help_text="Hub id (google/t5-base-lm-adapt) or local directory")
+    d_model = models.PositiveIntegerField(help_text="Embedding width: a prompt is a [p, d_model] matrix")
+    num_layers = models.PositiveIntegerField()
+    num_parameters = models.BigIntegerField()
+    vocab_size = models.PositiveIntegerField()
+    random_weights = models.BooleanField(
+        default=False, help_text="A locally built model with random weights: mechanics only, no accuracy"
+    )
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def size_label(self) -> str:
+        n = self.num_parameters
+        for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+            if n >= scale:
+                return f"{n / scale:.1f}{unit}"
+        return str(n)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class TuningJobQuerySet(models.QuerySet["TuningJob"]):
+    def for_user(self, user: object) -> TuningJobQuerySet:
+        """Jobs a user may see: their own (teams come later)."""
+        return self.filter(owner=user)
+
+    def active(self) -> TuningJobQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def claimable(self, stale_before: object) -> TuningJobQuerySet:
+        """Queued jobs, and running jobs whose worker stopped beating before `stale_before`
+        (it died: the job resumes from its checkpoint)."""
+        return self.filter(
+            Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before)
+        )
+
+
+class TuningJob(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tuning_jobs")
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.PROTECT, related_name="jobs")
+    base_model = models.ForeignKey(BaseModel, on_delete=models.PROTECT, related_name="jobs")
+    prompt = models.ForeignKey("prompts.Prompt", on_delete=models.CASCADE, related_name="jobs")
+    parent_version = models.ForeignKey(
+        "prompts.PromptVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_jobs",
+        help_text="The version this job continues training from",
+    )
+    method = models.CharField(max_length=40, default="prompt_tuning")
+    prompt_config = models.JSONField(help_text="tuning_core.PromptConfig.to_dict()")
+    train_config = models.JSONField(help_text="tuning_core.TrainConfig.to_dict()")
+
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)
+    last_loss = models.FloatField(null=True, blank=True)
+    best_metric = models.FloatField(null=True, blank=True)
+    best_metric_name = models.CharField(max_length=40, blank=True)
+    best_step = models.PositiveIntegerField(null=True, blank=True)
+    eta_seconds = models.FloatField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    queue = models.CharField(max_length=60, default="gpu", help_text="Celery queue the job is sent to")
+    attempts = models.PositiveIntegerField(default=0, help_text="How many times a worker claimed the job")
+    resumed_from_step = models.PositiveIntegerField(null=True, blank=True)
+    model_reused = models.BooleanField(
+        null=True, blank=True, help_text="The worker already held the base model in memory"
+    )
+    cancel_requested = models.BooleanField(default=False)
+    error_message = models.TextField(blank=True)
+
+    objects = TuningJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} ({self.prompt.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.step / self.total_steps) if self.total_steps else 0
+
+    @property
+    def work_dir(self) -> Path:
+        """Checkpoints and logs of this job, shared by web and worker through MEDIA_ROOT."""
+        return Path(settings.MEDIA_ROOT) / "jobs" / str(self.pk)
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.work_dir / "checkpoint"
+
+
+class JobMetric(models.Model):
+    """One point of the live chart: a logged training step or a validation run."""
+
+    class Kind(models.TextChoices):
+        TRAIN = "train"
+        EVAL = "eval"
+
+    job = models.ForeignKey(TuningJob, on_delete=models.CASCADE, related_name="metrics")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    step = models.PositiveIntegerField()
+    loss = models.FloatField(null=True, blank=True)
+    learning_rate = models.FloatField(null=True, blank=True)
+    values = models.JSONField(default=dict, help_text="Validation metrics for eval points")
+    elapsed_seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step", "kind"]
+        # A resumed job re-runs steps after its checkpoint: the later value replaces the earlier.
+        constraints = [models.UniqueConstraint(fields=["job", "kind", "step"], name="unique_job_metric_point")]
+
+
+class JobLogEntry(models.Model):
+    """A line of the job page's event log (model loaded, resumed, evaluation, cancellation…)."""
+
+    job = models.ForeignKey(TuningJob, on_delete=models.CASCADE, related_name="log_entries")
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,91 @@
+"""Named prompts, their versions (tensor files), and evaluation runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class PromptQuerySet(models.QuerySet["Prompt"]):
+    def for_user(self, user: object) -> PromptQuerySet:
+        return self.filter(owner=user)
+
+
+class Prompt(models.Model):
+    """A name under which successive trained versions are kept (v1, v2, …)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts")
+    name = models.CharField(max_length=120)
+    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.PROTECT, related_name="prompts")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PromptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_prompt_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def latest_version(self) -> PromptVersion | None:
+        return self.versions.order_by("-version").first()
+
+
+class PromptVersion(models.Model):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    job = models.OneToOneField(
+        "jobs.TuningJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="result_version"
+    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.PROTECT, related_name="prompt_versions")
+    prompt_length = models.PositiveIntegerField()
+    d_model = models.PositiveIntegerField()
+    init = models.CharField(max_length=20)
+    tensor_file = models.CharField(max_length=300, help_text="Path of prompt.safetensors under MEDIA_ROOT")
+    sha256 = models.CharField(max_length=64)
+    best_step = models.PositiveIntegerField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, help_text="Best validation metrics during training")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["prompt", "-version"]
+        constraints = [models.UniqueConstraint(fields=["prompt", "version"], name="unique_version_per_prompt")]
+
+    def __str__(self) -> str:
+        return f"{self.prompt.name} v{self.version}"
+
+    @property
+    def tensor_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.tensor_file
+
+
+class EvalRun(models.Model):
+    """One evaluation of a prompt version (or, later, an ensemble) on a dataset split."""
+
+    class Mode(models.TextChoices):
+        RANK = "rank"
+        GENERATE = "generate"
+
+    prompt_version = models.ForeignKey(
+        PromptVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="eval_runs"
+    )
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="eval_runs")
+    split = models.CharField(max_length=20)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    metrics = models.JSONField(default=dict)
+    predictions = models.JSONField(default=list, help_text="Per-example predictions with scores")
+    num_examples = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"EvalRun {self.pk} {self.split} ({self.mode})"

@@ -1,0 +1,89 @@
+"""Prompts and their versions: naming, numbering, files."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.http import Http404
+
+from webapp.prompts.models import EvalRun, Prompt, PromptVersion
+
+
+class PromptNameTaken(Exception):
+    pass
+
+
+def get_prompt_for_user(user: Any, pk: int) -> Prompt:
+    try:
+        return Prompt.objects.for_user(user).select_related("base_model").get(pk=pk)
+    except Prompt.DoesNotExist:
+        raise Http404("No such prompt") from None
+
+
+def get_version_for_user(user: Any, pk: int) -> PromptVersion:
+    try:
+        return PromptVersion.objects.select_related("prompt", "base_model").get(pk=pk, prompt__owner=user)
+    except PromptVersion.DoesNotExist:
+        raise Http404("No such prompt version") from None
+
+
+def create_prompt(owner: Any, name: str, base_model: Any) -> Prompt:
+    try:
+        with transaction.atomic():
+            return Prompt.objects.create(owner=owner, name=name, base_model=base_model)
+    except IntegrityError:
+        raise PromptNameTaken(
+            f"You already have a prompt named {name!r}: pick another name, or continue from one of its versions"
+        ) from None
+
+
+def new_version_dir(prompt: Prompt) -> tuple[Path, str]:
+    """A fresh directory for a version's files; names never come from users."""
+    relative = Path("prompts") / str(prompt.pk) / uuid.uuid4().hex
+    return Path(settings.MEDIA_ROOT) / relative, str(relative)
+
+
+@transaction.atomic
+def record_prompt_version(
+    *,
+    prompt: Prompt,
+    tensor_file: str,
+    sha256: str,
+    prompt_length: int,
+    d_model: int,
+    init: str,
+    job: Any = None,
+    parent: PromptVersion | None = None,
+    best_step: int | None = None,
+    metrics: dict[str, Any] | None = None,
+    notes: str = "",
+) -> PromptVersion:
+    """The next version number under `prompt`; the prompt row is locked so two jobs
+    finishing together cannot take the same number."""
+    Prompt.objects.select_for_update().get(pk=prompt.pk)
+    last = prompt.versions.aggregate(last=Max("version"))["last"] or 0
+    return PromptVersion.objects.create(
+        prompt=prompt, version=last + 1, job=job, parent=parent, base_model=prompt.base_model,
+        prompt_length=prompt_length, d_model=d_model, init=init, tensor_file=tensor_file,
+        sha256=sha256, best_step=best_step, metrics=metrics or {}, notes=notes,
+    )
+
+
+def record_eval_run(
+    *, version: PromptVersion, dataset: Any, split: str, mode: str, metrics: dict[str, Any],
+    predictions: list[dict[str, Any]],
+) -> EvalRun:
+    return EvalRun.objects.create(
+        prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics,
+        predictions=predictions, num_examples=len(predictions),
+    )
+
+
+def remove_version_files(directory: Path) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
