@@ -136,12 +136,20 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Training and evaluation hold a model in (GPU) memory: they go to workers that
 # consume the `gpu` queue; everything light stays on `default`.
-CELERY_GPU_QUEUE = "gpu"
+CELERY_GPU_QUEUE = env_str("CELERY_GPU_QUEUE", "gpu")
 CELERY_TASK_ROUTES = {"workers.tasks.gpu_*": {"queue": CELERY_GPU_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 10, minimum=1)
 WORKER_HEARTBEAT_TIMEOUT = env_int("WORKER_HEARTBEAT_TIMEOUT", 60, minimum=2)
+# A running job's own heartbeat: written by a thread beside the training loop, so
+# a long step or model load does not look like a dead worker.
+JOB_HEARTBEAT_INTERVAL = env_int("JOB_HEARTBEAT_INTERVAL", 5, minimum=1)
+JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 60, minimum=2)
+# How long a job whose worker died waits for any worker to come back before it is failed.
+JOB_ORPHAN_TIMEOUT = env_int("JOB_ORPHAN_TIMEOUT", 600, minimum=1)
+# Live progress: at most this many websocket updates (and chart points) per second per job.
+JOB_PROGRESS_MAX_RATE = env_int("JOB_PROGRESS_MAX_RATE", 4, minimum=1)
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"

@@ -61,11 +61,30 @@ class _HeartbeatThread(threading.Thread):
                 write_heartbeat(client, self.hostname, self.queues, ttl)
             except redis.RedisError:
                 logger.warning("could not write worker heartbeat", exc_info=True)
+            self._recover_jobs_of_dead_workers()
             self.stopped.wait(interval)
         try:
             client.delete(KEY_PREFIX + self.hostname)
         except redis.RedisError:
             pass
+
+
+    def _recover_jobs_of_dead_workers(self) -> None:
+        # A worker that was SIGKILLed never acknowledges its task, and the broker
+        # would only re-deliver it after the visibility timeout (hours): a live
+        # worker requeues such jobs as soon as their heartbeat is stale.
+        from django.db import close_old_connections
+
+        from webapp.jobs.services import reap_stale_jobs
+
+        try:
+            reaped = reap_stale_jobs(live_queues=set(self.queues))
+            if reaped:
+                logger.warning("recovered jobs of a dead worker: %s", reaped)
+        except Exception:
+            logger.warning("could not check for jobs of dead workers", exc_info=True)
+        finally:
+            close_old_connections()
 
 
 _thread: _HeartbeatThread | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 from celery import shared_task
@@ -16,3 +17,16 @@ def ping_task(reply_group: str | None = None) -> dict[str, object]:
     if reply_group:
         publish(reply_group, Event(kind="worker.pong", data=answer))
     return answer
+
+
+@shared_task(name="workers.tasks.gpu_train_job_task", bind=True)
+def gpu_train_job_task(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Claim the job (a duplicate delivery gets nothing), train, record."""
+    from webapp.jobs.services import claim_job
+    from workers.training import run_job
+
+    worker = f"{self.request.hostname}:{os.getpid()}"
+    job = claim_job(job_id, worker)
+    if job is None:
+        return
+    run_job(job, worker)

@@ -71,6 +71,16 @@ def check_worker() -> ComponentHealth:
     return ComponentHealth("ok", f"{len(fresh)} worker(s) alive: {names}")
 
 
+def live_queues() -> set[str] | None:
+    """Queues consumed by workers whose heartbeat is fresh; None when Redis cannot tell."""
+    try:
+        beats = read_heartbeats(redis_client())
+    except redis.RedisError:
+        return None
+    now = time.time()
+    return {q for b in beats if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT for q in b.queues}
+
+
 def check_all() -> Health:
     return Health(database=check_database(), redis=check_redis(), worker=check_worker())
 

@@ -6,4 +6,8 @@ app_name = "jobs"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("new/", views.launch, name="launch"),
+    path("base-models/", views.base_models, name="base_models"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
 ]

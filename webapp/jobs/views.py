@@ -1,10 +1,110 @@
 from __future__ import annotations
 
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from webapp.core.health import live_queues
+from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
+from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm
+from webapp.jobs.models import BaseModel, TuningJob
+from webapp.jobs.services import JobLaunchError, cancel_job, get_job_for_user, launch_job, reap_stale_jobs
+
+
+def _is_fragment_request(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _recover_stale_jobs() -> None:
+    # Pages read the truth from the database: settle jobs whose worker died first.
+    queues = live_queues()
+    if queues is not None:
+        reap_stale_jobs(live_queues=queues)
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "jobs/index.html")
+    _recover_stale_jobs()
+    form = JobFilterForm(request.GET or None)
+    jobs = TuningJob.objects.for_user(request.user).select_related("dataset", "base_model", "prompt")
+    if form.is_valid() and form.cleaned_data["status"]:
+        jobs = jobs.filter(status=form.cleaned_data["status"])
+    template = "jobs/index.html#jobs-table" if _is_fragment_request(request) else "jobs/index.html"
+    return render(request, template, {"jobs": jobs[:200], "filter_form": form})
+
+
+@login_required
+def launch(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = JobLaunchForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                job = launch_job(request.user, form.to_request())
+            except JobLaunchError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                messages.success(request, f"Job {job.pk} queued: training {job.prompt.name}")
+                return redirect("jobs:detail", pk=job.pk)
+    else:
+        initial = {}
+        if "dataset" in request.GET and request.GET["dataset"].isdigit():
+            initial["dataset"] = int(request.GET["dataset"])
+        form = JobLaunchForm(user=request.user, initial=initial)
+    widths = {str(m.pk): m.d_model for m in BaseModel.objects.all()}
+    return render(request, "jobs/launch.html", {
+        "form": form, "presets": PROMPT_LENGTH_PRESETS, "widths_json": json.dumps(widths),
+    })
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _recover_stale_jobs()
+    job = get_job_for_user(request.user, pk)
+    version = getattr(job, "result_version", None) if hasattr(job, "result_version") else None
+    context = {
+        "job": job,
+        "version": version,
+        "eval_runs": list(version.eval_runs.order_by("split")) if version else [],
+        "log_entries": job.log_entries.all(),
+        "series_json": json.dumps(_series(job)),
+        "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
+    }
+    if _is_fragment_request(request):
+        return render(request, "jobs/detail.html#job-summary", context)
+    return render(request, "jobs/detail.html", context)
+
+
+def _series(job: TuningJob) -> dict[str, list[list[float]]]:
+    train, evals = [], []
+    for point in job.metrics.all():
+        if point.kind == "train" and point.loss is not None:
+            train.append([point.step, point.loss])
+        elif point.kind == "eval" and point.values:
+            name = job.best_metric_name or ("accuracy" if "accuracy" in point.values else next(iter(point.values)))
+            if name in point.values:
+                evals.append([point.step, point.values[name]])
+    return {"loss": train, "metric": evals}
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_job_for_user(request.user, pk)
+    if not job.is_active:
+        messages.error(request, f"Job {job.pk} already ended ({job.status}); nothing to cancel")
+    else:
+        job = cancel_job(job)
+        messages.info(request, "Job cancelled" if job.status == "cancelled" else
+                      "Cancelling: the worker stops at its next step and keeps the best prompt so far")
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
+def base_models(request: HttpRequest) -> HttpResponse:
+    return render(request, "jobs/base_models.html", {
+        "base_models": BaseModel.objects.all(), "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
+    })

@@ -6,4 +6,6 @@ app_name = "prompts"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("versions/<int:pk>/download/", views.download, name="download"),
 ]

@@ -1,0 +1,61 @@
+"""The registry of base models: what a checkpoint is, read from its config alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+
+from webapp.jobs.models import BaseModel
+
+TINY_MODEL_NAME = "tiny-t5 (random weights)"
+RANDOM_WEIGHTS_NOTICE = "random weights: for trying the pipeline, accuracy is meaningless"
+
+
+class BaseModelError(Exception):
+    pass
+
+
+def describe_checkpoint(source: str) -> dict[str, int]:
+    """Width, layers, vocabulary and parameter count, without loading any weights."""
+    import torch
+    from transformers import AutoConfig, T5ForConditionalGeneration
+
+    try:
+        config = AutoConfig.from_pretrained(source)
+    except Exception as exc:  # missing dir, bad json, unknown hub id: all "cannot use this"
+        raise BaseModelError(f"Cannot read a model config from {source!r}: {exc}") from exc
+    if config.model_type != "t5":
+        raise BaseModelError(f"{source!r} is a {config.model_type!r} model; Soft Prompt Studio needs T5")
+    # The meta device allocates no memory: counting parameters of T5-XXL costs nothing.
+    with torch.device("meta"):
+        model = T5ForConditionalGeneration(config)
+    return {
+        "d_model": int(config.d_model),
+        "num_layers": int(config.num_layers),
+        "vocab_size": int(config.vocab_size),
+        "num_parameters": sum(p.numel() for p in model.parameters()),
+    }
+
+
+@transaction.atomic
+def register_base_model(name: str, source: str, *, random_weights: bool = False, description: str = "") -> BaseModel:
+    """Create or refresh the registry entry called `name`."""
+    facts = describe_checkpoint(source)
+    model, _ = BaseModel.objects.update_or_create(
+        name=name,
+        defaults={"source": source, "random_weights": random_weights, "description": description, **facts},
+    )
+    return model
+
+
+def ensure_tiny_model(directory: Path) -> BaseModel:
+    """Build (once) and register the tiny random-weight T5 that demos and tests run on."""
+    from tuning_core.tiny import build_tiny_t5
+
+    if not (directory / "config.json").exists():
+        build_tiny_t5(directory)
+    return register_base_model(
+        TINY_MODEL_NAME, str(directory), random_weights=True,
+        description="Built locally by `make run`; " + RANDOM_WEIGHTS_NOTICE,
+    )

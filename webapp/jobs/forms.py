@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from tuning_core.config import InitMethod
+from webapp.datasets.models import Dataset
+from webapp.jobs.models import BaseModel, JobStatus
+from webapp.jobs.services import JobRequest
+from webapp.prompts.models import PromptVersion
+
+PROMPT_LENGTH_PRESETS = (1, 5, 20, 100, 150)
+INIT_CHOICES = [
+    (InitMethod.CLASS_LABELS.value, "Class labels (label words' embeddings; best for classification)"),
+    (InitMethod.VOCAB.value, "Vocabulary (embeddings of common tokens)"),
+    (InitMethod.RANDOM.value, "Random (uniform in [-0.5, 0.5])"),
+]
+
+
+class BaseModelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: BaseModel) -> str:
+        label = f"{obj.name} — {obj.size_label} params, width {obj.d_model}"
+        return label + " — random weights: accuracy is meaningless" if obj.random_weights else label
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: PromptVersion) -> str:
+        return f"{obj.prompt.name} v{obj.version} ({obj.prompt_length} tokens, {obj.base_model.name})"
+
+
+class JobLaunchForm(forms.Form):
+    dataset = forms.ModelChoiceField(queryset=Dataset.objects.none(), empty_label=None)
+    base_model = BaseModelChoiceField(queryset=BaseModel.objects.all(), empty_label=None)
+    prompt_name = forms.CharField(
+        max_length=120, required=False, help_text="A new prompt name; its first version is v1",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. sentiment"}),
+    )
+    continue_from = VersionChoiceField(
+        queryset=PromptVersion.objects.none(), required=False, empty_label="— start a new prompt —",
+        help_text="Or continue training an existing version: the result is the next version of that prompt",
+    )
+    prompt_length = forms.IntegerField(
+        min_value=1, max_value=2048, initial=100,
+        help_text="Tokens in the soft prompt. The paper sweeps 1, 5, 20, 100, 150; gains flatten above ~20.",
+        widget=forms.NumberInput(attrs={"list": "prompt-length-presets"}),
+    )
+    init = forms.ChoiceField(choices=INIT_CHOICES, initial=InitMethod.CLASS_LABELS.value, label="Initialisation")
+    learning_rate = forms.FloatField(min_value=1e-6, max_value=10.0, initial=0.3,
+                                     help_text="Adafactor, constant (paper: 0.3)")
+    batch_size = forms.IntegerField(min_value=1, max_value=1024, initial=32)
+    max_steps = forms.IntegerField(min_value=1, max_value=1_000_000, initial=2000,
+                                   help_text="The paper trains 30,000 steps and keeps the best evaluation")
+    eval_every = forms.IntegerField(min_value=1, max_value=1_000_000, initial=100, label="Evaluate every (steps)")
+    patience = forms.IntegerField(min_value=1, max_value=1000, required=False,
+                                  help_text="Stop after this many evaluations without improvement (empty: never)")
+    max_input_length = forms.IntegerField(min_value=8, max_value=4096, initial=256,
+                                          help_text="Input tokens kept; longer rows are truncated")
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].queryset = Dataset.objects.for_user(user).ready()
+        self.fields["continue_from"].queryset = PromptVersion.objects.filter(prompt__owner=user).select_related(
+            "prompt", "base_model"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        name = (data.get("prompt_name") or "").strip()
+        parent = data.get("continue_from")
+        if name and parent:
+            self.add_error("prompt_name", "Either name a new prompt or continue from a version, not both")
+        elif not name and not parent:
+            self.add_error("prompt_name", "Name the new prompt, or choose a version to continue from")
+        data["prompt_name"] = name or None
+        eval_every, max_steps = data.get("eval_every"), data.get("max_steps")
+        if eval_every and max_steps and eval_every > max_steps:
+            self.add_error("eval_every", f"Evaluate at least once: at most max steps ({max_steps})")
+        return data
+
+    def to_request(self) -> JobRequest:
+        d = self.cleaned_data
+        return JobRequest(
+            dataset=d["dataset"], base_model=d["base_model"], prompt_name=d["prompt_name"],
+            continue_from=d["continue_from"], prompt_length=d["prompt_length"], init=d["init"],
+            learning_rate=d["learning_rate"], batch_size=d["batch_size"], max_steps=d["max_steps"],
+            eval_every=d["eval_every"], patience=d["patience"], max_input_length=d["max_input_length"],
+            seed=d["seed"],
+        )
+
+
+class JobFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "All")] + list(JobStatus.choices), required=False)

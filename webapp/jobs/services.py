@@ -1,0 +1,401 @@
+"""Tuning jobs: launch, claim, progress, results, cancellation and dead-worker recovery.
+
+Views, API, tasks and the worker's heartbeat thread call these; none of them
+changes a job row directly. Status moves queued → running → succeeded | failed |
+cancelled, and only these functions move it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from tuning_core.config import InitMethod, PromptConfig, TrainConfig
+from tuning_core.errors import ConfigError
+from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
+from webapp.lib.events import Event, job_group, publish, user_group
+from webapp.prompts.models import Prompt, PromptVersion
+from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
+
+logger = logging.getLogger(__name__)
+
+
+class JobLaunchError(Exception):
+    """A launch request that cannot run; `field` names the form field to fix."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Everything a launch needs, already type-checked by a form or the API schema."""
+
+    dataset: Any
+    base_model: BaseModel
+    prompt_name: str | None
+    continue_from: PromptVersion | None
+    prompt_length: int
+    init: str
+    learning_rate: float
+    batch_size: int
+    max_steps: int
+    eval_every: int
+    patience: int | None
+    max_input_length: int
+    seed: int
+
+
+def get_job_for_user(user: Any, pk: int) -> TuningJob:
+    try:
+        return TuningJob.objects.for_user(user).select_related("dataset", "base_model", "prompt").get(pk=pk)
+    except TuningJob.DoesNotExist:
+        raise Http404("No such job") from None
+
+
+def _build_configs(request: JobRequest) -> tuple[PromptConfig, TrainConfig]:
+    label_words = tuple(request.dataset.label_words) if request.dataset.task_kind == "classification" else ()
+    init = request.init
+    init_from = None
+    if request.continue_from is not None:
+        init, init_from = InitMethod.FROM_FILE.value, str(request.continue_from.tensor_path)
+    try:
+        prompt_config = PromptConfig(
+            prompt_length=request.prompt_length, init=init, init_from=init_from, label_words=label_words
+        )
+        train_config = TrainConfig(
+            learning_rate=request.learning_rate, batch_size=request.batch_size, max_steps=request.max_steps,
+            eval_every=min(request.eval_every, request.max_steps), patience=request.patience,
+            max_input_length=request.max_input_length, seed=request.seed,
+        )
+    except ConfigError as exc:
+        raise JobLaunchError(str(exc)) from exc
+    return prompt_config, train_config
+
+
+def _check_request(owner: Any, request: JobRequest) -> None:
+    dataset = request.dataset
+    if dataset.owner_id != owner.pk:
+        raise JobLaunchError("No such dataset", field="dataset")
+    if dataset.status != "ready":
+        raise JobLaunchError(
+            f"Dataset {dataset.name!r} is {dataset.status}, not ready: wait for validation or fix its problems",
+            field="dataset",
+        )
+    if not dataset.has_split("train"):
+        raise JobLaunchError(f"Dataset {dataset.name!r} has no training split", field="dataset")
+    parent = request.continue_from
+    if parent is not None:
+        if parent.prompt.owner_id != owner.pk:
+            raise JobLaunchError("No such prompt version", field="continue_from")
+        if parent.base_model_id != request.base_model.pk:
+            raise JobLaunchError(
+                f"{parent} was trained on {parent.base_model.name}; a prompt only runs on its own base "
+                f"model, so choose {parent.base_model.name} or start a new prompt",
+                field="base_model",
+            )
+        if parent.prompt_length != request.prompt_length:
+            raise JobLaunchError(
+                f"{parent} has {parent.prompt_length} prompt tokens; continuing from it keeps that length",
+                field="prompt_length",
+            )
+    elif not request.prompt_name:
+        raise JobLaunchError("Give the new prompt a name, or choose a version to continue from", field="prompt_name")
+    if request.init == InitMethod.CLASS_LABELS.value and dataset.task_kind != "classification" and parent is None:
+        raise JobLaunchError(
+            "Class-label initialisation needs a classification dataset; choose vocab or random",
+            field="init",
+        )
+
+
+def launch_job(owner: Any, request: JobRequest) -> TuningJob:
+    """Create a queued job (and its prompt name when new) and enqueue it after commit."""
+    _check_request(owner, request)
+    prompt_config, train_config = _build_configs(request)
+    prompt_dict = prompt_config.to_dict()
+    if request.continue_from is not None:
+        # Stored relative to MEDIA_ROOT: web and worker may mount it at different paths.
+        prompt_dict["init_from"] = request.continue_from.tensor_file
+    with transaction.atomic():
+        if request.continue_from is not None:
+            prompt = request.continue_from.prompt
+        else:
+            assert request.prompt_name is not None
+            try:
+                prompt = create_prompt(owner, request.prompt_name, request.base_model)
+            except Exception as exc:
+                raise JobLaunchError(str(exc), field="prompt_name") from exc
+        job = TuningJob.objects.create(
+            owner=owner, dataset=request.dataset, base_model=request.base_model, prompt=prompt,
+            parent_version=request.continue_from, prompt_config=prompt_dict,
+            train_config=train_config.to_dict(), total_steps=train_config.max_steps,
+            queue=settings.CELERY_GPU_QUEUE,
+        )
+        transaction.on_commit(lambda: _enqueue(job))
+    return job
+
+
+def _enqueue(job: TuningJob) -> None:
+    from workers.tasks import gpu_train_job_task
+
+    gpu_train_job_task.apply_async(args=[job.pk], queue=job.queue)
+
+
+def prompt_config_for_worker(job: TuningJob) -> PromptConfig:
+    data = dict(job.prompt_config)
+    if data.get("init_from"):
+        data["init_from"] = str(Path(settings.MEDIA_ROOT) / data["init_from"])
+    return PromptConfig.from_dict(data)
+
+
+def train_config_for_worker(job: TuningJob) -> TrainConfig:
+    return TrainConfig.from_dict(dict(job.train_config))
+
+
+# --- the worker side ---------------------------------------------------------------------------
+
+
+def claim_job(job_id: int, worker: str) -> TuningJob | None:
+    """Take the job for `worker`, or None when someone else has it or it is over.
+
+    One UPDATE decides: a second delivery of the same task finds the job running
+    with a fresh heartbeat and does nothing; a job whose worker died (stale
+    heartbeat) is taken over and resumes from its checkpoint.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
+    claimed = (
+        TuningJob.objects.filter(pk=job_id, cancel_requested=False)
+        .claimable(stale_before)
+        .update(
+            status=JobStatus.RUNNING, worker=worker, heartbeat_at=now, attempts=F("attempts") + 1,
+            started_at=Coalesce(F("started_at"), now), error_message="",
+        )
+    )
+    if claimed != 1:
+        return None
+    job = TuningJob.objects.select_related("dataset", "base_model", "prompt", "parent_version").get(pk=job_id)
+    _announce(job, "job.status")
+    return job
+
+
+def touch_job_heartbeat(job_id: int, worker: str) -> bool:
+    """Refresh the lease; False when the job is no longer this worker's to run."""
+    return bool(
+        TuningJob.objects.filter(pk=job_id, worker=worker, status=JobStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
+def is_cancel_requested(job_id: int) -> bool:
+    return TuningJob.objects.filter(pk=job_id, cancel_requested=True).exists()
+
+
+def record_model_lease(job_id: int, *, reused: bool, load_seconds: float) -> None:
+    TuningJob.objects.filter(pk=job_id).update(model_reused=reused)
+    log_job_event(job_id, f"Base model reused from the worker's memory" if reused
+                 else f"Base model loaded in {load_seconds:.1f} s")
+
+
+def record_resume(job_id: int, step: int) -> None:
+    TuningJob.objects.filter(pk=job_id).update(resumed_from_step=step)
+    log_job_event(job_id, f"Resumed from the checkpoint at step {step}")
+
+
+def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) -> None:
+    """Update the job's live fields and, for chart points, store a JobMetric.
+
+    `progress` is a tuning_core ProgressEvent as a dict. Eval points are always
+    saved; train points only when the caller's throttle lets them through.
+    """
+    step = int(progress["step"])
+    total = int(progress["total_steps"])
+    elapsed = float(progress["elapsed_seconds"])
+    eta = elapsed / step * (total - step) if step else None
+    updates: dict[str, Any] = {"step": step, "total_steps": total, "eta_seconds": eta, "heartbeat_at": timezone.now()}
+    kind = progress["kind"]
+    if kind == "step" and progress.get("loss") is not None:
+        updates["last_loss"] = float(progress["loss"])
+    metrics = progress.get("metrics") or {}
+    if kind == "eval" and progress.get("is_best") and metrics:
+        name = "accuracy" if "accuracy" in metrics else next(iter(metrics))
+        updates.update(best_metric=float(metrics[name]), best_metric_name=name, best_step=step)
+    TuningJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**updates)
+    if save_point or kind == "eval":
+        JobMetric.objects.update_or_create(
+            job_id=job_id, kind=JobMetric.Kind.EVAL if kind == "eval" else JobMetric.Kind.TRAIN, step=step,
+            defaults={"loss": progress.get("loss"), "learning_rate": progress.get("learning_rate"),
+                      "values": metrics, "elapsed_seconds": elapsed},
+        )
+        publish(job_group(job_id), Event(kind="job.progress", data={
+            "step": step, "total_steps": total, "loss": progress.get("loss"),
+            "learning_rate": progress.get("learning_rate"), "metrics": metrics, "point": kind,
+            "eta_seconds": eta, "is_best": bool(progress.get("is_best")),
+        }))
+
+
+@dataclass(frozen=True)
+class EvalOutcome:
+    split: str
+    mode: str
+    metrics: dict[str, Any]
+    predictions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TrainedPrompt:
+    """Files a worker wrote for a new version (under MEDIA_ROOT) and what to say about them."""
+
+    directory: Path
+    tensor_file: str  # relative to MEDIA_ROOT
+    sha256: str
+    prompt_length: int
+    d_model: int
+    best_step: int | None
+    metrics: dict[str, Any]
+
+
+def record_result(
+    job_id: int, worker: str, trained: TrainedPrompt | None, evals: list[EvalOutcome], *, cancelled: bool
+) -> PromptVersion | None:
+    """Finish a job: succeeded (or cancelled) with its version and EvalRuns.
+
+    The job row is locked and must still be this worker's running job, so a
+    duplicate run that got this far creates no second version; its files go.
+    """
+    with transaction.atomic():
+        job = TuningJob.objects.select_for_update().select_related("prompt").get(pk=job_id)
+        if job.status != JobStatus.RUNNING or job.worker != worker or PromptVersion.objects.filter(job=job).exists():
+            version = None
+            owned = False
+        else:
+            owned = True
+            version = None
+            if trained is not None:
+                version = record_prompt_version(
+                    prompt=job.prompt, tensor_file=trained.tensor_file, sha256=trained.sha256,
+                    prompt_length=trained.prompt_length, d_model=trained.d_model,
+                    init=job.prompt_config.get("init", ""), job=job, parent=job.parent_version,
+                    best_step=trained.best_step, metrics=trained.metrics,
+                )
+                for outcome in evals:
+                    record_eval_run(version=version, dataset=job.dataset, split=outcome.split,
+                                    mode=outcome.mode, metrics=outcome.metrics, predictions=outcome.predictions)
+            job.status = JobStatus.CANCELLED if cancelled else JobStatus.SUCCEEDED
+            job.finished_at = timezone.now()
+            job.eta_seconds = 0 if not cancelled else None
+            if not cancelled:
+                job.step = job.total_steps if job.step == 0 else job.step
+            job.save(update_fields=["status", "finished_at", "eta_seconds", "step"])
+    if not owned and trained is not None:
+        # Lost the race or the job ended meanwhile: leave no orphan files.
+        import shutil
+
+        shutil.rmtree(trained.directory, ignore_errors=True)
+    if owned:
+        job.refresh_from_db()
+        _announce(job, "job.status")
+    return version
+
+
+def record_failure(job_id: int, worker: str | None, message: str) -> None:
+    filters: dict[str, Any] = {"pk": job_id, "status": JobStatus.RUNNING}
+    if worker is not None:
+        filters["worker"] = worker
+    changed = TuningJob.objects.filter(**filters).update(
+        status=JobStatus.FAILED, error_message=message, finished_at=timezone.now(), eta_seconds=None
+    )
+    if changed:
+        _announce(TuningJob.objects.get(pk=job_id), "job.status")
+
+
+def cancel_job(job: TuningJob) -> TuningJob:
+    """A queued job ends at once; a running one stops at its next step (the worker
+    keeps the best prompt so far when an evaluation happened)."""
+    now = timezone.now()
+    TuningJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now
+    )
+    TuningJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+    job.refresh_from_db()
+    _announce(job, "job.status")
+    if job.status == JobStatus.RUNNING:
+        log_job_event(job.pk, "Cancellation requested: the worker stops at its next step")
+    return job
+
+
+def reap_stale_jobs(*, live_queues: set[str]) -> list[int]:
+    """Running jobs whose worker stopped beating: requeue them when a live worker
+    consumes their queue (they resume from their checkpoint), fail them once no
+    worker came back in time."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
+    orphan_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + settings.JOB_ORPHAN_TIMEOUT)
+    touched: list[int] = []
+    stale = TuningJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before)
+    for job in stale:
+        if job.cancel_requested:
+            changed = TuningJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before).update(
+                status=JobStatus.CANCELLED, finished_at=now,
+                error_message="The worker stopped while the job was being cancelled",
+            )
+        elif job.queue in live_queues:
+            with transaction.atomic():
+                changed = TuningJob.objects.filter(
+                    pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before
+                ).update(status=JobStatus.QUEUED, worker="")
+                if changed:
+                    transaction.on_commit(lambda job=job: _enqueue(job))
+            if changed:
+                log_job_event(job.pk, "The worker running this job stopped; it was queued again and resumes "
+                                     "from its last checkpoint")
+        elif job.heartbeat_at is not None and job.heartbeat_at < orphan_before:
+            minutes = max(1, round(settings.JOB_ORPHAN_TIMEOUT / 60))
+            changed = TuningJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=orphan_before).update(
+                status=JobStatus.FAILED, finished_at=now,
+                error_message=(
+                    f"The worker running this job stopped responding at {job.heartbeat_at:%Y-%m-%d %H:%M} UTC and "
+                    f"no worker came back within {minutes} minute(s). Start a worker and launch the job again."
+                ),
+            )
+        else:
+            changed = 0
+        if changed:
+            touched.append(job.pk)
+            _announce(TuningJob.objects.get(pk=job.pk), "job.status")
+    return touched
+
+
+def _announce(job: TuningJob, kind: str) -> None:
+    data = {"job_id": job.pk, "status": job.status, "step": job.step, "total_steps": job.total_steps,
+            "error_message": job.error_message, "final": job.status in FINAL_STATUSES}
+    event = Event(kind="job.status", data=data)
+    publish(job_group(job.pk), event)
+    publish(user_group(job.owner_id), event)
+
+
+def log_job_event(job_id: int, message: str) -> None:
+    """Add a line to the job's event log (kept in the database) and push it live."""
+    entry = JobLogEntry.objects.create(job_id=job_id, message=message[:500])
+    publish(job_group(job_id), Event(kind="job.log", data={"message": entry.message,
+                                                           "at": entry.created_at.isoformat()}))
+
+
+def prompt_versions_for(owner: Any) -> Any:
+    return PromptVersion.objects.filter(prompt__owner=owner).select_related("prompt", "base_model")
+
+
+def prompts_for(owner: Any) -> Any:
+    return Prompt.objects.for_user(owner)

@@ -1,0 +1,92 @@
+// The job page: progress bar, live chart (loss and validation metric) and event log,
+// fed by /ws/jobs/<id>/. The server renders the state at load; this keeps it current.
+"use strict";
+
+(function () {
+  const SVG = "http://www.w3.org/2000/svg";
+
+  function el(name, attrs) {
+    const node = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    return node;
+  }
+
+  // Two series on one plot: loss scaled to its own range (left), metric on [0, 1] (right).
+  function drawChart(container, series, totalSteps) {
+    const width = container.clientWidth || 800, height = 260, pad = 36;
+    const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, role: "img" });
+    const maxStep = Math.max(totalSteps || 1, 1);
+    const losses = series.loss.map((p) => p[1]);
+    const lossMax = losses.length ? Math.max(...losses) : 1;
+    const lossMin = losses.length ? Math.min(0, ...losses) : 0;
+    const x = (s) => pad + (width - 2 * pad) * (s / maxStep);
+    const yLoss = (v) => height - pad - (height - 2 * pad) * ((v - lossMin) / ((lossMax - lossMin) || 1));
+    const yMetric = (v) => height - pad - (height - 2 * pad) * Math.max(0, Math.min(1, v));
+    svg.appendChild(el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }));
+    svg.appendChild(el("line", { x1: pad, y1: pad, x2: pad, y2: height - pad, class: "axis" }));
+    const label = (text, attrs) => { const t = el("text", attrs); t.textContent = text; svg.appendChild(t); };
+    label(lossMax.toFixed(3), { x: 2, y: pad, class: "tick" });
+    label("step " + maxStep, { x: width - pad - 60, y: height - 8, class: "tick" });
+    label("1.0", { x: width - pad + 4, y: pad, class: "tick" });
+    const line = (points, cls) => {
+      if (!points.length) return;
+      svg.appendChild(el("polyline", { points: points.map(([s, v]) => `${x(s)},${v}`).join(" "), class: cls }));
+    };
+    line(series.loss.map(([s, v]) => [s, yLoss(v)]), "series loss");
+    line(series.metric.map(([s, v]) => [s, yMetric(v)]), "series metric");
+    series.metric.forEach(([s, v]) => svg.appendChild(el("circle", { cx: x(s), cy: yMetric(v), r: 3, class: "dot metric" })));
+    container.replaceChildren(svg);
+    container.dataset.points = String(series.loss.length + series.metric.length);
+  }
+
+  function jobPage(jobId, detailUrl) {
+    const series = JSON.parse(document.getElementById("job-series").textContent);
+    const chart = document.getElementById("job-chart");
+    const total = () => parseInt(document.getElementById("job-progress").getAttribute("max"), 10);
+    const redraw = () => drawChart(chart, series, total());
+    redraw();
+    window.addEventListener("resize", redraw);
+
+    const log = document.getElementById("job-log");
+    function addLog(message, at) {
+      const li = document.createElement("li");
+      const time = at ? new Date(at) : new Date();
+      li.textContent = time.toTimeString().slice(0, 8) + " " + message;
+      log.appendChild(li);
+    }
+    const setText = (id, text) => { const n = document.getElementById(id); if (n) n.textContent = text; };
+
+    let refreshing = null;
+    const refreshSummary = () => {
+      clearTimeout(refreshing);
+      refreshing = setTimeout(() => SPS.refreshFragment(detailUrl, "job-summary"), 100);
+    };
+
+    const connection = SPS.listen(`/ws/jobs/${jobId}/`, (event) => {
+      const d = event.data;
+      if (event.kind === "job.progress") {
+        const bar = document.getElementById("job-progress");
+        bar.setAttribute("max", d.total_steps);
+        bar.value = d.step;
+        setText("job-step", d.step);
+        if (d.loss !== null && d.loss !== undefined) setText("job-loss", d.loss.toFixed(4));
+        if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", Math.round(d.eta_seconds) + " s");
+        if (d.point === "step" && d.loss !== null && d.loss !== undefined) series.loss.push([d.step, d.loss]);
+        if (d.point === "eval") {
+          const name = "accuracy" in d.metrics ? "accuracy" : Object.keys(d.metrics)[0];
+          if (name !== undefined) series.metric.push([d.step, d.metrics[name]]);
+          if (d.is_best && name !== undefined) setText("job-best", `${name} ${d.metrics[name].toFixed(3)} (step ${d.step})`);
+        }
+        redraw();
+      } else if (event.kind === "job.log") {
+        addLog(d.message, d.at);
+      } else if (event.kind === "job.status") {
+        addLog("Status: " + d.status + (d.error_message ? " — " + d.error_message : ""));
+        refreshSummary();
+        if (d.final) setTimeout(() => connection.close(), 1500);
+      }
+    });
+  }
+
+  window.SPS = Object.assign(window.SPS || {}, { jobPage, drawChart });
+})();

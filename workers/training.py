@@ -1,0 +1,209 @@
+"""Running one claimed tuning job: tuning_core does the work, services record it.
+
+Everything here is glue: load the data and the (pooled) base model, translate
+tuning_core's callbacks into service calls, and turn failures into messages a
+user can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tuning_core.errors import DataError, TuningError
+from tuning_core.evaluate import evaluate
+from tuning_core.export import save_prompt
+from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
+from webapp.jobs import services
+from webapp.jobs.models import TuningJob
+from webapp.prompts.services import new_version_dir
+from workers.model_pool import get_pool
+
+logger = logging.getLogger(__name__)
+
+
+class JobHeartbeat(threading.Thread):
+    """Keeps the job's lease fresh beside the training loop (a long step or a model
+    load must not look like a dead worker)."""
+
+    def __init__(self, job_id: int, worker: str, interval: float) -> None:
+        super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
+        self.job_id, self.worker, self.interval = job_id, worker, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import close_old_connections, connection
+
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    services.touch_job_heartbeat(self.job_id, self.worker)
+                except Exception:  # a database blip must not kill the job; the next beat retries
+                    logger.warning("job %s heartbeat failed", self.job_id, exc_info=True)
+                    close_old_connections()
+        finally:
+            connection.close()
+
+
+class ProgressRecorder:
+    """on_progress callback: every eval is recorded; train points at most `max_rate` per second."""
+
+    def __init__(self, job_id: int, max_rate: int) -> None:
+        self.job_id = job_id
+        self.min_gap = 1.0 / max_rate
+        self.last_saved = 0.0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = time.monotonic()
+        last_step = event.step >= event.total_steps
+        save_point = event.kind == "eval" or last_step or now - self.last_saved >= self.min_gap
+        if save_point:
+            self.last_saved = now
+        services.record_progress(self.job_id, event.to_dict(), save_point=save_point)
+        if event.kind == "eval":
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in event.metrics.items() if k in {"accuracy", "macro_f1", "exact_match", "f1"})
+            services.log_job_event(
+                self.job_id, f"Evaluation at step {event.step}: {shown or 'done'}" + (" (best so far)" if event.is_best else "")
+            )
+
+
+class CancelCheck:
+    """should_stop callback: asks the database at most once a second."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.checked_at = 0.0
+        self.answer = False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self.answer and now - self.checked_at >= 1.0:
+            self.checked_at = now
+            self.answer = services.is_cancel_requested(self.job_id)
+        return self.answer
+
+
+def run_job(job: TuningJob, worker: str) -> None:
+    from django.conf import settings
+
+    heartbeat = JobHeartbeat(job.pk, worker, settings.JOB_HEARTBEAT_INTERVAL)
+    heartbeat.start()
+    try:
+        _run(job, worker, settings.JOB_PROGRESS_MAX_RATE)
+    except DataError as exc:
+        services.record_failure(job.pk, worker, f"The dataset cannot be used for training: {exc}")
+    except TuningError as exc:
+        services.record_failure(job.pk, worker, str(exc))
+    except torch.OutOfMemoryError:
+        services.record_failure(
+            job.pk, worker,
+            "The worker ran out of memory. Lower the batch size, the max input length or the prompt length, "
+            "and launch again.",
+        )
+    except Exception as exc:
+        logger.exception("job %s failed with an unexpected error", job.pk)
+        services.record_failure(
+            job.pk, worker,
+            f"The worker hit an internal error ({exc.__class__.__name__}: {exc}). It was logged; "
+            "launching again may help, and if it does not, report it with the job number.",
+        )
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+
+
+def _load_split(job: TuningJob, split: str) -> Any:
+    import datasets
+
+    if not job.dataset.has_split(split):
+        return None
+    return datasets.load_from_disk(str(job.dataset.split_path(split)))
+
+
+def _run(job: TuningJob, worker: str, max_rate: int) -> None:
+    lease = get_pool().get(job.base_model.source)
+    base = lease.base
+    services.record_model_lease(job.pk, reused=lease.reused, load_seconds=lease.load_seconds)
+    if base.info.d_model != job.base_model.d_model:
+        raise TuningError(
+            f"The base model at {job.base_model.source} now has width {base.info.d_model}, but it was "
+            f"registered with {job.base_model.d_model}; re-register the base model"
+        )
+    train_data = _load_split(job, "train")
+    validation_data = _load_split(job, "validation")
+    prompt_config = services.prompt_config_for_worker(job)
+    train_config = services.train_config_for_worker(job)
+
+    checkpoint = job.checkpoint_dir / CHECKPOINT_FILE
+    if checkpoint.exists():
+        services.record_resume(job.pk, int(load_checkpoint(checkpoint)["step"]))
+
+    result = train(
+        base, prompt_config, train_config, train_data, validation_data,
+        checkpoint_dir=job.checkpoint_dir, on_progress=ProgressRecorder(job.pk, max_rate),
+        should_stop=CancelCheck(job.pk),
+    )
+    cancelled = result.stopped_reason == "cancelled"
+    trained = None
+    evals: list[services.EvalOutcome] = []
+    if not cancelled or result.evaluated:
+        trained = _save_version_files(job, result, prompt_config.to_dict(), train_config.to_dict())
+    if not cancelled:
+        evals = _evaluate_splits(job, base, result, train_config.max_input_length, train_config.max_target_length)
+    if cancelled:
+        services.log_job_event(
+            job.pk, "Cancelled: the best prompt so far was kept as a new version" if trained
+            else "Cancelled before the first evaluation: no version was kept",
+        )
+    services.record_result(job.pk, worker, trained, evals, cancelled=cancelled)
+    _remove_checkpoint(job.checkpoint_dir)
+
+
+def _save_version_files(
+    job: TuningJob, result: TrainResult, prompt_config: dict[str, Any], train_config: dict[str, Any]
+) -> services.TrainedPrompt:
+    from django.conf import settings
+
+    directory, relative = new_version_dir(job.prompt)
+    files = save_prompt(result.prompt, directory, metadata={
+        "base_model": job.base_model.source, "init": prompt_config.get("init"),
+        "prompt_config": prompt_config, "train_config": train_config,
+        "label_words": result.label_words, "metrics": result.best_metrics, "best_step": result.best_step,
+        "job_id": job.pk,
+    })
+    return services.TrainedPrompt(
+        directory=directory, tensor_file=str(files.tensor_path.relative_to(Path(settings.MEDIA_ROOT))),
+        sha256=files.sha256, prompt_length=int(result.prompt.shape[0]), d_model=int(result.prompt.shape[1]),
+        best_step=result.best_step, metrics=result.best_metrics,
+    )
+
+
+def _evaluate_splits(
+    job: TuningJob, base: Any, result: TrainResult, max_input_length: int, max_target_length: int
+) -> list[services.EvalOutcome]:
+    classification = job.dataset.task_kind == "classification"
+    mode = "rank" if classification else "generate"
+    label_words = job.dataset.label_words if classification else None
+    outcomes = []
+    for split in ("validation", "test"):
+        data = _load_split(job, split)
+        if data is None or len(data) == 0:
+            continue
+        evaluation = evaluate(base, result.prompt, data, mode=mode, label_words=label_words,
+                              max_input_length=max_input_length, max_target_length=max_target_length)
+        outcomes.append(services.EvalOutcome(
+            split=split, mode=mode, metrics=evaluation.metrics,
+            predictions=[p.to_dict() for p in evaluation.predictions],
+        ))
+    return outcomes
+
+
+def _remove_checkpoint(directory: Path) -> None:
+    import shutil
+
+    shutil.rmtree(directory, ignore_errors=True)
