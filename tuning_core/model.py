@@ -88,11 +88,25 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def set_dropout(model: nn.Module, p: float) -> None:
-    """Set every dropout layer's probability (T5 builds them from config.dropout_rate at init)."""
+def _dropout_sites(model: nn.Module) -> list[tuple[nn.Module, str]]:
+    """Every (module, attribute) holding a dropout probability.
+
+    T5 copies config.dropout_rate at init into nn.Dropout layers *and* into each attention
+    module's float `dropout` (used for attention-probability dropout), so both must change.
+    """
+    sites: list[tuple[nn.Module, str]] = []
     for module in model.modules():
         if isinstance(module, nn.Dropout):
-            module.p = p
+            sites.append((module, "p"))
+        elif isinstance(getattr(module, "dropout", None), float):
+            sites.append((module, "dropout"))
+    return sites
+
+
+def set_dropout(model: nn.Module, p: float) -> None:
+    """Set every dropout probability in the model (layers and attention) to p."""
+    for module, attr in _dropout_sites(model):
+        setattr(module, attr, p)
     model.config.dropout_rate = p
 
 
@@ -105,14 +119,14 @@ def dropout_override(model: nn.Module, p: float | None) -> Iterator[None]:
     if p is None:
         yield
         return
-    saved = [(m, m.p) for m in model.modules() if isinstance(m, nn.Dropout)]
+    saved = [(m, attr, getattr(m, attr)) for m, attr in _dropout_sites(model)]
     saved_rate = model.config.dropout_rate
     set_dropout(model, p)
     try:
         yield
     finally:
-        for module, old in saved:
-            module.p = old
+        for module, attr, old in saved:
+            setattr(module, attr, old)
         model.config.dropout_rate = saved_rate
 
 
