@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from tuning_core.errors import ModelLoadError
+from tuning_core.model import load_base_model
+from tuning_core.tiny import build_tiny_t5
+
+
+def test_it_loads_original_t5_with_a_tied_scaled_head(base_t5, tiny_dirs):
+    config = json.loads((tiny_dirs["t5"] / "config.json").read_text())
+    assert config["tie_word_embeddings"] is True and config["feed_forward_proj"] == "relu"
+    assert base_t5.info.tied_embeddings
+    model = base_t5.model
+    assert model.lm_head.weight.data_ptr() == model.shared.weight.data_ptr()
+    ids = torch.tensor([[5, 6, 7, 1]])
+    with torch.no_grad():
+        out = model(input_ids=ids, decoder_input_ids=torch.tensor([[0, 5]]))
+        hidden = model.decoder(input_ids=torch.tensor([[0, 5]]),
+                               encoder_hidden_states=model.encoder(input_ids=ids).last_hidden_state)[0]
+    torch.testing.assert_close(out.logits, model.lm_head(hidden * base_t5.info.d_model ** -0.5))
+
+
+def test_it_loads_t5_v1_1_with_its_own_unscaled_head(base, tiny_dir):
+    config = json.loads((tiny_dir / "config.json").read_text())
+    assert config["tie_word_embeddings"] is False and config["feed_forward_proj"] == "gated-gelu"
+    assert not base.info.tied_embeddings
+    model = base.model
+    assert not torch.equal(model.lm_head.weight, model.shared.weight)
+    ids = torch.tensor([[5, 6, 7, 1]])
+    with torch.no_grad():
+        out = model(input_ids=ids, decoder_input_ids=torch.tensor([[0, 5]]))
+        hidden = model.decoder(input_ids=torch.tensor([[0, 5]]),
+                               encoder_hidden_states=model.encoder(input_ids=ids).last_hidden_state)[0]
+    torch.testing.assert_close(out.logits, model.lm_head(hidden))
+
+
+def test_it_freezes_the_model_and_describes_it(base):
+    assert not any(p.requires_grad for p in base.model.parameters())
+    assert base.device.type == "cpu" and not base.model.training
+    info = base.info.to_dict()
+    assert info["d_model"] == 32 and info["num_layers"] == 2 and info["vocab_size"] == len(base.tokenizer)
+    assert info["num_parameters"] == sum(p.numel() for p in base.model.parameters())
+
+
+def test_it_builds_the_same_tiny_model_twice(tmp_path, tiny_dir):
+    again = build_tiny_t5(tmp_path / "again", shape="t5.1.1")
+    for name in ("model.safetensors", "spiece.model", "config.json"):
+        assert (again / name).read_bytes() == (tiny_dir / name).read_bytes(), name
+
+
+def test_it_explains_a_missing_model(tmp_path):
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        load_base_model(str(tmp_path / "nowhere"))
+    with pytest.raises(ModelLoadError, match="no config.json"):
+        load_base_model(str(tmp_path))
+
+
+def test_it_applies_a_dropout_override(tiny_dir):
+    other = load_base_model(str(tiny_dir), dropout=0.0)
+    assert {m.p for m in other.model.modules() if isinstance(m, torch.nn.Dropout)} == {0.0}
