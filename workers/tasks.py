@@ -30,3 +30,15 @@ def gpu_train_job_task(self, job_id: int) -> None:  # type: ignore[no-untyped-de
     if job is None:
         return
     run_job(job, worker)
+
+
+@shared_task(name="workers.tasks.process_dataset_task")
+def process_dataset_task(dataset_id: int) -> str | None:
+    """Validate and process an uploaded dataset (default queue: CPU only, no model).
+
+    A redelivered or late task finds the dataset no longer `validating` and does nothing.
+    """
+    from webapp.datasets.services import process_dataset
+
+    dataset = process_dataset(dataset_id)
+    return dataset.status if dataset is not None else None

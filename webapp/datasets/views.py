@@ -1,10 +1,194 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tuning_core.errors import DataError
+from webapp.datasets import services
+from webapp.datasets.browse import sample_rows
+from webapp.datasets.charts import histogram_bars, label_bars
+from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
+from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, TaskKind
+from webapp.datasets.processing import MAX_CLASSES, render_template
+from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @login_required
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "datasets/index.html")
+    datasets = Dataset.objects.for_user(request.user)
+    template = "datasets/index.html#dataset-list" if _is_fragment(request) else "datasets/index.html"
+    return render(request, template, {"datasets": datasets})
+
+
+# The upload handler must be in place before CSRF checking reads request.POST.
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        install_upload_handler(request)
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request: HttpRequest) -> HttpResponse:
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST":
+        refused = refused_problems(request)
+        form = UploadForm(request.POST, request.FILES)
+        if refused:
+            problems = [services.problem_dict(p) for p in refused]
+        elif form.is_valid():
+            try:
+                staging = services.stage_upload(request.user, form.cleaned_data["name"] or "",
+                                                incoming(request.FILES))
+            except DataError as exc:
+                problems = [services.problem_dict(p) for p in exc.problems]
+            else:
+                return redirect("datasets:mapping", staging_id=staging.id)
+    else:
+        form = UploadForm()
+    status = 400 if problems or form.errors else 200
+    return render(request, "datasets/upload.html", {"form": form, "problems": problems,
+                                                    "limit": services.human_size(_limit())}, status=status)
+
+
+def _limit() -> int:
+    from django.conf import settings
+
+    return int(settings.UPLOAD_MAX_BYTES)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
+    staging = services.get_staging_for_user(request.user, staging_id)
+    suggested = services.suggested_mapping(staging)
+    form_kwargs: dict[str, Any] = {"columns": staging.columns, "single_file": staging.single_file}
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST":
+        form = MappingForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                dataset = services.create_dataset(
+                    request.user, staging, form.mapping(data["label_map"], data["task_kind"], data["split_mode"]),
+                    name=data["name"])
+            except DataError as exc:
+                problems = [services.problem_dict(p) for p in exc.problems]
+            else:
+                return redirect("datasets:detail", pk=dataset.pk)
+    else:
+        distinct = staging.distinct(suggested["label_column"])
+        initial = {**suggested, "name": staging.name, "validation_ratio": 0.1, "test_ratio": 0.1, "seed": 42}
+        if suggested["task_kind"] == TaskKind.CLASSIFICATION and distinct:
+            initial["label_map"] = label_map_text({v: v for v in distinct})
+        form = MappingForm(initial=initial, **form_kwargs)
+    template = form["input_template"].value() or suggested["input_template"]
+    preview = [{"cells": [row.get(c, "") for c in staging.columns], "input": render_template(template, row)}
+               for row in staging.first.scan.preview]
+    # Distinct values per column let the page refill the label map when the label column changes.
+    distinct_by_column = {c: (staging.distinct(c) or [])[:MAX_CLASSES] for c in staging.columns}
+    return render(request, "datasets/mapping.html", {
+        "staging": staging, "form": form, "preview": preview, "problems": problems,
+        "distinct_by_column": distinct_by_column,
+    }, status=400 if problems or form.errors else 200)
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, staging_id: str) -> HttpResponse:
+    services.discard_staging(services.get_staging_for_user(request.user, staging_id))
+    messages.info(request, "The upload was discarded.")
+    return redirect("datasets:index")
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = services.get_dataset_for_user(request.user, pk)
+    models = services.tokenizer_choices()
+    query = DetailQuery(request.GET, models=models)
+    if not query.is_valid():
+        query = DetailQuery({}, models=models)
+        query.is_valid()
+    params = query.cleaned_data
+    context: dict[str, Any] = {"dataset": dataset, "query": query, "rename_form": RenameForm(initial={"name": dataset.name})}
+    if dataset.status == DatasetStatus.READY:
+        split = params.get("split") or (dataset.available_splits or ["train"])[0]
+        if split not in dataset.available_splits:
+            split = dataset.available_splits[0]
+        context["split"] = split
+        context["samples"] = sample_rows(dataset, split, params.get("q") or "", params.get("page") or 1)
+        context["label_chart"] = label_bars(dataset.label_counts) if dataset.label_counts else None
+        by_split = dataset.stats.get("label_counts_by_split", {})
+        context["label_rows"] = [(label, [by_split.get(s, {}).get(label, 0) for s in dataset.available_splits])
+                                 for label in dataset.labels]
+        word_hist = dataset.stats.get("word_lengths")
+        context["word_chart"] = histogram_bars(word_hist, "words per input") if word_hist else None
+        model_name = params.get("model")
+        if model_name:
+            source = dict(models)[model_name]
+            max_length = params.get("max_length") or 512
+            try:
+                stats = services.token_lengths(dataset, source, max_length)
+            except Exception as exc:  # a model that will not load is the page's news, not a crash
+                context["token_error"] = f"Could not load the tokenizer of {model_name}: {exc}"
+            else:
+                context["token_stats"] = stats
+                context["token_chart"] = histogram_bars(stats["histogram"], f"tokens per input ({model_name})")
+                context["token_warning"] = services.truncation_warning(stats, model_name)
+    template = "datasets/detail.html#dataset-detail" if _is_fragment(request) else "datasets/detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = services.get_dataset_for_user(request.user, pk)
+    form = RenameForm(request.POST)
+    if form.is_valid():
+        services.rename_dataset(dataset, form.cleaned_data["name"])
+        messages.success(request, "Renamed.")
+    else:
+        messages.error(request, "Give the dataset a name (at most 200 characters).")
+    return redirect("datasets:detail", pk=dataset.pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = services.get_dataset_for_user(request.user, pk)
+    try:
+        services.delete_dataset(dataset)
+    except services.DatasetInUse as exc:
+        messages.error(request, str(exc))
+        return redirect("datasets:detail", pk=dataset.pk)
+    messages.success(request, f"Deleted {dataset.name!r}.")
+    return redirect("datasets:index")
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int, split: str) -> StreamingHttpResponse:
+    dataset = services.get_dataset_for_user(request.user, pk)
+    if split not in SPLITS or not dataset.has_split(split):
+        raise Http404("No such split")
+    from webapp.datasets.browse import csv_lines
+
+    response = StreamingHttpResponse(csv_lines(dataset, split), content_type="text/csv; charset=utf-8")
+    # Our own filename: the dataset's name is user text and stays out of the header.
+    response["Content-Disposition"] = f'attachment; filename="dataset-{dataset.pk}-{split}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

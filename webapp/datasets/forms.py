@@ -1,0 +1,209 @@
+"""Every input of the datasets pages and API, query parameters included."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django import forms
+
+from tuning_core.data import template_fields
+from tuning_core.errors import DataError
+from webapp.datasets.models import SPLITS, SplitMode, TaskKind
+from webapp.datasets.processing import MAX_CLASSES, Mapping, check_mapping
+from webapp.datasets.reading import ACCEPT
+
+_ARROW = re.compile(r"\s*(?:→|->|=>|=|:|\t)\s*")
+
+
+class UploadForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    file = forms.FileField(required=False, help_text="One file, split for you")
+    train_file = forms.FileField(required=False)
+    validation_file = forms.FileField(required=False)
+    test_file = forms.FileField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("file", "train_file", "validation_file", "test_file"):
+            self.fields[name].widget.attrs["accept"] = ACCEPT
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        single = data.get("file")
+        splits = [data.get(f"{s}_file") for s in SPLITS]
+        if single and any(splits):
+            raise forms.ValidationError("Upload either one file or separate train / validation / test files, not both")
+        if not single and not any(splits):
+            raise forms.ValidationError("Choose a file to upload")
+        if not single and not data.get("train_file"):
+            raise forms.ValidationError("Separate files need at least a train file")
+        return data
+
+
+def parse_label_map(text: str) -> dict[str, str]:
+    """Lines of `raw label = label words` (also `→`, `->`, `:` or a tab) into a dict."""
+    mapping: dict[str, str] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = _ARROW.split(line.strip(), maxsplit=1)
+        if len(parts) != 2 or not parts[0] or not parts[1].strip():
+            raise forms.ValidationError(f"Line {lineno}: write it as `raw label = label words`, e.g. `1 = positive`")
+        raw, words = parts[0].strip(), parts[1].strip()
+        if raw in mapping:
+            raise forms.ValidationError(f"Line {lineno}: the raw label {raw!r} is mapped twice")
+        mapping[raw] = words
+    return mapping
+
+
+def label_map_text(mapping: dict[str, str]) -> str:
+    return "\n".join(f"{k} = {v}" for k, v in mapping.items())
+
+
+class MappingFields(forms.Form):
+    """The column mapping and the split, shared by the mapping page and the API."""
+
+    input_template = forms.CharField(max_length=2000, required=False, widget=forms.TextInput)
+    label_column = forms.CharField(max_length=200)
+    task_kind = forms.ChoiceField(choices=TaskKind.choices, required=False)
+    split_mode = forms.ChoiceField(choices=SplitMode.choices, required=False)
+    validation_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False, initial=0.1)
+    test_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False, initial=0.1)
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, initial=42)
+    split_column = forms.CharField(max_length=200, required=False)
+
+    columns: list[str] = []
+
+    def clean_input_template(self) -> str:
+        template = self.cleaned_data.get("input_template", "")
+        if template:
+            try:
+                template_fields(template)
+            except DataError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return template
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        ratio = (data.get("validation_ratio") or 0) + (data.get("test_ratio") or 0)
+        if ratio >= 0.9:
+            raise forms.ValidationError("Validation and test together must leave at least 10% for training")
+        if data.get("split_mode") == SplitMode.COLUMN and not data.get("split_column"):
+            self.add_error("split_column", "Choose the column that names each row's split")
+        return data
+
+    def mapping(self, label_map: dict[str, str], default_kind: str, default_split: str) -> Mapping:
+        data = self.cleaned_data
+        return Mapping(
+            input_template=data["input_template"],
+            label_column=data["label_column"],
+            label_map=label_map,
+            task_kind=data.get("task_kind") or default_kind,
+            split_mode=data.get("split_mode") or default_split,
+            validation_ratio=_or(data.get("validation_ratio"), 0.1),
+            test_ratio=_or(data.get("test_ratio"), 0.1),
+            seed=_or(data.get("seed"), 42),
+            split_column=data.get("split_column") or "",
+        )
+
+    def check_columns(self, mapping: Mapping) -> bool:
+        """Attach problems the column names reveal to the fields they concern."""
+        ok = True
+        for problem in check_mapping(mapping, self.columns):
+            if problem.column == mapping.label_column and "label column" in problem.message:
+                field = "label_column"
+            elif "split column" in problem.message:
+                field = "split_column"
+            elif "label" in problem.message and "map" in problem.message:
+                field = "label_map" if "label_map" in self.fields else None
+            else:
+                field = "input_template"
+            self.add_error(field, problem.message)
+            ok = False
+        return ok
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+class MappingForm(MappingFields):
+    name = forms.CharField(max_length=200)
+    label_map = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args: Any, columns: list[str], single_file: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        choices = [(c, c) for c in columns]
+        self.fields["label_column"] = forms.ChoiceField(choices=choices)
+        self.fields["split_column"] = forms.ChoiceField(choices=[("", "(none)")] + choices, required=False)
+        self.fields["input_template"].required = True
+        self.fields["task_kind"].required = True
+        if single_file:
+            self.fields["split_mode"].choices = [(v, l) for v, l in SplitMode.choices if v != SplitMode.FILES]
+        else:
+            self.fields["split_mode"].choices = [(SplitMode.FILES, SplitMode.FILES.label)]
+
+    def clean_label_map(self) -> dict[str, str]:
+        return parse_label_map(self.cleaned_data.get("label_map", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        label_map = data.get("label_map") or {}
+        if data.get("task_kind") == TaskKind.CLASSIFICATION and len(set(label_map.values())) > MAX_CLASSES:
+            self.add_error("label_map", f"At most {MAX_CLASSES} label words for classification")
+        self.check_columns(self.mapping(label_map, TaskKind.CLASSIFICATION, data.get("split_mode") or SplitMode.AUTO))
+        return data
+
+
+class ApiDatasetForm(MappingFields):
+    """The API's fields: `input_template` or `text_column`, and `label_map` as a JSON object."""
+
+    name = forms.CharField(max_length=200, required=False)
+    text_column = forms.CharField(max_length=200, required=False)
+    label_map = forms.CharField(required=False)
+
+    def clean_label_map(self) -> dict[str, str]:
+        raw = self.cleaned_data.get("label_map", "")
+        if not raw.strip():
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc}") from None
+        if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) for v in value.values()):
+            raise forms.ValidationError('Give a JSON object of raw label to label words, e.g. {"0": "negative"}')
+        return {str(k): str(v) for k, v in value.items()}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        template, column = data.get("input_template"), data.get("text_column")
+        if template and column:
+            raise forms.ValidationError("Give input_template or text_column, not both")
+        if not template and not column:
+            self.add_error("input_template", "Give input_template (e.g. 'review: {text}') or text_column")
+        elif column:
+            data["input_template"] = "{" + column.replace("{", "{{").replace("}", "}}") + "}"
+        return data
+
+
+class DetailQuery(forms.Form):
+    """The dataset page's query parameters: which sample rows, and token lengths for which model."""
+
+    split = forms.ChoiceField(choices=[(s, s) for s in SPLITS], required=False)
+    q = forms.CharField(max_length=200, required=False, strip=True)
+    page = forms.IntegerField(min_value=1, max_value=10**7, required=False)
+    model = forms.ChoiceField(required=False, choices=())
+    max_length = forms.IntegerField(min_value=8, max_value=8192, required=False, initial=512)
+
+    def __init__(self, *args: Any, models: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "(choose a base model)")] + [(n, n) for n, _ in models]
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(max_length=200)

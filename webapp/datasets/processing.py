@@ -1,0 +1,380 @@
+"""Turning checked upload files into processed Arrow splits, finding every problem on the way.
+
+Rows stream from the files in batches; each batch goes through `tuning_core.data.format_examples`
+(the same text-to-text formatting training uses) and is appended to one Arrow file, so memory holds
+a batch plus a few numbers per row (a hash, a length, a label id) however large the file. Splits
+are then written with `datasets.Dataset.save_to_disk`, memory-mapped from that Arrow file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import shutil
+import string
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuning_core.data import MAX_PROBLEMS, format_examples, template_fields
+from tuning_core.errors import DataError, DataProblem
+from webapp.datasets.models import SPLITS, SplitMode, TaskKind
+from webapp.datasets.reading import cell_text, iter_rows
+
+# More distinct labels than this is not a classification task: rank classification scores
+# every label for every example, and a confusion matrix stops being readable.
+MAX_CLASSES = 50
+BATCH_ROWS = 5000
+HISTOGRAM_BINS = 20
+SPLIT_ALIASES = {
+    "train": "train", "training": "train",
+    "validation": "validation", "valid": "validation", "val": "validation", "dev": "validation",
+    "test": "test", "testing": "test",
+}
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    role: str  # "file" (one file split later) or a split name
+    path: Path
+    format: str
+    name: str  # the user's filename, for messages only
+
+
+@dataclass(frozen=True)
+class Mapping:
+    input_template: str
+    label_column: str
+    label_map: dict[str, str]
+    task_kind: str = TaskKind.CLASSIFICATION
+    split_mode: str = SplitMode.AUTO
+    validation_ratio: float = 0.1
+    test_ratio: float = 0.1
+    seed: int = 42
+    split_column: str = ""
+
+    def split_options(self) -> dict[str, Any]:
+        if self.split_mode == SplitMode.AUTO:
+            return {"validation_ratio": self.validation_ratio, "test_ratio": self.test_ratio, "seed": self.seed}
+        if self.split_mode == SplitMode.COLUMN:
+            return {"split_column": self.split_column}
+        return {}
+
+
+@dataclass
+class ProcessResult:
+    task_kind: str
+    split_counts: dict[str, int]
+    labels: list[str]
+    label_counts: dict[str, int]
+    stats: dict[str, Any]
+    warnings: list[DataProblem] = field(default_factory=list)
+
+
+def closest_hint(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(columns), n=1, cutoff=0.4)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f" (columns are {', '.join(map(repr, columns))}){hint}"
+
+
+def check_mapping(mapping: Mapping, columns: Sequence[str], file: str | None = None) -> list[DataProblem]:
+    """Problems with a mapping that the column names alone reveal: unknown or misspelled columns."""
+    problems: list[DataProblem] = []
+    try:
+        fields = template_fields(mapping.input_template)
+    except DataError as exc:
+        return exc.problems
+    if not fields:
+        problems.append(DataProblem(
+            f"The input template uses no column; write e.g. {{{columns[0] if columns else 'text'}}}", file=file))
+    for name in dict.fromkeys(fields):
+        if name not in columns:
+            problems.append(DataProblem(
+                f"The input template refers to column {name!r}, which the file lacks" + closest_hint(name, columns),
+                file=file, column=name))
+    if mapping.label_column not in columns:
+        problems.append(DataProblem(
+            f"No label column {mapping.label_column!r}" + closest_hint(mapping.label_column, columns),
+            file=file, column=mapping.label_column))
+    if mapping.split_mode == SplitMode.COLUMN and mapping.split_column not in columns:
+        problems.append(DataProblem(
+            f"No split column {mapping.split_column!r}" + closest_hint(mapping.split_column, columns),
+            file=file, column=mapping.split_column))
+    if any(not str(v).strip() for v in mapping.label_map.values()):
+        problems.append(DataProblem("Every raw label must map to label words; one is empty",
+                                    column=mapping.label_column))
+    return problems
+
+
+class _Collector:
+    """Problems found so far, capped, with identical messages reported once."""
+
+    def __init__(self) -> None:
+        self.errors: list[DataProblem] = []
+        self.warnings: list[DataProblem] = []
+        self._seen: set[tuple[Any, ...]] = set()
+
+    def add(self, problem: DataProblem) -> None:
+        key = (problem.file, problem.column, problem.message) if problem.row is None or "label map" in problem.message else None
+        if key is not None:
+            if key in self._seen:
+                return
+            self._seen.add(key)
+        target = self.errors if problem.severity == "error" else self.warnings
+        if len(target) < MAX_PROBLEMS:
+            target.append(problem)
+
+    @property
+    def full(self) -> bool:
+        return len(self.errors) >= MAX_PROBLEMS
+
+
+def process_files(
+    sources: Sequence[SourceFile],
+    mapping: Mapping,
+    out_dir: Path,
+    on_progress: ProgressCallback | None = None,
+) -> ProcessResult:
+    """Validate every row, split, and write `out_dir/splits/<split>/` (input_text, target_text,
+    raw_label, source_row). Raises DataError listing every error (and the warnings) found."""
+    import datasets
+    import pyarrow as pa
+
+    fields = list(dict.fromkeys(template_fields(mapping.input_template)))
+    wanted = list(dict.fromkeys(fields + [mapping.label_column]
+                                + ([mapping.split_column] if mapping.split_mode == SplitMode.COLUMN else [])))
+    label_map = {str(k).strip(): str(v).strip() for k, v in mapping.label_map.items()} or None
+    schema = pa.schema([("input_text", pa.string()), ("target_text", pa.string()),
+                        ("raw_label", pa.string()), ("source_row", pa.int64())])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    all_path = out_dir / "all.arrow"
+    problems = _Collector()
+    hashes = array("q")
+    words = array("l")
+    target_ids = array("l")
+    split_ids = array("b")
+    file_ids = array("l")
+    rows_at = array("q")
+    target_index: dict[str, int] = {}
+    total = 0
+
+    def flush(writer: Any, src_no: int, src: SourceFile, rownos: list[int], batch: dict[str, list[str]]) -> None:
+        nonlocal total
+        if not rownos:
+            return
+        raw = datasets.Dataset.from_dict(batch)
+        try:
+            out = format_examples(raw, input_template=mapping.input_template, target_column=mapping.label_column,
+                                  label_map=label_map, file=src.name)
+        except DataError as exc:
+            for p in exc.problems:
+                row = rownos[p.row - 1] if p.row else None
+                message = "The label is missing (empty)" if p.message == "The target is empty" else p.message
+                problems.add(DataProblem(message, file=p.file, row=row, column=p.column, severity=p.severity))
+            return
+        inputs = out["input_text"]
+        targets = out["target_text"]
+        for i, text in enumerate(inputs):
+            if not text.strip():
+                problems.add(DataProblem("The input is empty", file=src.name, row=rownos[i],
+                                         column=", ".join(fields)))
+        if problems.errors:
+            return  # nothing will be kept: skip the work
+        if mapping.split_mode == SplitMode.COLUMN:
+            splits = [_split_of(src, v, rownos[i], problems) for i, v in enumerate(batch[mapping.split_column])]
+            if problems.errors:
+                return
+        else:  # a file's role, or 0 until the automatic split assigns one
+            splits = [SPLITS.index(src.role) if src.role in SPLITS else 0] * len(rownos)
+        for i, (text, target) in enumerate(zip(inputs, targets)):
+            hashes.append(int.from_bytes(hashlib.blake2b(text.strip().encode(), digest_size=8).digest(),
+                                         "little", signed=True))
+            words.append(len(text.split()))
+            target_ids.append(target_index.setdefault(target, len(target_index)))
+            split_ids.append(splits[i])
+            file_ids.append(src_no)
+            rows_at.append(rownos[i])
+        writer.write_batch(pa.record_batch([
+            pa.array(inputs, pa.string()), pa.array(targets, pa.string()),
+            pa.array(batch[mapping.label_column], pa.string()), pa.array(rownos, pa.int64()),
+        ], schema=schema))
+        total += len(rownos)
+
+    with pa.OSFile(str(all_path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for src_no, src in enumerate(sources):
+            read_problems: list[DataProblem] = []
+            rownos: list[int] = []
+            batch: dict[str, list[str]] = {c: [] for c in wanted}
+            for row_no, obj in iter_rows(src.path, src.format, src.name, read_problems):
+                rownos.append(row_no)
+                for c in wanted:
+                    batch[c].append(cell_text(obj.get(c)))
+                if len(rownos) >= BATCH_ROWS:
+                    flush(writer, src_no, src, rownos, batch)
+                    rownos, batch = [], {c: [] for c in wanted}
+                    if on_progress:
+                        on_progress(f"Checked {row_no:,} rows of {src.name}")
+                    if problems.full:
+                        break
+            flush(writer, src_no, src, rownos, batch)
+            for p in read_problems:
+                problems.add(p)
+            if problems.full:
+                break
+
+    if problems.errors:
+        raise DataError(problems.errors + problems.warnings)
+    if on_progress:
+        on_progress(f"Checked all {total:,} rows; splitting")
+
+    labels = sorted(target_index, key=lambda t: target_index[t])
+    tids = np.asarray(target_ids, dtype=np.int64)
+    label_column = mapping.label_column
+    task_kind = mapping.task_kind
+    if task_kind == TaskKind.CLASSIFICATION:
+        if len(labels) < 2:
+            only = f" ({labels[0]!r})" if labels else ""
+            raise DataError(DataProblem(
+                f"Every row has the same label{only}: classification needs at least two classes",
+                file=sources[0].name if len(sources) == 1 else None, column=label_column))
+        if len(labels) > MAX_CLASSES:
+            raise DataError(DataProblem(
+                f"{len(labels):,} distinct labels: too many classes for classification (at most {MAX_CLASSES}); "
+                "map labels to fewer label words, or choose free-text generation",
+                file=sources[0].name if len(sources) == 1 else None, column=label_column))
+
+    sids = np.asarray(split_ids, dtype=np.int8)
+    if mapping.split_mode == SplitMode.AUTO:
+        sids = stratified_split(tids if task_kind == TaskKind.CLASSIFICATION else np.zeros(len(tids), np.int64),
+                                mapping.validation_ratio, mapping.test_ratio, mapping.seed)
+    if not (sids == 0).any():
+        raise DataError(DataProblem(
+            "No rows end up in the train split; lower the validation and test shares or add train rows",
+            column=mapping.split_column or None))
+
+    from datasets.utils import disable_progress_bars
+
+    disable_progress_bars()  # a worker's log is no terminal; progress goes to the page instead
+    ds = datasets.Dataset.from_file(str(all_path))
+    split_counts: dict[str, int] = {}
+    by_split: dict[str, dict[str, int]] = {}
+    for k, split in enumerate(SPLITS):
+        idx = np.flatnonzero(sids == k)
+        if len(idx) == 0:
+            continue
+        if on_progress:
+            on_progress(f"Writing the {split} split ({len(idx):,} rows)")
+        ds.select(idx).save_to_disk(str(out_dir / "splits" / split))
+        split_counts[split] = int(len(idx))
+        if task_kind == TaskKind.CLASSIFICATION:
+            counts = np.bincount(tids[idx], minlength=len(labels))
+            by_split[split] = {labels[i]: int(counts[i]) for i in np.argsort(labels) if counts[i]}
+    del ds
+    all_path.unlink()
+
+    warnings = list(problems.warnings)
+    dupes = duplicate_rows(np.asarray(hashes, dtype=np.int64))
+    if dupes:
+        first, earlier = dupes[0]
+        warnings.insert(0, DataProblem(
+            f"{len(dupes):,} row(s) repeat the input of an earlier row (for example this row repeats "
+            f"{sources[file_ids[earlier]].name} row {rows_at[earlier]})",
+            file=sources[file_ids[first]].name, row=int(rows_at[first]), severity="warning"))
+
+    total_counts = np.bincount(tids, minlength=len(labels))
+    stats: dict[str, Any] = {
+        "rows": total,
+        "label_counts_by_split": by_split,
+        "word_lengths": histogram(np.asarray(words, dtype=np.int64)),
+        "duplicates": len(dupes),
+        "distinct_targets": len(labels),
+    }
+    is_cls = task_kind == TaskKind.CLASSIFICATION
+    return ProcessResult(
+        task_kind=task_kind,
+        split_counts=split_counts,
+        labels=sorted(labels) if is_cls else [],
+        label_counts={labels[i]: int(total_counts[i]) for i in np.argsort(labels)} if is_cls else {},
+        stats=stats,
+        warnings=warnings,
+    )
+
+
+def _split_of(src: SourceFile, value: str, row: int, problems: _Collector) -> int:
+    """The split id of a row: its file's role, or (split column mode) the column's value."""
+    if src.role in SPLITS:
+        return SPLITS.index(src.role)
+    split = SPLIT_ALIASES.get(value.strip().lower())
+    if split is None:
+        problems.add(DataProblem(
+            f"Unknown split {value!r}; use train, validation or test", file=src.name, row=row))
+        return 0
+    return SPLITS.index(split)
+
+
+def stratified_split(label_ids: np.ndarray, validation_ratio: float, test_ratio: float, seed: int) -> np.ndarray:
+    """A split id per row (0 train, 1 validation, 2 test), drawn per label so each split keeps the
+    label proportions; a pure function of the labels and the seed."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(len(label_ids), dtype=np.int8)
+    for label in np.unique(label_ids):
+        idx = np.flatnonzero(label_ids == label)
+        idx = idx[rng.permutation(len(idx))]
+        n_val = int(round(len(idx) * validation_ratio))
+        n_test = int(round(len(idx) * test_ratio))
+        out[idx[:n_val]] = 1
+        out[idx[n_val: n_val + n_test]] = 2
+    return out
+
+
+def duplicate_rows(hashes: np.ndarray) -> list[tuple[int, int]]:
+    """(row index, index of the earlier row with the same input) for every repeated input."""
+    if len(hashes) == 0:
+        return []
+    _, first_index, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    earlier = first_index[inverse]
+    repeats = np.flatnonzero(earlier != np.arange(len(hashes)))
+    return [(int(i), int(earlier[i])) for i in repeats]
+
+
+def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> dict[str, Any]:
+    """Integer-width bins from 0 to the maximum: {"edges": [...bins+1], "counts": [...bins]}."""
+    if len(values) == 0:
+        return {"edges": [0, 1], "counts": [0], "max": 0, "mean": 0.0, "p95": 0}
+    top = int(values.max())
+    width = max(1, -(-(top + 1) // bins))
+    edges = list(range(0, width * bins + 1, width))
+    counts, _ = np.histogram(values, bins=edges)
+    while len(counts) > 1 and counts[-1] == 0:
+        counts = counts[:-1]
+        edges = edges[:-1]
+    return {"edges": edges, "counts": [int(c) for c in counts], "max": top,
+            "mean": round(float(values.mean()), 1), "p95": int(np.percentile(values, 95))}
+
+
+def detect_task_kind(distinct_values: int | None, rows: int) -> str:
+    """Classification when the label column holds a small set of values (few compared with the
+    rows, and at most MAX_CLASSES); `None` means more values than the scan kept."""
+    if distinct_values is None:
+        return TaskKind.GENERATION
+    return TaskKind.CLASSIFICATION if distinct_values <= min(MAX_CLASSES, max(2, rows // 2)) else TaskKind.GENERATION
+
+
+def render_template(template: str, row: dict[str, Any]) -> str:
+    """One row through an input template, for the mapping page's preview."""
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(cell_text(row.get(name)))
+    return "".join(out)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

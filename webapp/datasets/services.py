@@ -1,0 +1,558 @@
+"""Every write to datasets goes through here: views, the API, the worker task and commands call it.
+
+The life of an upload:
+1. `stage_upload` checks each file where the upload handler left it (size, archive or binary,
+   UTF-8, every row parses, columns) and only then copies it into `MEDIA_ROOT/staging/<id>/`;
+   a refused upload stores nothing.
+2. `create_dataset` checks the column mapping against the columns, creates the row
+   (`validating`) and moves the files to `MEDIA_ROOT/datasets/<storage_key>/original/`.
+3. `process_dataset` (the Celery task, or inline for the API and the demo seed) checks every row
+   against the mapping, splits, writes Arrow files and records `ready` or `invalid`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import Http404
+
+from tuning_core.errors import DataError, DataProblem
+from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, SplitMode
+from webapp.datasets.processing import (
+    Mapping,
+    ProcessResult,
+    SourceFile,
+    check_mapping,
+    detect_task_kind,
+    histogram,
+    process_files,
+    remove_tree,
+)
+from webapp.datasets.reading import FileScan, format_of, scan_file
+from webapp.lib.events import Event, publish, user_group
+
+logger = logging.getLogger(__name__)
+
+# An upload waiting for its column mapping is swept after this long.
+STAGING_TTL_SECONDS = 24 * 3600
+# Live status: at most one progress write (and websocket message) per this many seconds.
+PROGRESS_INTERVAL = 1.0
+ACTIVE_JOB_STATUSES = ("queued", "running")
+DEFAULT_MAX_INPUT_LENGTH = 512
+
+
+class DatasetInUse(Exception):
+    """Deleting a dataset that a tuning job needs."""
+
+
+def problem_dict(p: DataProblem) -> dict[str, Any]:
+    return {"file": p.file, "row": p.row, "column": p.column, "message": p.message, "severity": p.severity}
+
+
+def human_size(n: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f} {unit}" if value.is_integer() else f"{value:.1f} {unit}"
+    return f"{n} bytes"
+
+
+# ----------------------------------------------------------------------------------------------
+# ownership
+
+
+def get_dataset_for_user(user: Any, pk: int) -> Dataset:
+    """The user's own dataset; anyone else's (or none) is a 404, so ids leak nothing."""
+    try:
+        return Dataset.objects.for_user(user).get(pk=pk)
+    except Dataset.DoesNotExist:
+        raise Http404("No such dataset") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# step 1: staging an upload
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    role: str  # "file" or a split name
+    name: str  # the user's filename: for messages and the format, never a path
+    path: Path  # where the upload handler (or a command) put the bytes
+    size: int
+
+
+@dataclass
+class StagedFile:
+    role: str
+    name: str
+    format: str
+    size: int
+    stored: str  # our filename inside the staging directory
+    scan: FileScan
+
+
+@dataclass
+class Staging:
+    id: str
+    owner_id: int
+    name: str
+    files: list[StagedFile]
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def dir(self) -> Path:
+        return staging_root() / self.id
+
+    @property
+    def first(self) -> StagedFile:
+        return self.files[0]
+
+    @property
+    def columns(self) -> list[str]:
+        return self.first.scan.columns
+
+    @property
+    def single_file(self) -> bool:
+        return self.first.role == "file"
+
+    def distinct(self, column: str) -> list[str] | None:
+        """Distinct values of `column` across the files; None when there were too many to keep."""
+        values: dict[str, None] = {}
+        for f in self.files:
+            if column in f.scan.many or column not in f.scan.distinct:
+                return None
+            values.update(dict.fromkeys(f.scan.distinct[column]))
+        return sorted(values, key=_natural)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.scan.rows for f in self.files)
+
+    def save(self) -> None:
+        (self.dir / "manifest.json").write_text(json.dumps(asdict(self)))
+
+    @classmethod
+    def load(cls, staging_id: str) -> Staging | None:
+        try:
+            data = json.loads((staging_root() / staging_id / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
+        files = [StagedFile(**{**f, "scan": FileScan(**f["scan"])}) for f in data.pop("files")]
+        return cls(files=files, **data)
+
+
+def _natural(value: str) -> tuple[int, float | str]:
+    try:
+        return (0, float(value))
+    except ValueError:
+        return (1, value)
+
+
+def staging_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "staging"
+
+
+def stage_upload(owner: Any, name: str, files: Sequence[IncomingFile]) -> Staging:
+    """Check every file completely and keep them for the mapping step; raise DataError listing the
+    problems of every file, leaving nothing behind."""
+    limit = settings.UPLOAD_MAX_BYTES
+    problems: list[DataProblem] = []
+    staged: list[StagedFile] = []
+    for f in files:
+        fmt = format_of(f.name)
+        if fmt is None:
+            problems.append(DataProblem(
+                f"Unsupported file type {Path(f.name).suffix or '(no extension)'!r}; upload CSV, TSV, "
+                "JSONL, JSON (an array of objects) or Parquet", file=f.name))
+            continue
+        if f.size > limit:
+            problems.append(DataProblem(
+                f"The file is {human_size(f.size)}, over the size limit of {human_size(limit)}", file=f.name))
+            continue
+        try:
+            scan = scan_file(f.path, fmt, f.name)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        staged.append(StagedFile(role=f.role, name=f.name, format=fmt, size=f.size,
+                                 stored=f"{f.role}.{fmt}", scan=scan))
+    if problems:
+        raise DataError(problems)
+    if len(staged) > 1:
+        first = staged[0].scan.columns
+        for other in staged[1:]:
+            if set(other.scan.columns) != set(first):
+                raise DataError(DataProblem(
+                    f"The {other.role} file's columns ({', '.join(other.scan.columns)}) differ from the "
+                    f"{staged[0].role} file's ({', '.join(first)}); give every split the same columns",
+                    file=other.name))
+
+    sweep_stale_staging()
+    staging = Staging(id=uuid.uuid4().hex, owner_id=owner.pk, name=name.strip() or Path(files[0].name).stem,
+                      files=staged)
+    staging.dir.mkdir(parents=True)
+    try:
+        for f, s in zip(files, staged):
+            shutil.copyfile(f.path, staging.dir / s.stored)
+        staging.save()
+    except BaseException:
+        remove_tree(staging.dir)
+        raise
+    return staging
+
+
+def get_staging_for_user(user: Any, staging_id: str) -> Staging:
+    staging = Staging.load(staging_id) if _is_hex_id(staging_id) else None
+    if staging is None or staging.owner_id != user.pk:
+        raise Http404("No such upload")
+    return staging
+
+
+def _is_hex_id(value: str) -> bool:
+    try:
+        return uuid.UUID(hex=value).hex == value
+    except ValueError:
+        return False
+
+
+def discard_staging(staging: Staging) -> None:
+    remove_tree(staging.dir)
+
+
+def sweep_stale_staging(now: float | None = None) -> int:
+    """Remove uploads abandoned on the mapping page; returns how many."""
+    root = staging_root()
+    if not root.is_dir():
+        return 0
+    cutoff = (now or time.time()) - STAGING_TTL_SECONDS
+    removed = 0
+    for entry in root.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                remove_tree(entry)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def suggested_mapping(staging: Staging) -> dict[str, Any]:
+    """Initial values for the mapping form: guess the label and text columns and the task kind."""
+    columns = staging.columns
+    lowered = {c.lower(): c for c in columns}
+    label = next((lowered[c] for c in ("label", "labels", "target", "class", "answer", "output", "y")
+                  if c in lowered), columns[-1])
+    inputs = [c for c in columns if c != label and c.lower() not in ("split", "id", "idx")] or columns[:1]
+    if len(inputs) == 1:
+        template = "{" + inputs[0] + "}"
+    else:
+        template = " ".join(f"{c}: {{{c}}}" for c in inputs)
+    distinct = staging.distinct(label)
+    kind = detect_task_kind(len(distinct) if distinct is not None else None, staging.rows)
+    split_column = lowered.get("split", "")
+    return {
+        "input_template": template,
+        "label_column": label,
+        "task_kind": kind,
+        "split_mode": SplitMode.FILES if not staging.single_file else SplitMode.COLUMN if split_column else SplitMode.AUTO,
+        "split_column": split_column,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# step 2: the dataset row
+
+
+def create_dataset(owner: Any, staging: Staging, mapping: Mapping, *, name: str | None = None,
+                   inline: bool = False) -> Dataset:
+    """Create the dataset from a staged upload and its mapping.
+
+    inline=False: the row is `validating` and a worker processes it (the page shows progress).
+    inline=True: processed now; on any problem DataError is raised and nothing is stored.
+    Raises DataError when the mapping names columns the files lack.
+    """
+    problems: list[DataProblem] = []
+    for f in staging.files:
+        problems.extend(check_mapping(mapping, f.scan.columns, file=f.name))
+    if problems:
+        raise DataError(problems)
+    if mapping.split_mode == SplitMode.FILES and staging.single_file:
+        raise DataError(DataProblem("One file was uploaded: split it automatically or by a split column"))
+    if mapping.split_mode != SplitMode.FILES and not staging.single_file:
+        mapping = Mapping(**{**asdict(mapping), "split_mode": SplitMode.FILES})
+    if not any(f.role == "train" for f in staging.files) and not staging.single_file:
+        raise DataError(DataProblem("Separate files need at least a train file"))
+
+    dataset: Dataset | None = None
+    try:
+        with transaction.atomic():
+            dataset = Dataset.objects.create(
+                owner=owner,
+                name=(name or staging.name).strip()[:200] or "Untitled dataset",
+                status=DatasetStatus.VALIDATING,
+                task_kind=mapping.task_kind,
+                input_template=mapping.input_template,
+                label_column=mapping.label_column,
+                label_map=dict(mapping.label_map),
+                columns=staging.columns,
+                source_files=[{"role": f.role, "name": f.name, "format": f.format, "size": f.size,
+                               "stored": f.stored, "rows": f.scan.rows} for f in staging.files],
+                split_mode=mapping.split_mode,
+                split_options=mapping.split_options(),
+                progress="Waiting for a worker",
+            )
+            original = dataset.storage_dir / "original"
+            original.mkdir(parents=True)
+            for f in staging.files:
+                shutil.move(staging.dir / f.stored, original / f.stored)
+            if inline:
+                result = _process(dataset, on_progress=None)
+                _record_ready(dataset, result)
+            else:
+                _enqueue_processing(dataset)
+    except BaseException:
+        if dataset is not None:
+            remove_tree(dataset.storage_dir)
+        raise
+    finally:
+        discard_staging(staging)
+    return dataset
+
+
+def _enqueue_processing(dataset: Dataset) -> None:
+    from workers.tasks import process_dataset_task
+
+    dataset_id = dataset.pk
+    # After commit: a worker that picks the task up at once must find the row.
+    transaction.on_commit(lambda: process_dataset_task.delay(dataset_id))
+
+
+def _sources(dataset: Dataset) -> list[SourceFile]:
+    original = dataset.storage_dir / "original"
+    order = {"file": 0, **{s: i for i, s in enumerate(SPLITS)}}
+    files = sorted(dataset.source_files, key=lambda f: order.get(f["role"], 9))
+    return [SourceFile(role=f["role"], path=original / f["stored"], format=f["format"], name=f["name"])
+            for f in files]
+
+
+def mapping_of(dataset: Dataset) -> Mapping:
+    opts = dataset.split_options
+    return Mapping(
+        input_template=dataset.input_template, label_column=dataset.label_column,
+        label_map=dict(dataset.label_map), task_kind=dataset.task_kind, split_mode=dataset.split_mode,
+        validation_ratio=float(opts.get("validation_ratio", 0.1)), test_ratio=float(opts.get("test_ratio", 0.1)),
+        seed=int(opts.get("seed", 42)), split_column=opts.get("split_column", ""),
+    )
+
+
+def _process(dataset: Dataset, on_progress: Callable[[str], None] | None) -> ProcessResult:
+    """Write the splits into a fresh work directory, then swap it in: a second delivery of the
+    task, or a worker killed halfway, never leaves a half-written split in place."""
+    work = dataset.storage_dir / f"work-{uuid.uuid4().hex[:8]}"
+    try:
+        result = process_files(_sources(dataset), mapping_of(dataset), work, on_progress)
+        result.warnings.extend(_length_warnings(dataset, work))
+        final = dataset.storage_dir / "splits"
+        remove_tree(final)
+        (work / "splits").rename(final)
+        return result
+    finally:
+        remove_tree(work)
+
+
+def process_dataset(dataset_id: int) -> Dataset | None:
+    """The worker's entry point: validate and process a `validating` dataset, record the outcome,
+    and announce it to the owner's pages. A dataset already processed (or deleted) is left alone."""
+    dataset = Dataset.objects.filter(pk=dataset_id, status=DatasetStatus.VALIDATING).first()
+    if dataset is None:
+        return None
+    last = 0.0
+
+    def on_progress(message: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < PROGRESS_INTERVAL:
+            return
+        last = now
+        Dataset.objects.filter(pk=dataset_id, status=DatasetStatus.VALIDATING).update(progress=message)
+        _announce(dataset, DatasetStatus.VALIDATING, message)
+
+    on_progress("Checking every row")
+    try:
+        result = _process(dataset, on_progress)
+    except DataError as exc:
+        _record_invalid(dataset, exc.problems)
+    except Exception:
+        logger.exception("processing dataset %s failed", dataset_id)
+        _record_invalid(dataset, [DataProblem(
+            "Processing failed because of an error on our side; it was logged. Try again, or tell us.")])
+    else:
+        _record_ready(dataset, result)
+    dataset.refresh_from_db()
+    _announce(dataset, dataset.status, dataset.progress)
+    return dataset
+
+
+def _record_ready(dataset: Dataset, result: ProcessResult) -> None:
+    fields = dict(
+        status=DatasetStatus.READY, task_kind=result.task_kind, split_counts=result.split_counts,
+        labels=result.labels, label_counts=result.label_counts, stats=result.stats,
+        problems=[problem_dict(p) for p in result.warnings], progress="",
+    )
+    Dataset.objects.filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).update(**fields)
+    for key, value in fields.items():
+        setattr(dataset, key, value)
+
+
+def _record_invalid(dataset: Dataset, problems: list[DataProblem]) -> None:
+    """Keep the row so its owner can read what is wrong; its files go, as for a refused upload."""
+    remove_tree(dataset.storage_dir)
+    Dataset.objects.filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).update(
+        status=DatasetStatus.INVALID, problems=[problem_dict(p) for p in problems], progress="")
+
+
+def _announce(dataset: Dataset, status: str, progress: str) -> None:
+    try:
+        publish(user_group(dataset.owner_id), Event(kind="dataset.status", data={
+            "id": dataset.pk, "status": str(status), "progress": progress}))
+    except Exception:  # a page that misses one message catches up on reload
+        logger.warning("could not announce dataset %s", dataset.pk, exc_info=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# rename, delete
+
+
+def rename_dataset(dataset: Dataset, name: str) -> Dataset:
+    dataset.name = name.strip()[:200]
+    dataset.save(update_fields=["name", "updated_at"])
+    return dataset
+
+
+def delete_dataset(dataset: Dataset) -> None:
+    """Delete the row and its files; refused while a tuning job uses the dataset."""
+    if hasattr(dataset, "jobs"):
+        active = dataset.jobs.filter(status__in=ACTIVE_JOB_STATUSES).count()
+        if active:
+            raise DatasetInUse(
+                f"{dataset.name!r} is used by {active} queued or running tuning job{'s' if active > 1 else ''}; "
+                "cancel or wait for them before deleting it")
+    storage = dataset.storage_dir
+    try:
+        with transaction.atomic():
+            dataset.delete()
+            transaction.on_commit(lambda: remove_tree(storage))
+    except ProtectedError as exc:
+        raise DatasetInUse(
+            f"{dataset.name!r} is kept because {len(exc.protected_objects)} tuning job(s) trained on it "
+            "still refer to it; delete those jobs first") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# token lengths
+
+
+def tokenizer_choices() -> list[tuple[str, str]]:
+    """(name, source) of the base models a dataset's token lengths can be measured with."""
+    try:
+        base_model = apps.get_model("jobs", "BaseModel")
+    except LookupError:
+        return []
+    try:
+        return [(m.name, m.source) for m in base_model.objects.order_by("name")]
+    except Exception:  # the jobs table may not be migrated yet
+        return []
+
+
+def _load_tokenizer(source: str) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(source)
+
+
+def token_lengths(dataset: Dataset, source: str, max_length: int) -> dict[str, Any]:
+    """Histogram of input lengths in tokens of `source`'s tokenizer, and the share of inputs that
+    would be truncated at `max_length`; cached on the dataset."""
+    key = f"{source}|{max_length}"
+    cached = dataset.token_stats.get(key)
+    if cached:
+        return cached
+    stats = _token_lengths_at(dataset.storage_dir / "splits", dataset.available_splits, source, max_length)
+    dataset.token_stats = {**dataset.token_stats, key: stats}
+    Dataset.objects.filter(pk=dataset.pk).update(token_stats=dataset.token_stats)
+    return stats
+
+
+def truncation_warning(stats: dict[str, Any], model_name: str) -> DataProblem | None:
+    if not stats["over"]:
+        return None
+    return DataProblem(
+        f"{stats['over']:,} input(s) ({stats['share_over']:.1%}) are longer than {stats['max_length']} tokens of "
+        f"{model_name} and will be truncated", severity="warning")
+
+
+def _length_warnings(dataset: Dataset, work: Path) -> list[DataProblem]:
+    """At processing time, measure with the first base model, if one is registered and loads."""
+    choices = tokenizer_choices()
+    if not choices:
+        return []
+    name, source = choices[0]
+    splits = [s for s in SPLITS if (work / "splits" / s).is_dir()]
+    try:
+        # The splits still sit in the work directory: measure them there.
+        stats = _token_lengths_at(work / "splits", splits, source, DEFAULT_MAX_INPUT_LENGTH)
+    except Exception:
+        logger.warning("could not measure token lengths with %s", source, exc_info=True)
+        return []
+    warning = truncation_warning(stats, name)
+    return [warning] if warning else []
+
+
+def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length: int) -> dict[str, Any]:
+    import datasets
+    import numpy as np
+
+    tokenizer = _load_tokenizer(source)
+    lengths: list[int] = []
+    for split in splits:
+        ds = datasets.load_from_disk(str(root / split))
+        for batch in ds.select_columns(["input_text"]).iter(batch_size=1000):
+            lengths.extend(len(ids) for ids in tokenizer(batch["input_text"])["input_ids"])
+    values = np.asarray(lengths, dtype=np.int64)
+    over = int((values > max_length).sum())
+    return {"source": source, "max_length": max_length, "histogram": histogram(values),
+            "over": over, "share_over": round(over / max(1, len(values)), 4)}
+
+
+# ----------------------------------------------------------------------------------------------
+# demo
+
+
+def seed_rotten_tomatoes(owner: Any, data_dir: Path) -> Dataset | None:
+    """The demo dataset from `data_dir/{train,validation,test}.csv`, once per owner; None when the
+    files are not there."""
+    name = "Rotten Tomatoes"
+    existing = Dataset.objects.for_user(owner).filter(name=name).exclude(status=DatasetStatus.INVALID).first()
+    if existing is not None:
+        return existing
+    paths = {split: data_dir / f"{split}.csv" for split in SPLITS}
+    if not paths["train"].is_file():
+        return None
+    files = [IncomingFile(role=s, name=p.name, path=p, size=p.stat().st_size) for s, p in paths.items() if p.is_file()]
+    staging = stage_upload(owner, name, files)
+    mapping = Mapping(input_template="review: {text}", label_column="label",
+                      label_map={"negative": "negative", "positive": "positive"}, split_mode=SplitMode.FILES)
+    return create_dataset(owner, staging, mapping, inline=True)
+
