@@ -1,0 +1,96 @@
+// Datasets pages: upload with a progress bar and drag-and-drop, the label map following the
+// label column, and live validation status. Every form also works without this script.
+"use strict";
+
+(function () {
+  // --- upload: send with XMLHttpRequest so the browser reports upload progress ------------------
+  const form = document.querySelector("[data-upload-form]");
+  if (form) {
+    const zone = form.querySelector("[data-dropzone]");
+    const single = form.querySelector("#id_file");
+    if (zone && single) {
+      ["dragenter", "dragover"].forEach((name) => zone.addEventListener(name, (ev) => {
+        ev.preventDefault();
+        zone.classList.add("dragging");
+      }));
+      ["dragleave", "drop"].forEach((name) => zone.addEventListener(name, () => zone.classList.remove("dragging")));
+      zone.addEventListener("drop", (ev) => {
+        ev.preventDefault();
+        if (ev.dataTransfer && ev.dataTransfer.files.length) single.files = ev.dataTransfer.files;
+      });
+    }
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const box = form.querySelector("[data-upload-progress]");
+      const bar = box.querySelector("progress");
+      const percent = box.querySelector("[data-upload-percent]");
+      box.hidden = false;
+      form.querySelector("button[type=submit]").disabled = true;
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", (e) => {
+        if (!e.lengthComputable) return;
+        const value = Math.round((100 * e.loaded) / e.total);
+        bar.value = value;
+        percent.textContent = value === 100 ? "Checking the file…" : value + "%";
+      });
+      xhr.addEventListener("load", () => {
+        const landed = new URL(xhr.responseURL, window.location.href);
+        if (landed.pathname !== new URL(form.action, window.location.href).pathname) {
+          window.location.assign(xhr.responseURL);  // accepted: the mapping page
+          return;
+        }
+        // Refused: show the page the server rendered, with its explanation.
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", () => {
+        percent.textContent = "The upload failed; check the connection and try again.";
+        form.querySelector("button[type=submit]").disabled = false;
+      });
+      xhr.send(new FormData(form));
+    });
+  }
+
+  // --- mapping: offer the new label column's values as the label map --------------------------
+  const labelColumn = document.querySelector("#mapping-form #id_label_column");
+  const distinctScript = document.getElementById("distinct-values");
+  if (labelColumn && distinctScript) {
+    const distinct = JSON.parse(distinctScript.textContent);
+    const labelMap = document.getElementById("id_label_map");
+    labelColumn.addEventListener("change", () => {
+      const values = distinct[labelColumn.value] || [];
+      labelMap.value = values.map((v) => v + " = " + v).join("\n");
+    });
+  }
+
+  // --- confirmations ----------------------------------------------------------------------------
+  document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (ev) => {
+    if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
+  }));
+
+  // --- live status --------------------------------------------------------------------------------
+  function refreshDetail() {
+    const el = document.getElementById("dataset-detail");
+    if (el) window.SPS.refreshFragment(el.dataset.fragmentUrl, "dataset-detail");
+  }
+  const detail = document.getElementById("dataset-detail");
+  if (detail && window.SPS) {
+    const id = detail.dataset.liveDataset;
+    window.SPS.listen("/ws/events/", (event) => {
+      if (event.kind === "dataset.status" && String(event.data.id) === id) refreshDetail();
+    });
+    // A worker can finish before the socket opens: look again now and then while validating.
+    setInterval(() => {
+      const el = document.getElementById("dataset-detail");
+      if (el && el.dataset.status === "validating") refreshDetail();
+    }, 3000);
+  }
+  const list = document.getElementById("dataset-list");
+  if (list && window.SPS) {
+    window.SPS.listen("/ws/events/", (event) => {
+      if (event.kind === "dataset.status") window.SPS.refreshFragment(list.dataset.fragmentUrl, "dataset-list");
+    });
+  }
+})();
