@@ -20,6 +20,7 @@ from tuning_core.train import make_optimizer, train
 STEPS = 24
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
 def test_it_matches_peft_step_for_step(base, tiny_dir, train_rows, dropout):
     prompt_config = PromptConfig(prompt_length=6, init=InitMethod.VOCAB)

@@ -25,6 +25,7 @@ def _same(a, b):
     assert a.steps_completed == b.steps_completed == CONFIG.max_steps
 
 
+@pytest.mark.slow
 def test_it_resumes_after_a_cancel(base, train_rows, val_rows, tmp_path):
     straight = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path / "a")
     calls = {"n": 0}
@@ -41,6 +42,7 @@ def test_it_resumes_after_a_cancel(base, train_rows, val_rows, tmp_path):
     _same(straight, resumed)
 
 
+@pytest.mark.slow
 def test_it_resumes_from_the_last_evaluation_after_a_crash(base, train_rows, val_rows, tmp_path):
     straight = train(base, PROMPT, CONFIG, train_rows, val_rows)
 
@@ -61,6 +63,7 @@ def test_it_resumes_from_the_last_evaluation_after_a_crash(base, train_rows, val
     _same(straight, resumed)
 
 
+@pytest.mark.slow
 def test_it_returns_a_finished_run_from_its_checkpoint(base, train_rows, val_rows, tmp_path):
     done = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path)
     again = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path)
