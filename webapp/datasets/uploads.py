@@ -49,6 +49,8 @@ def install_upload_handler(request: HttpRequest) -> None:
 
 
 def refused_problems(request: HttpRequest) -> list[DataProblem]:
+    """Files the handler stopped reading because they passed the limit."""
+    request.FILES  # noqa: B018 - parse the body now, if nothing did yet
     limit = human_size(settings.UPLOAD_MAX_BYTES)
     return [DataProblem(f"The file is over the size limit of {limit}; upload at most {limit}", file=name)
             for name in getattr(request, "refused_uploads", [])]

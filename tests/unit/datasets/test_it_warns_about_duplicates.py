@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from tests.unit.datasets.conftest import process
+
+
+def test_it_warns_and_keeps_the_rows(write, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = "".join(f"film number {i},{'pos' if i % 2 else 'neg'}\n" for i in range(20))
+    path = write("data.csv", "text,label\n" + rows + "film number 3,pos\nFilm number 5 ,neg\nfilm number 7,pos\n")
+    result = process(path, tmp_path / "out")
+    [warning] = result.warnings
+    assert warning.severity == "warning"
+    assert (warning.file, warning.row) == ("data.csv", 21)
+    assert warning.message == "2 row(s) repeat the input of an earlier row (for example this row repeats data.csv row 4)"
+    assert sum(result.split_counts.values()) == 23
+    assert result.stats["duplicates"] == 2

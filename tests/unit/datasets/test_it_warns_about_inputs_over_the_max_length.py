@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_dataset
+from webapp.datasets import services
+from webapp.datasets.services import token_lengths, truncation_warning
+
+pytestmark = pytest.mark.django_db
+
+
+class WordTokenizer:
+    """One token per word plus EOS; the real tiny T5 runs in the dataset page's integration test."""
+
+    def __call__(self, texts: list[str]) -> dict[str, list[list[int]]]:
+        return {"input_ids": [[1] * (len(t.split()) + 1) for t in texts]}
+
+
+def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(services, "_load_tokenizer", lambda source: WordTokenizer())
+    tiny_t5 = "word-tokenizer"
+    dataset = make_dataset(alice, tmp_path, rows=40)
+
+    stats = token_lengths(dataset, tiny_t5, max_length=8)
+    warning = truncation_warning(stats, "tiny")
+
+    assert stats["over"] > 0
+    assert sum(stats["histogram"]["counts"]) == 40
+    assert warning is not None and warning.severity == "warning"
+    assert warning.message == (
+        f"{stats['over']} input(s) ({stats['share_over']:.1%}) are longer than 8 tokens of tiny and will be truncated")
+    dataset.refresh_from_db()
+    assert f"{tiny_t5}|8" in dataset.token_stats  # cached for the next page view
+
+    roomy = token_lengths(dataset, tiny_t5, max_length=512)
+    assert roomy["over"] == 0 and truncation_warning(roomy, "tiny") is None
