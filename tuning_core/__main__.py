@@ -46,12 +46,19 @@ def _parse_label_map(text: str | None) -> dict[str, str] | None:
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data columns")
-    g.add_argument("--input-template", help='input text with {column} placeholders, e.g. "review: {text}"')
-    g.add_argument("--text-column", default=None, help="input column when no template is given (default: text)")
+    g.add_argument(
+        "--input-template", help='input text with {column} placeholders, e.g. "review: {text}"'
+    )
+    g.add_argument(
+        "--text-column", default=None, help="input column when no template is given (default: text)"
+    )
     g.add_argument("--label-column", default=None, help="target column (default: label)")
     g.add_argument("--label-map", help='verbalizer, e.g. "0=negative,1=positive" or a JSON object')
-    g.add_argument("--format", choices=["csv", "tsv", "jsonl", "json", "parquet"],
-                   help="file format (default: from the extension)")
+    g.add_argument(
+        "--format",
+        choices=["csv", "tsv", "jsonl", "json", "parquet"],
+        help="file format (default: from the extension)",
+    )
 
 
 def _split(path: str, args: argparse.Namespace) -> Any:
@@ -60,12 +67,22 @@ def _split(path: str, args: argparse.Namespace) -> Any:
 
     table = read_table(path, args.format)
     cols = table.column_names
-    if (args.input_template is None and args.text_column is None and args.label_column is None
-            and "input_text" in cols and "target_text" in cols):
+    if (
+        args.input_template is None
+        and args.text_column is None
+        and args.label_column is None
+        and "input_text" in cols
+        and "target_text" in cols
+    ):
         return table.select_columns(["input_text", "target_text"])
     template = args.input_template or "{" + (args.text_column or "text") + "}"
-    return format_examples(table, input_template=template, target_column=args.label_column or "label",
-                           label_map=_parse_label_map(args.label_map), file=Path(path).name)
+    return format_examples(
+        table,
+        input_template=template,
+        target_column=args.label_column or "label",
+        label_map=_parse_label_map(args.label_map),
+        file=Path(path).name,
+    )
 
 
 def _print_json(value: Any) -> None:
@@ -116,9 +133,13 @@ def cmd_train(args: argparse.Namespace) -> None:
     train_data = _split(args.train, args)
     validation = _split(args.validation, args) if args.validation else None
     targets = list(train_data["target_text"])
-    classification = is_classification(targets + (list(validation["target_text"]) if validation else []))
+    classification = is_classification(
+        targets + (list(validation["target_text"]) if validation else [])
+    )
 
-    init = args.init or ("from_file" if args.init_from else "class_labels" if classification else "vocab")
+    init = args.init or (
+        "from_file" if args.init_from else "class_labels" if classification else "vocab"
+    )
     prompt_length = args.prompt_length
     if args.init_from and prompt_length is None:
         prompt_length = load_prompt(args.init_from)[0].shape[0]
@@ -129,14 +150,26 @@ def cmd_train(args: argparse.Namespace) -> None:
         all_targets = targets + (list(validation["target_text"]) if validation else [])
         label_words = tuple(label_set(all_targets))
     prompt_config = PromptConfig(
-        prompt_length=prompt_length or 100, init=InitMethod(init), init_from=args.init_from,
-        label_words=label_words)
+        prompt_length=prompt_length or 100,
+        init=InitMethod(init),
+        init_from=args.init_from,
+        label_words=label_words,
+    )
     train_config = TrainConfig(
-        learning_rate=args.lr, batch_size=args.batch_size, grad_accum_steps=args.grad_accum_steps,
-        max_steps=args.max_steps, eval_every=args.eval_every, patience=args.patience, seed=args.seed,
-        dropout=args.dropout, shuffle=not args.no_shuffle, log_every=args.log_every,
-        max_input_length=args.max_input_length, max_target_length=args.max_target_length,
-        eval_mode=args.eval_mode)
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        grad_accum_steps=args.grad_accum_steps,
+        max_steps=args.max_steps,
+        eval_every=args.eval_every,
+        patience=args.patience,
+        seed=args.seed,
+        dropout=args.dropout,
+        shuffle=not args.no_shuffle,
+        log_every=args.log_every,
+        max_input_length=args.max_input_length,
+        max_target_length=args.max_target_length,
+        eval_mode=args.eval_mode,
+    )
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,42 +178,70 @@ def cmd_train(args: argparse.Namespace) -> None:
     bar = _bar(train_config.max_steps, "train", "step")
     seen_step = 0
     with open(metrics_path, "a", encoding="utf-8") as metrics_file:
+
         def on_progress(event: ProgressEvent) -> None:
             nonlocal seen_step
             if event.kind == "step":
-                line = {"kind": "step", "step": event.step, "loss": event.loss,
-                        "learning_rate": event.learning_rate, "elapsed_seconds": event.elapsed_seconds}
+                line = {
+                    "kind": "step",
+                    "step": event.step,
+                    "loss": event.loss,
+                    "learning_rate": event.learning_rate,
+                    "elapsed_seconds": event.elapsed_seconds,
+                }
                 bar.update(event.step - bar.n)
                 bar.set_postfix(loss=f"{event.loss:.4f}")
             else:
-                line = {"kind": "eval", "step": event.step, **event.metrics, "is_best": event.is_best}
+                line = {
+                    "kind": "eval",
+                    "step": event.step,
+                    **event.metrics,
+                    "is_best": event.is_best,
+                }
                 bar.set_postfix({k: f"{v:.4f}" for k, v in list(event.metrics.items())[:2]})
             metrics_file.write(json.dumps(line) + "\n")
             metrics_file.flush()
 
         try:
-            result = train(base, prompt_config, train_config, train_data, validation,
-                           checkpoint_dir=args.checkpoint_dir or out / "checkpoint",
-                           on_progress=on_progress)
+            result = train(
+                base,
+                prompt_config,
+                train_config,
+                train_data,
+                validation,
+                checkpoint_dir=args.checkpoint_dir or out / "checkpoint",
+                on_progress=on_progress,
+            )
         finally:
             bar.close()
-    files = save_prompt(result.prompt, out, {
-        "base_model": base.info.source,
-        "init": prompt_config.init.value,
-        "prompt_config": prompt_config.to_dict(),
-        "train_config": train_config.to_dict(),
-        "label_words": result.label_words,
-        "eval_mode": result.eval_mode,
-        "best_step": result.best_step,
-        "best_metrics": result.best_metrics,
-        "steps_completed": result.steps_completed,
-        "stopped_reason": result.stopped_reason,
-    })
+    files = save_prompt(
+        result.prompt,
+        out,
+        {
+            "base_model": base.info.source,
+            "init": prompt_config.init.value,
+            "prompt_config": prompt_config.to_dict(),
+            "train_config": train_config.to_dict(),
+            "label_words": result.label_words,
+            "eval_mode": result.eval_mode,
+            "best_step": result.best_step,
+            "best_metrics": result.best_metrics,
+            "steps_completed": result.steps_completed,
+            "stopped_reason": result.stopped_reason,
+        },
+    )
     summary = result.to_dict()
     summary.pop("train_losses")
     summary["final_loss"] = result.train_losses[-1] if result.train_losses else None
-    _print_json({"prompt": str(files.tensor_path), "metadata": str(files.metadata_path),
-                 "metrics": str(metrics_path), "sha256": files.sha256, "result": summary})
+    _print_json(
+        {
+            "prompt": str(files.tensor_path),
+            "metadata": str(files.metadata_path),
+            "metrics": str(metrics_path),
+            "sha256": files.sha256,
+            "result": summary,
+        }
+    )
 
 
 def _label_words(args: argparse.Namespace, meta: dict[str, Any]) -> list[str] | None:
@@ -201,15 +262,21 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         labels = None  # the prompt's labels do not cover this data (transfer): use the data's own
     callback, close = _progress(f"evaluate ({args.mode})")
     try:
-        result = evaluate(base, prompt, data, mode=args.mode, label_words=labels,
-                          batch_size=args.batch_size, max_input_length=args.max_input_length,
-                          progress=callback)
+        result = evaluate(
+            base,
+            prompt,
+            data,
+            mode=args.mode,
+            label_words=labels,
+            batch_size=args.batch_size,
+            max_input_length=args.max_input_length,
+            progress=callback,
+        )
     finally:
         close()
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as fh:
-            for p in result.predictions:
-                fh.write(json.dumps(p.to_dict()) + "\n")
+            fh.writelines(json.dumps(p.to_dict()) + "\n" for p in result.predictions)
     out = result.to_dict()
     out.pop("predictions")
     out["examples"] = len(result.predictions)
@@ -228,15 +295,20 @@ def cmd_ensemble(args: argparse.Namespace) -> None:
         labels = None
     callback, close = _progress(f"ensemble of {len(loaded)}")
     try:
-        result = evaluate_ensemble(base, [t for t, _ in loaded], data, labels,
-                                   batch_size=args.batch_size, max_input_length=args.max_input_length,
-                                   progress=callback)
+        result = evaluate_ensemble(
+            base,
+            [t for t, _ in loaded],
+            data,
+            labels,
+            batch_size=args.batch_size,
+            max_input_length=args.max_input_length,
+            progress=callback,
+        )
     finally:
         close()
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as fh:
-            for p in result.predictions:
-                fh.write(json.dumps(p.to_dict()) + "\n")
+            fh.writelines(json.dumps(p.to_dict()) + "\n" for p in result.predictions)
     out = result.to_dict()
     out.pop("predictions")
     out["prompts"] = list(args.prompt)
@@ -251,8 +323,12 @@ def cmd_neighbors(args: argparse.Namespace) -> None:
     base = _base(args)
     prompt, _ = load_prompt(args.prompt, base=base)
     rows = nearest_tokens(base, prompt, k=args.k)
-    _print_json([{"position": i, "neighbors": [{"token": t, "similarity": s} for t, s in row]}
-                 for i, row in enumerate(rows)])
+    _print_json(
+        [
+            {"position": i, "neighbors": [{"token": t, "similarity": s} for t, s in row]}
+            for i, row in enumerate(rows)
+        ]
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -260,9 +336,19 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     base = _base(args)
     prompt, _ = load_prompt(args.prompt, base=base)
-    path = export_peft(prompt, base, args.out) if args.format == "peft" else export_npy(prompt, args.out)
-    _print_json({"format": args.format, "path": str(path), "prompt_length": prompt.shape[0],
-                 "d_model": prompt.shape[1]})
+    path = (
+        export_peft(prompt, base, args.out)
+        if args.format == "peft"
+        else export_npy(prompt, args.out)
+    )
+    _print_json(
+        {
+            "format": args.format,
+            "path": str(path),
+            "prompt_length": prompt.shape[0],
+            "d_model": prompt.shape[1],
+        }
+    )
 
 
 def cmd_tiny_model(args: argparse.Namespace) -> None:
@@ -280,36 +366,63 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tuning_core",
         description="Prompt tuning (Lester et al., 2021) on a frozen T5: train, evaluate, ensemble, "
-                    "inspect and export soft prompts. Results are JSON on stdout.",
+        "inspect and export soft prompts. Results are JSON on stdout.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_opts(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--base-model", required=True, metavar="M", help="hub id or local T5 directory")
-        p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+        p.add_argument(
+            "--base-model", required=True, metavar="M", help="hub id or local T5 directory"
+        )
+        p.add_argument(
+            "--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)"
+        )
 
-    t = sub.add_parser("train", help="train a soft prompt",
-                       description="Train a soft prompt; writes prompt.safetensors, prompt.json and "
-                                   "metrics.jsonl into --out (and a checkpoint to resume from).")
+    t = sub.add_parser(
+        "train",
+        help="train a soft prompt",
+        description="Train a soft prompt; writes prompt.safetensors, prompt.json and "
+        "metrics.jsonl into --out (and a checkpoint to resume from).",
+    )
     model_opts(t)
-    t.add_argument("--train", required=True, metavar="F", help="training file (csv, tsv, jsonl, json, parquet)")
-    t.add_argument("--validation", metavar="F", help="validation file (enables evaluation and early stopping)")
+    t.add_argument(
+        "--train", required=True, metavar="F", help="training file (csv, tsv, jsonl, json, parquet)"
+    )
+    t.add_argument(
+        "--validation", metavar="F", help="validation file (enables evaluation and early stopping)"
+    )
     _add_data_options(t)
-    t.add_argument("--label-words", help="comma-separated label words (default: the distinct targets)")
-    t.add_argument("--prompt-length", type=int, default=None, metavar="N", help="prompt tokens (default 100)")
-    t.add_argument("--init", choices=["random", "vocab", "class_labels", "from_file"],
-                   help="initialisation (default: class_labels for classification, else vocab)")
+    t.add_argument(
+        "--label-words", help="comma-separated label words (default: the distinct targets)"
+    )
+    t.add_argument(
+        "--prompt-length", type=int, default=None, metavar="N", help="prompt tokens (default 100)"
+    )
+    t.add_argument(
+        "--init",
+        choices=["random", "vocab", "class_labels", "from_file"],
+        help="initialisation (default: class_labels for classification, else vocab)",
+    )
     t.add_argument("--init-from", metavar="FILE", help="start from this prompt file")
     t.add_argument("--max-steps", type=int, default=30_000, metavar="N")
     t.add_argument("--batch-size", type=int, default=32, metavar="N")
     t.add_argument("--grad-accum-steps", type=int, default=1, metavar="N")
-    t.add_argument("--lr", type=float, default=0.3, metavar="X", help="Adafactor learning rate (0.3)")
+    t.add_argument(
+        "--lr", type=float, default=0.3, metavar="X", help="Adafactor learning rate (0.3)"
+    )
     t.add_argument("--eval-every", type=int, default=1000, metavar="N")
     t.add_argument("--eval-mode", choices=["auto", "rank", "generate"], default="auto")
-    t.add_argument("--patience", type=int, default=None, metavar="N",
-                   help="stop after N evaluations without improvement")
+    t.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N evaluations without improvement",
+    )
     t.add_argument("--seed", type=int, default=0, metavar="N")
-    t.add_argument("--dropout", type=float, default=None, metavar="X", help="default: the model's own")
+    t.add_argument(
+        "--dropout", type=float, default=None, metavar="X", help="default: the model's own"
+    )
     t.add_argument("--no-shuffle", action="store_true", help="keep the file's order")
     t.add_argument("--log-every", type=int, default=10, metavar="N")
     t.add_argument("--max-input-length", type=int, default=256, metavar="N")
@@ -318,23 +431,38 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, metavar="DIR")
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("evaluate", help="score a prompt on a dataset",
-                       description="Score a prompt by rank classification or greedy generation.")
+    e = sub.add_parser(
+        "evaluate",
+        help="score a prompt on a dataset",
+        description="Score a prompt by rank classification or greedy generation.",
+    )
     model_opts(e)
-    e.add_argument("--prompt", required=True, metavar="FILE", help="prompt.safetensors, its folder, a PEFT adapter or .npy")
+    e.add_argument(
+        "--prompt",
+        required=True,
+        metavar="FILE",
+        help="prompt.safetensors, its folder, a PEFT adapter or .npy",
+    )
     e.add_argument("--data", required=True, metavar="F")
     _add_data_options(e)
     e.add_argument("--mode", choices=["rank", "generate"], default="rank")
-    e.add_argument("--label-words", help="comma-separated label set (default: the prompt's, else the targets)")
+    e.add_argument(
+        "--label-words", help="comma-separated label set (default: the prompt's, else the targets)"
+    )
     e.add_argument("--batch-size", type=int, default=64, metavar="N")
     e.add_argument("--max-input-length", type=int, default=256, metavar="N")
     e.add_argument("--predictions", metavar="FILE", help="write per-example predictions (JSONL)")
     e.set_defaults(func=cmd_evaluate)
 
-    en = sub.add_parser("ensemble", help="majority vote of several prompts",
-                        description="Score several prompts in one batched pass and vote.")
+    en = sub.add_parser(
+        "ensemble",
+        help="majority vote of several prompts",
+        description="Score several prompts in one batched pass and vote.",
+    )
     model_opts(en)
-    en.add_argument("--prompt", required=True, action="append", metavar="FILE", help="repeat for each member")
+    en.add_argument(
+        "--prompt", required=True, action="append", metavar="FILE", help="repeat for each member"
+    )
     en.add_argument("--data", required=True, metavar="F")
     _add_data_options(en)
     en.add_argument("--label-words", help="comma-separated label set")
@@ -343,23 +471,32 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--predictions", metavar="FILE", help="write per-example votes (JSONL)")
     en.set_defaults(func=cmd_ensemble)
 
-    n = sub.add_parser("neighbors", help="nearest vocabulary tokens of each prompt position",
-                       description="For each prompt token, the k nearest vocabulary tokens (cosine).")
+    n = sub.add_parser(
+        "neighbors",
+        help="nearest vocabulary tokens of each prompt position",
+        description="For each prompt token, the k nearest vocabulary tokens (cosine).",
+    )
     model_opts(n)
     n.add_argument("--prompt", required=True, metavar="FILE")
     n.add_argument("--k", type=int, default=5)
     n.set_defaults(func=cmd_neighbors)
 
-    x = sub.add_parser("export", help="export a prompt as a PEFT adapter or .npy",
-                       description="Write a PEFT prompt-tuning adapter directory or a .npy array.")
+    x = sub.add_parser(
+        "export",
+        help="export a prompt as a PEFT adapter or .npy",
+        description="Write a PEFT prompt-tuning adapter directory or a .npy array.",
+    )
     model_opts(x)
     x.add_argument("--prompt", required=True, metavar="FILE")
     x.add_argument("--format", choices=["peft", "npy"], required=True)
     x.add_argument("--out", required=True, metavar="PATH")
     x.set_defaults(func=cmd_export)
 
-    tm = sub.add_parser("tiny-model", help="build a tiny random T5 for tests and demos",
-                        description="Write a tiny random T5 with a SentencePiece tokenizer (seconds, no download).")
+    tm = sub.add_parser(
+        "tiny-model",
+        help="build a tiny random T5 for tests and demos",
+        description="Write a tiny random T5 with a SentencePiece tokenizer (seconds, no download).",
+    )
     tm.add_argument("--out", required=True, metavar="DIR")
     tm.add_argument("--shape", choices=["t5", "t5.1.1"], default="t5.1.1")
     tm.add_argument("--seed", type=int, default=0)

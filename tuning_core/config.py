@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Self
 
 from tuning_core.errors import ConfigError
 
@@ -37,9 +38,6 @@ class EvalMode(str, Enum):
     GENERATE = "generate"  # greedy decoding -> exact match
 
 
-_C = TypeVar("_C", bound="_DictMixin")
-
-
 class _DictMixin:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict (enums as their values, tuples as lists)."""
@@ -54,10 +52,12 @@ class _DictMixin:
         return out
 
     @classmethod
-    def from_dict(cls: type[_C], data: dict[str, Any]) -> _C:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         """Inverse of `to_dict`; unknown keys are refused (a typo must not silently become a default)."""
         if not isinstance(data, dict):
-            raise ConfigError(f"{cls.__name__} must be given as a mapping, not {type(data).__name__}")
+            raise ConfigError(
+                f"{cls.__name__} must be given as a mapping, not {type(data).__name__}"
+            )
         names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
         unknown = [k for k in data if k not in names]
         if unknown:
@@ -89,12 +89,15 @@ def _int(value: Any, field: str, *, low: int | None = None, high: int | None = N
         raise ConfigError(f"{field} must be at most {high}; got {value}")
 
 
-def _float(value: Any, field: str, *, low: float, high: float | None = None,
-           low_open: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+def _float(
+    value: Any, field: str, *, low: float, high: float | None = None, low_open: bool = False
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         raise ConfigError(f"{field} must be a number; got {value!r}")
     if value < low or (low_open and value == low):
-        raise ConfigError(f"{field} must be {'above' if low_open else 'at least'} {low}; got {value}")
+        raise ConfigError(
+            f"{field} must be {'above' if low_open else 'at least'} {low}; got {value}"
+        )
     if high is not None and value > high:
         raise ConfigError(f"{field} must be at most {high}; got {value}")
 

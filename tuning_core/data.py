@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,16 @@ from torch import Tensor
 from tuning_core.errors import DataError, DataProblem
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
-_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-             ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 # Report at most this many row problems: a broken file should not produce a 10,000-line message.
 MAX_PROBLEMS = 20
 # HF LengthGroupedSampler's choice: sort by length inside windows of 50 batches, so batches have
@@ -39,11 +48,13 @@ LENGTH_GROUP_WINDOW = 50
 def infer_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in _SUFFIXES:
-        raise DataError(DataProblem(
-            f"Cannot tell the format from the extension {suffix or '(none)'!r}; "
-            f"use one of {', '.join(sorted(_SUFFIXES))} or name the format",
-            file=Path(path).name,
-        ))
+        raise DataError(
+            DataProblem(
+                f"Cannot tell the format from the extension {suffix or '(none)'!r}; "
+                f"use one of {', '.join(sorted(_SUFFIXES))} or name the format",
+                file=Path(path).name,
+            )
+        )
     return _SUFFIXES[suffix]
 
 
@@ -59,7 +70,9 @@ def read_table(path: str | Path, format: str | None = None) -> Any:
     name = p.name
     fmt = (format or infer_format(p)).lower()
     if fmt not in FORMATS:
-        raise DataError(DataProblem(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}", file=name))
+        raise DataError(
+            DataProblem(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}", file=name)
+        )
     if not p.is_file():
         raise DataError(DataProblem("File not found", file=str(p)))
     if p.stat().st_size == 0:
@@ -79,10 +92,13 @@ def read_table(path: str | Path, format: str | None = None) -> Any:
     except DataError:
         raise
     except UnicodeDecodeError as exc:
-        raise DataError(DataProblem(
-            f"Not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=name)) from None
-    except Exception as exc:  # arrow type clashes, corrupt parquet, ...
-        raise DataError(DataProblem(f"Cannot read the file as {fmt}: {_first_line(exc)}", file=name)) from None
+        raise DataError(
+            DataProblem(f"Not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=name)
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - arrow type clashes, corrupt parquet: the user's file
+        raise DataError(
+            DataProblem(f"Cannot read the file as {fmt}: {_first_line(exc)}", file=name)
+        ) from None
     if ds.num_rows == 0:
         raise DataError(DataProblem("The file has no data rows", file=name))
     return ds
@@ -109,10 +125,14 @@ def _read_delimited(path: Path, sep: str) -> Any:
             raise DataError(DataProblem(f"Unreadable header: {exc}", file=name, row=0)) from None
         header = [h.strip() for h in header]
         if not any(header):
-            raise DataError(DataProblem("The first line must be a header naming the columns", file=name, row=0))
+            raise DataError(
+                DataProblem("The first line must be a header naming the columns", file=name, row=0)
+            )
         dupes = sorted({h for h in header if header.count(h) > 1})
         if dupes:
-            raise DataError(DataProblem(f"Duplicate column name(s) in the header: {dupes}", file=name, row=0))
+            raise DataError(
+                DataProblem(f"Duplicate column name(s) in the header: {dupes}", file=name, row=0)
+            )
         columns: dict[str, list[str]] = {h: [] for h in header}
         problems: list[DataProblem] = []
         row = 0
@@ -129,11 +149,18 @@ def _read_delimited(path: Path, sep: str) -> Any:
                 row -= 1
                 continue
             if len(values) != len(header):
-                problems.append(DataProblem(
-                    f"Expected {len(header)} fields ({', '.join(header)}) but found {len(values)}"
-                    + ("; quote fields that contain the delimiter" if len(values) > len(header) else ""),
-                    file=name, row=row,
-                ))
+                problems.append(
+                    DataProblem(
+                        f"Expected {len(header)} fields ({', '.join(header)}) but found {len(values)}"
+                        + (
+                            "; quote fields that contain the delimiter"
+                            if len(values) > len(header)
+                            else ""
+                        ),
+                        file=name,
+                        row=row,
+                    )
+                )
                 if len(problems) >= MAX_PROBLEMS:
                     break
                 continue
@@ -154,14 +181,22 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                problems.append(DataProblem(f"Invalid JSON: {exc.msg} (column {exc.colno})",
-                                            file=path.name, row=lineno))
+                problems.append(
+                    DataProblem(
+                        f"Invalid JSON: {exc.msg} (column {exc.colno})", file=path.name, row=lineno
+                    )
+                )
             else:
                 if isinstance(obj, dict):
                     rows.append(obj)
                 else:
-                    problems.append(DataProblem(f"Each line must be a JSON object, not {type(obj).__name__}",
-                                                file=path.name, row=lineno))
+                    problems.append(
+                        DataProblem(
+                            f"Each line must be a JSON object, not {type(obj).__name__}",
+                            file=path.name,
+                            row=lineno,
+                        )
+                    )
             if len(problems) >= MAX_PROBLEMS:
                 break
     if problems:
@@ -173,17 +208,28 @@ def _read_json_array(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
-        raise DataError(DataProblem(f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                                    file=path.name)) from None
+        raise DataError(
+            DataProblem(
+                f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=path.name
+            )
+        ) from None
     if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), list):
         data = next(iter(data.values()))  # {"data": [...]}
     if not isinstance(data, list):
-        raise DataError(DataProblem("A .json file must hold an array of objects (use .jsonl for one "
-                                    "object per line)", file=path.name))
+        raise DataError(
+            DataProblem(
+                "A .json file must hold an array of objects (use .jsonl for one object per line)",
+                file=path.name,
+            )
+        )
     bad = [i for i, obj in enumerate(data, start=1) if not isinstance(obj, dict)]
     if bad:
-        raise DataError([DataProblem("Each array element must be an object", file=path.name, row=i)
-                         for i in bad[:MAX_PROBLEMS]])
+        raise DataError(
+            [
+                DataProblem("Each array element must be an object", file=path.name, row=i)
+                for i in bad[:MAX_PROBLEMS]
+            ]
+        )
     return data
 
 
@@ -245,15 +291,30 @@ def format_examples(
     problems: list[DataProblem] = []
     fields = template_fields(input_template)
     if not fields:
-        problems.append(DataProblem(
-            f"The input template {input_template!r} uses no column; write e.g. '{{{columns[0]}}}'", file=file))
+        problems.append(
+            DataProblem(
+                f"The input template {input_template!r} uses no column; write e.g. '{{{columns[0]}}}'",
+                file=file,
+            )
+        )
     for f in dict.fromkeys(fields):
         if f not in columns:
-            problems.append(DataProblem(f"The input template refers to column {f!r}, which the data lacks "
-                                        + _closest(f, columns), file=file, column=f))
+            problems.append(
+                DataProblem(
+                    f"The input template refers to column {f!r}, which the data lacks "
+                    + _closest(f, columns),
+                    file=file,
+                    column=f,
+                )
+            )
     if target_column not in columns:
-        problems.append(DataProblem(f"No target column {target_column!r} " + _closest(target_column, columns),
-                                    file=file, column=target_column))
+        problems.append(
+            DataProblem(
+                f"No target column {target_column!r} " + _closest(target_column, columns),
+                file=file,
+                column=target_column,
+            )
+        )
     if problems:
         raise DataError(problems)
     mapping = {_label_key(k): str(v) for k, v in (label_map or {}).items()}
@@ -268,9 +329,15 @@ def format_examples(
     unmapped: dict[str, int] = {}
     for i, row in enumerate(dataset.select_columns(list(dict.fromkeys(fields + [target_column])))):
         raw = row[target_column]
-        if raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, float) and raw != raw):
+        if (
+            raw is None
+            or (isinstance(raw, str) and not raw.strip())
+            or (isinstance(raw, float) and math.isnan(raw))
+        ):
             if len(errors) < MAX_PROBLEMS:
-                errors.append(DataProblem("The target is empty", file=file, row=i + 1, column=target_column))
+                errors.append(
+                    DataProblem("The target is empty", file=file, row=i + 1, column=target_column)
+                )
             continue
         key = _label_key(raw)
         if label_map is not None:
@@ -283,13 +350,20 @@ def format_examples(
             target = str(raw).strip() if isinstance(raw, str) else key
         text = _render(parts, row)
         if not text.strip() and len(warnings) < MAX_PROBLEMS:
-            warnings.append(DataProblem("The input is empty", file=file, row=i + 1, severity="warning"))
+            warnings.append(
+                DataProblem("The input is empty", file=file, row=i + 1, severity="warning")
+            )
         inputs.append(text)
         targets.append(target)
     for key, row_no in list(unmapped.items())[:MAX_PROBLEMS]:
-        errors.append(DataProblem(
-            f"Label {key!r} has no entry in the label map (known: {', '.join(map(repr, mapping))})",
-            file=file, row=row_no, column=target_column))
+        errors.append(
+            DataProblem(
+                f"Label {key!r} has no entry in the label map (known: {', '.join(map(repr, mapping))})",
+                file=file,
+                row=row_no,
+                column=target_column,
+            )
+        )
     if errors:
         raise DataError(errors + warnings)
     return datasets.Dataset.from_dict({"input_text": inputs, "target_text": targets})
@@ -309,12 +383,17 @@ def as_text_dataset(data: Any, *, name: str = "data") -> Any:
     elif hasattr(data, "to_dict") and hasattr(data, "columns"):
         ds = datasets.Dataset.from_pandas(data, preserve_index=False)
     else:
-        raise DataError(DataProblem(f"Cannot use {type(data).__name__} as {name}; give a datasets.Dataset"))
+        raise DataError(
+            DataProblem(f"Cannot use {type(data).__name__} as {name}; give a datasets.Dataset")
+        )
     missing = [c for c in ("input_text", "target_text") if c not in ds.column_names]
     if missing:
-        raise DataError(DataProblem(
-            f"The {name} lacks column(s) {missing}; format it with format_examples first "
-            f"(it has {ds.column_names})"))
+        raise DataError(
+            DataProblem(
+                f"The {name} lacks column(s) {missing}; format it with format_examples first "
+                f"(it has {ds.column_names})"
+            )
+        )
     if ds.num_rows == 0:
         raise DataError(DataProblem(f"The {name} has no rows"))
     return ds
@@ -349,7 +428,9 @@ class TokenizedData:
 
     @property
     def input_lengths(self) -> np.ndarray:
-        return np.fromiter((len(x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids))
+        return np.fromiter(
+            (len(x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids)
+        )
 
 
 def _truncate(ids: list[int], limit: int, eos: int) -> tuple[list[int], bool]:
@@ -383,14 +464,23 @@ def tokenize(
             cut_out.append(tb)
         return {"input_ids": res_in, "labels": res_out, "cut_in": cut_in, "cut_out": cut_out}
 
-    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+    from datasets.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
 
     bars_on = not are_progress_bars_disabled()
     disable_progress_bars()  # our callers draw their own progress
     try:
         mapped = ds.select_columns(["input_text", "target_text"]).map(
-            encode, batched=True, batch_size=1000, remove_columns=["input_text", "target_text"],
-            keep_in_memory=True, load_from_cache_file=False, num_proc=num_proc,
+            encode,
+            batched=True,
+            batch_size=1000,
+            remove_columns=["input_text", "target_text"],
+            keep_in_memory=True,
+            load_from_cache_file=False,
+            num_proc=num_proc,
         )
     finally:
         if bars_on:
@@ -411,9 +501,11 @@ class Batch:
     labels: Tensor  # (B, T) padded with -100
 
     def to(self, device: torch.device) -> Batch:
-        return Batch(self.input_ids.to(device, non_blocking=True),
-                     self.attention_mask.to(device, non_blocking=True),
-                     self.labels.to(device, non_blocking=True))
+        return Batch(
+            self.input_ids.to(device, non_blocking=True),
+            self.attention_mask.to(device, non_blocking=True),
+            self.labels.to(device, non_blocking=True),
+        )
 
 
 def pad(rows: Sequence[Sequence[int]], value: int) -> Tensor:
@@ -430,8 +522,9 @@ def collate(data: TokenizedData, indices: Sequence[int], pad_id: int) -> Batch:
     ids = pad(rows, pad_id)
     lengths = torch.tensor([len(r) for r in rows])
     mask = (torch.arange(ids.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).long()  # (B, n)
-    return Batch(input_ids=ids, attention_mask=mask,
-                 labels=pad([data.target_ids[i] for i in indices], -100))
+    return Batch(
+        input_ids=ids, attention_mask=mask, labels=pad([data.target_ids[i] for i in indices], -100)
+    )
 
 
 def epoch_batches(
@@ -453,10 +546,10 @@ def epoch_batches(
     order = rng.permutation(n) if shuffle else np.arange(n)
     if group_by_length:
         window = LENGTH_GROUP_WINDOW * batch_size
-        chunks = [order[i: i + window] for i in range(0, n, window)]
+        chunks = [order[i : i + window] for i in range(0, n, window)]
         # Stable sort, longest first, inside each window.
         order = np.concatenate([c[np.argsort(-lengths[c], kind="stable")] for c in chunks])
-    batches = [order[i: i + batch_size].tolist() for i in range(0, n, batch_size)]
+    batches = [order[i : i + batch_size].tolist() for i in range(0, n, batch_size)]
     if shuffle and group_by_length and len(batches) > 1:
         # Otherwise every window would run from long to short batches.
         batches = [batches[i] for i in rng.permutation(len(batches))]
@@ -467,4 +560,4 @@ def eval_batches(lengths: np.ndarray, batch_size: int) -> Iterator[list[int]]:
     """Batches for inference, longest first so padding is minimal; callers restore the order."""
     order = np.argsort(-lengths, kind="stable")
     for i in range(0, len(order), batch_size):
-        yield order[i: i + batch_size].tolist()
+        yield order[i : i + batch_size].tolist()

@@ -85,10 +85,17 @@ def evaluate_ensemble(
     ds = as_text_dataset(data)
     inputs, targets = list(ds["input_text"]), list(ds["target_text"])
     labels = resolve_labels(targets, label_words)
-    tokenized = tokenize(ds, base.tokenizer, max_input_length=max_input_length,
-                         max_target_length=max_target_length)
-    scores = score_labels(base, prompts, tokenized, label_token_ids(base, labels, max_target_length),
-                          batch_size=batch_size, progress=progress)  # (K, N, L)
+    tokenized = tokenize(
+        ds, base.tokenizer, max_input_length=max_input_length, max_target_length=max_target_length
+    )
+    scores = score_labels(
+        base,
+        prompts,
+        tokenized,
+        label_token_ids(base, labels, max_target_length),
+        batch_size=batch_size,
+        progress=progress,
+    )  # (K, N, L)
     K, N, _ = scores.shape
     member_idx = scores.argmax(dim=2)  # (K, N)
     summed = scores.sum(dim=0)  # (N, L)
@@ -103,21 +110,30 @@ def evaluate_ensemble(
         votes = {label: 0 for label in labels}
         for j in members:
             votes[labels[j]] += 1
-        predictions.append(EnsemblePrediction(
-            index=i, input_text=inputs[i], target_text=targets[i], predicted=winner,
-            correct=winner == targets[i], votes=votes,
-            member_predictions=[labels[j] for j in members],
-            summed_scores={label: float(s) for label, s in zip(labels, sums)},
-        ))
+        predictions.append(
+            EnsemblePrediction(
+                index=i,
+                input_text=inputs[i],
+                target_text=targets[i],
+                predicted=winner,
+                correct=winner == targets[i],
+                votes=votes,
+                member_predictions=[labels[j] for j in members],
+                summed_scores={label: float(s) for label, s in zip(labels, sums)},
+            )
+        )
 
     member_labels = [[labels[j] for j in member_idx[k].tolist()] for k in range(K)]
     member_metrics = [classification_metrics(targets, m, labels) for m in member_labels]
-    pairwise = [[float((member_idx[a] == member_idx[b]).float().mean()) for b in range(K)]
-                for a in range(K)]
+    pairwise = [
+        [float((member_idx[a] == member_idx[b]).float().mean()) for b in range(K)] for a in range(K)
+    ]
     pairs = list(itertools.combinations(range(K), 2))
     agreement = {
         "unanimous_rate": float((member_idx == member_idx[0:1]).all(dim=0).float().mean()),
-        "mean_pairwise_agreement": (sum(pairwise[a][b] for a, b in pairs) / len(pairs)) if pairs else 1.0,
+        "mean_pairwise_agreement": (sum(pairwise[a][b] for a, b in pairs) / len(pairs))
+        if pairs
+        else 1.0,
         "pairwise": pairwise,
         "vote_accuracy_minus_best_member": (
             classification_metrics(targets, voted, labels)["accuracy"]

@@ -37,11 +37,15 @@ class DataProblem:
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        where = [part for part in (
-            self.file,
-            f"row {self.row}" if self.row is not None else None,
-            f"column {self.column!r}" if self.column is not None else None,
-        ) if part]
+        where = [
+            part
+            for part in (
+                self.file,
+                f"row {self.row}" if self.row is not None else None,
+                f"column {self.column!r}" if self.column is not None else None,
+            )
+            if part
+        ]
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

@@ -105,7 +105,9 @@ def check_prompt(base: BaseModel, prompt: Tensor) -> Tensor:
     return prompt.detach().to(base.device, torch.float32)
 
 
-def label_token_ids(base: BaseModel, labels: Sequence[str], max_target_length: int) -> list[list[int]]:
+def label_token_ids(
+    base: BaseModel, labels: Sequence[str], max_target_length: int
+) -> list[list[int]]:
     """Each label's target ids as in training (ending in EOS, so 'good' and 'goodness' differ)."""
     eos = base.tokenizer.eos_token_id
     out = []
@@ -132,7 +134,9 @@ def score_labels(
     (pair, label), all in the same forward call.
     """
     K, N, L = len(prompts), len(data), len(label_ids)
-    stack, pmask = stack_prompts([check_prompt(base, p) for p in prompts])  # (K, p_max, d), (K, p_max)
+    stack, pmask = stack_prompts(
+        [check_prompt(base, p) for p in prompts]
+    )  # (K, p_max, d), (K, p_max)
     labels = pad(label_ids, -100).to(base.device)  # (L, T)
     dec_in = shift_right(base, labels)  # (L, T)
     out = torch.empty(K, N, L)
@@ -209,9 +213,12 @@ def resolve_labels(targets: Sequence[str], label_words: Sequence[str] | None) ->
     unknown = sorted(set(targets) - set(labels))
     if unknown:
         rows = [i + 1 for i, t in enumerate(targets) if t in set(unknown)][:5]
-        raise DataError(DataProblem(
-            f"Target(s) {unknown[:10]} are not among the label words {labels} (rows {rows}...)",
-            column="target_text"))
+        raise DataError(
+            DataProblem(
+                f"Target(s) {unknown[:10]} are not among the label words {labels} (rows {rows}...)",
+                column="target_text",
+            )
+        )
     return labels
 
 
@@ -233,15 +240,21 @@ def evaluate_tokenized(
         if not labels:
             raise DataError(DataProblem("Rank classification needs a label set"))
         label_ids = label_token_ids(base, labels, max_target_length)
-        scores = score_labels(base, [prompt], tokenized, label_ids, batch_size=batch_size,
-                              progress=progress)[0]  # (N, L)
+        scores = score_labels(
+            base, [prompt], tokenized, label_ids, batch_size=batch_size, progress=progress
+        )[0]  # (N, L)
         best = scores.argmax(dim=1).tolist()
         predicted = [labels[j] for j in best]
         metrics = classification_metrics(targets, predicted, labels)
         preds = [
-            Prediction(index=i, input_text=inputs[i], target_text=targets[i], predicted=predicted[i],
-                       correct=predicted[i] == targets[i],
-                       scores={label: float(s) for label, s in zip(labels, scores[i].tolist())})
+            Prediction(
+                index=i,
+                input_text=inputs[i],
+                target_text=targets[i],
+                predicted=predicted[i],
+                correct=predicted[i] == targets[i],
+                scores={label: float(s) for label, s in zip(labels, scores[i].tolist())},
+            )
             for i in range(len(targets))
         ]
         return EvalResult("rank", metrics, preds, list(labels), tokenized.truncated_inputs)
@@ -250,25 +263,37 @@ def evaluate_tokenized(
 
     max_new = max_target_length
     if labels:
-        max_new = min(max_target_length, max(len(x) for x in label_token_ids(base, labels, max_target_length)))
-    texts = generate_texts(base, prompt, tokenized, max_new_tokens=max_new, batch_size=batch_size,
-                           progress=progress)
+        max_new = min(
+            max_target_length, max(len(x) for x in label_token_ids(base, labels, max_target_length))
+        )
+    texts = generate_texts(
+        base, prompt, tokenized, max_new_tokens=max_new, batch_size=batch_size, progress=progress
+    )
     metrics: dict[str, Any] = dict(text_metrics(targets, texts))
     if labels:
         label_index = set(labels)
         valid = [t in label_index for t in texts]
-        cls = classification_metrics(targets, [t if v else None for t, v in zip(texts, valid)], labels)
+        cls = classification_metrics(
+            targets, [t if v else None for t, v in zip(texts, valid)], labels
+        )
         cls.setdefault("invalid_rate", 0.0)
         metrics = {**cls, "exact_match": metrics["exact_match"], "f1": metrics["f1"]}
     else:
         valid = [True] * len(texts)
     preds = [
-        Prediction(index=i, input_text=inputs[i], target_text=targets[i], predicted=texts[i],
-                   correct=texts[i] == targets[i], valid=valid[i])
+        Prediction(
+            index=i,
+            input_text=inputs[i],
+            target_text=targets[i],
+            predicted=texts[i],
+            correct=texts[i] == targets[i],
+            valid=valid[i],
+        )
         for i in range(len(texts))
     ]
-    return EvalResult("generate", metrics, preds, list(labels) if labels else None,
-                      tokenized.truncated_inputs)
+    return EvalResult(
+        "generate", metrics, preds, list(labels) if labels else None, tokenized.truncated_inputs
+    )
 
 
 def evaluate(
@@ -299,8 +324,18 @@ def evaluate(
         labels = resolve_labels(targets, label_words)
     else:
         labels = None
-    tokenized = tokenize(ds, base.tokenizer, max_input_length=max_input_length,
-                         max_target_length=max_target_length)
-    return evaluate_tokenized(base, prompt, tokenized, inputs, targets, mode=mode, labels=labels,
-                              batch_size=batch_size, max_target_length=max_target_length,
-                              progress=progress)
+    tokenized = tokenize(
+        ds, base.tokenizer, max_input_length=max_input_length, max_target_length=max_target_length
+    )
+    return evaluate_tokenized(
+        base,
+        prompt,
+        tokenized,
+        inputs,
+        targets,
+        mode=mode,
+        labels=labels,
+        batch_size=batch_size,
+        max_target_length=max_target_length,
+        progress=progress,
+    )

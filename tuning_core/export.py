@@ -54,7 +54,9 @@ def _as_matrix(prompt: Tensor) -> Tensor:
     return prompt.detach().to("cpu", torch.float32).contiguous()
 
 
-def save_prompt(prompt: Tensor, out_dir: str | Path, metadata: dict[str, Any] | None = None) -> PromptFiles:
+def save_prompt(
+    prompt: Tensor, out_dir: str | Path, metadata: dict[str, Any] | None = None
+) -> PromptFiles:
     """Write `prompt.safetensors` and `prompt.json` into `out_dir` (created if needed).
 
     metadata: anything JSON-serialisable to keep beside the tensor; by convention `base_model`,
@@ -83,7 +85,9 @@ def save_prompt(prompt: Tensor, out_dir: str | Path, metadata: dict[str, Any] | 
     return PromptFiles(out, tensor_path, meta_path, digest, meta)
 
 
-def load_prompt(path: str | Path, *, base: BaseModel | None = None) -> tuple[Tensor, dict[str, Any]]:
+def load_prompt(
+    path: str | Path, *, base: BaseModel | None = None
+) -> tuple[Tensor, dict[str, Any]]:
     """Read a prompt: our directory or its .safetensors file, a PEFT adapter directory, or a .npy.
 
     Returns the (p, d) float32 CPU tensor and its metadata (empty when there is none). Raises
@@ -103,12 +107,14 @@ def load_prompt(path: str | Path, *, base: BaseModel | None = None) -> tuple[Ten
     elif p.suffix == ".npy":
         try:
             tensor, meta = torch.from_numpy(np.load(p, allow_pickle=False)).float(), {}
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure means an unusable file
             raise PromptFileError(f"{p.name} is not a readable .npy array: {exc}") from None
     else:
         tensor, meta = _load_ours(p)
     if tensor.dim() != 2 or 0 in tensor.shape:
-        raise PromptFileError(f"{p.name} holds an array of shape {tuple(tensor.shape)}, not (length, width)")
+        raise PromptFileError(
+            f"{p.name} holds an array of shape {tuple(tensor.shape)}, not (length, width)"
+        )
     if not torch.isfinite(tensor).all():
         raise PromptFileError(f"{p.name} holds NaN or infinite values")
     if base is not None and tensor.shape[1] != base.info.d_model:
@@ -132,11 +138,14 @@ def _load_ours(tensor_path: Path) -> tuple[Tensor, dict[str, Any]]:
                 tensor = fh.get_tensor(names[0])
             else:
                 raise PromptFileError(
-                    f"{tensor_path.name} has no tensor named {TENSOR_NAME!r} (it has {names})")
+                    f"{tensor_path.name} has no tensor named {TENSOR_NAME!r} (it has {names})"
+                )
     except PromptFileError:
         raise
-    except Exception as exc:
-        raise PromptFileError(f"{tensor_path.name} is not a readable safetensors file: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any failure means an unusable file
+        raise PromptFileError(
+            f"{tensor_path.name} is not a readable safetensors file: {exc}"
+        ) from None
     meta: dict[str, Any] = {}
     meta_path = tensor_path.with_name(METADATA_FILE)
     if meta_path.exists():
@@ -148,7 +157,8 @@ def _load_ours(tensor_path: Path) -> tuple[Tensor, dict[str, Any]]:
         if expected and expected != sha256_file(tensor_path):
             raise PromptFileError(
                 f"{tensor_path.name} does not match the sha256 in {meta_path.name}; the file was "
-                "changed or damaged after it was saved")
+                "changed or damaged after it was saved"
+            )
     return tensor.float(), meta
 
 
@@ -160,7 +170,8 @@ def export_peft(prompt: Tensor, base: BaseModel, out_dir: str | Path) -> Path:
     tensor = _as_matrix(prompt)
     if tensor.shape[1] != base.info.d_model:
         raise PromptFileError(
-            f"The prompt is {tensor.shape[1]} wide; {base.info.source} needs {base.info.d_model}")
+            f"The prompt is {tensor.shape[1]} wide; {base.info.source} needs {base.info.d_model}"
+        )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cfg = base.model.config
@@ -177,8 +188,11 @@ def export_peft(prompt: Tensor, base: BaseModel, out_dir: str | Path) -> Path:
         inference_mode=True,
     )
     config.save_pretrained(str(out))
-    save_file({"prompt_embeddings": tensor}, str(out / "adapter_model.safetensors"),
-              metadata={"format": "pt"})
+    save_file(
+        {"prompt_embeddings": tensor},
+        str(out / "adapter_model.safetensors"),
+        metadata={"format": "pt"},
+    )
     return out
 
 
@@ -202,13 +216,17 @@ def import_peft(adapter_dir: str | Path) -> tuple[Tensor, dict[str, Any]]:
         matrix = state["prompt_embeddings"]
     except KeyError:
         raise PromptFileError(f"{d} holds no 'prompt_embeddings' tensor") from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure means an unusable file
         raise PromptFileError(f"Cannot read the adapter weights in {d}: {exc}") from None
     p = int(config.get("num_virtual_tokens") or matrix.shape[0])
     # With num_transformer_submodules=2 the matrix is (2p, d); the encoder uses the first p rows.
     tensor = matrix[:p].float().contiguous()
-    meta = {"base_model": config.get("base_model_name_or_path"), "init": "peft",
-            "source": "peft", "peft_config": config}
+    meta = {
+        "base_model": config.get("base_model_name_or_path"),
+        "init": "peft",
+        "source": "peft",
+        "peft_config": config,
+    }
     return tensor, meta
 
 

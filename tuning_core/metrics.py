@@ -59,7 +59,9 @@ def classification_metrics(
         "count": n,
     }
     if has_invalid:
-        out["invalid_rate"] = sum(1 for p in predicted if p is None or p not in index) / n if n else 0.0
+        out["invalid_rate"] = (
+            sum(1 for p in predicted if p is None or p not in index) / n if n else 0.0
+        )
     return out
 
 
@@ -116,5 +118,8 @@ def text_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, flo
 
 def scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     """The numeric top-level entries (what a chart plots)."""
-    return {k: float(v) for k, v in metrics.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "count"}
+    return {
+        k: float(v)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "count"
+    }

@@ -214,7 +214,9 @@ class SoftPrompt(nn.Module):
     def __init__(self, init: Tensor):
         super().__init__()
         if init.dim() != 2:
-            raise ConfigError(f"A prompt is a (length, width) matrix; got shape {tuple(init.shape)}")
+            raise ConfigError(
+                f"A prompt is a (length, width) matrix; got shape {tuple(init.shape)}"
+            )
         self.weight = nn.Parameter(init.detach().clone().to(torch.float32))
 
     @property
@@ -262,7 +264,9 @@ def init_class_labels(
 ) -> Tensor:
     """(p, d): row i is label word i's embedding (mean over its sub-tokens); the rest as `vocab`."""
     if len(label_words) > length:
-        raise ConfigError(f"{len(label_words)} label words do not fit in a prompt of {length} tokens")
+        raise ConfigError(
+            f"{len(label_words)} label words do not fit in a prompt of {length} tokens"
+        )
     emb = base.embeddings.detach().float()
     rows = []
     for word in label_words:
@@ -311,14 +315,16 @@ def stack_prompts(prompts: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
         raise ConfigError("No prompts given")
     widths = {tuple(p.shape[1:]) for p in prompts}
     if len(widths) != 1 or any(p.dim() != 2 for p in prompts):
-        raise ConfigError(f"Prompts must all be (length, width) with one width; got {sorted(widths)}")
+        raise ConfigError(
+            f"Prompts must all be (length, width) with one width; got {sorted(widths)}"
+        )
     p_max = max(p.shape[0] for p in prompts)
     d = prompts[0].shape[1]
     stack = prompts[0].new_zeros(len(prompts), p_max, d)
     mask = torch.zeros(len(prompts), p_max, dtype=torch.long, device=prompts[0].device)
     for i, prompt in enumerate(prompts):
-        stack[i, p_max - prompt.shape[0]:] = prompt
-        mask[i, p_max - prompt.shape[0]:] = 1
+        stack[i, p_max - prompt.shape[0] :] = prompt
+        mask[i, p_max - prompt.shape[0] :] = 1
     return stack, mask
 
 

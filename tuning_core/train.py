@@ -129,8 +129,9 @@ def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-def _fingerprint(base: BaseModel, prompt_config: PromptConfig, config: TrainConfig,
-                 n_train: int) -> dict[str, Any]:
+def _fingerprint(
+    base: BaseModel, prompt_config: PromptConfig, config: TrainConfig, n_train: int
+) -> dict[str, Any]:
     """What must match for a checkpoint to continue this run (max_steps, patience may change)."""
     return {
         "d_model": base.info.d_model,
@@ -161,11 +162,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         # Not weights_only: the state holds Python's RNG tuple. Checkpoints are our own files.
         return torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
-        raise ConfigError(f"The checkpoint {path} is unreadable ({exc}); delete it to start over") from exc
+        raise ConfigError(
+            f"The checkpoint {path} is unreadable ({exc}); delete it to start over"
+        ) from exc
 
 
 def _choose_eval(
-    prompt_config: PromptConfig, config: TrainConfig, train_targets: list[str],
+    prompt_config: PromptConfig,
+    config: TrainConfig,
+    train_targets: list[str],
     val_targets: list[str] | None,
 ) -> tuple[str | None, list[str] | None]:
     """Evaluation mode and label set for validation."""
@@ -213,22 +218,33 @@ def train(
     device = base.device
     tok = base.tokenizer
     train_ds = as_text_dataset(train_data, name="training data")
-    train_tok = tokenize(train_ds, tok, max_input_length=cfg.max_input_length,
-                         max_target_length=cfg.max_target_length)
+    train_tok = tokenize(
+        train_ds,
+        tok,
+        max_input_length=cfg.max_input_length,
+        max_target_length=cfg.max_target_length,
+    )
     val_inputs = val_targets = None
     val_tok: TokenizedData | None = None
     if validation_data is not None:
         val_ds = as_text_dataset(validation_data, name="validation data")
         val_inputs, val_targets = list(val_ds["input_text"]), list(val_ds["target_text"])
-        val_tok = tokenize(val_ds, tok, max_input_length=cfg.max_input_length,
-                           max_target_length=cfg.max_target_length)
+        val_tok = tokenize(
+            val_ds,
+            tok,
+            max_input_length=cfg.max_input_length,
+            max_target_length=cfg.max_target_length,
+        )
     eval_mode, labels = _choose_eval(prompt_config, cfg, list(train_ds["target_text"]), val_targets)
     if prompt_config.label_words and labels is None:
         unknown = sorted(set(train_ds["target_text"]) - set(prompt_config.label_words))
         if unknown:
-            raise DataError(DataProblem(
-                f"Training targets {unknown[:10]} are not among the label words "
-                f"{list(prompt_config.label_words)}"))
+            raise DataError(
+                DataProblem(
+                    f"Training targets {unknown[:10]} are not among the label words "
+                    f"{list(prompt_config.label_words)}"
+                )
+            )
     metric_name = {"rank": "accuracy", "generate": "exact_match"}.get(eval_mode or "")
     lengths = train_tok.input_lengths
     pad_id = tok.pad_token_id
@@ -252,8 +268,11 @@ def train(
     if ckpt_path is not None and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
         if state.get("fingerprint") != fingerprint:
-            diff = {k: (state.get("fingerprint", {}).get(k), v) for k, v in fingerprint.items()
-                    if state.get("fingerprint", {}).get(k) != v}
+            diff = {
+                k: (state.get("fingerprint", {}).get(k), v)
+                for k, v in fingerprint.items()
+                if state.get("fingerprint", {}).get(k) != v
+            }
             raise ConfigError(
                 f"The checkpoint in {checkpoint_dir} comes from a different configuration "
                 f"({', '.join(f'{k}: {a} there, {b} here' for k, (a, b) in diff.items())}); "
@@ -282,18 +301,30 @@ def train(
     def checkpoint(rng: dict[str, Any]) -> None:
         if ckpt_path is None:
             return
-        save_checkpoint(ckpt_path, {
-            "version": CHECKPOINT_VERSION,
-            "fingerprint": fingerprint,
-            "prompt_config": prompt_config.to_dict(),
-            "train_config": cfg.to_dict(),
-            "prompt": soft.weight.detach().cpu().clone(),
-            "optimizer": optimizer.state_dict(),
-            "step": step, "epoch": epoch, "position": position, "examples_seen": examples_seen,
-            "losses": losses, "evaluations": evaluations,
-            "best_step": best_step, "best_metrics": best_metrics, "best_prompt": best_prompt,
-            "bad_evals": bad_evals, "finished": finished, "rng": rng, "elapsed": elapsed(),
-        })
+        save_checkpoint(
+            ckpt_path,
+            {
+                "version": CHECKPOINT_VERSION,
+                "fingerprint": fingerprint,
+                "prompt_config": prompt_config.to_dict(),
+                "train_config": cfg.to_dict(),
+                "prompt": soft.weight.detach().cpu().clone(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "epoch": epoch,
+                "position": position,
+                "examples_seen": examples_seen,
+                "losses": losses,
+                "evaluations": evaluations,
+                "best_step": best_step,
+                "best_metrics": best_metrics,
+                "best_prompt": best_prompt,
+                "bad_evals": bad_evals,
+                "finished": finished,
+                "rng": rng,
+                "elapsed": elapsed(),
+            },
+        )
 
     def emit(event: ProgressEvent) -> None:
         if on_progress is not None:
@@ -308,8 +339,14 @@ def train(
                 torch.cuda.manual_seed(cfg.seed)
         else:
             _set_rng_state(rng_state, device)
-        batches = epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
-                                shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
+        batches = epoch_batches(
+            lengths,
+            cfg.batch_size,
+            seed=cfg.seed,
+            epoch=epoch,
+            shuffle=cfg.shuffle,
+            group_by_length=cfg.group_by_length,
+        )
         window: list[float] = []
         base.model.train()  # dropout on; every weight still frozen
         try:
@@ -321,12 +358,19 @@ def train(
                         break
                     if position >= len(batches):
                         epoch, position = epoch + 1, 0
-                        batches = epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
-                                                shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
+                        batches = epoch_batches(
+                            lengths,
+                            cfg.batch_size,
+                            seed=cfg.seed,
+                            epoch=epoch,
+                            shuffle=cfg.shuffle,
+                            group_by_length=cfg.group_by_length,
+                        )
                     indices = batches[position]
                     position += 1
-                    loss = _train_step(base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps,
-                                       pad_id)
+                    loss = _train_step(
+                        base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps, pad_id
+                    )
                     step += 1
                     examples_seen += len(indices)
                     if not math.isfinite(loss):
@@ -334,8 +378,18 @@ def train(
                     losses.append(loss)
                     window.append(loss)
                     if step % cfg.log_every == 0 or step == cfg.max_steps:
-                        emit(ProgressEvent("step", step, cfg.max_steps, sum(window) / len(window),
-                                           cfg.learning_rate, {}, elapsed(), examples_seen))
+                        emit(
+                            ProgressEvent(
+                                "step",
+                                step,
+                                cfg.max_steps,
+                                sum(window) / len(window),
+                                cfg.learning_rate,
+                                {},
+                                elapsed(),
+                                examples_seen,
+                            )
+                        )
                         window = []
                     if step % cfg.eval_every == 0 or step == cfg.max_steps:
                         rng = _rng_state(device)
@@ -344,27 +398,51 @@ def train(
                         if val_tok is not None:
                             assert eval_mode is not None and metric_name is not None
                             result = evaluate_tokenized(
-                                base, soft.weight.detach(), val_tok, val_inputs or [], val_targets or [],
+                                base,
+                                soft.weight.detach(),
+                                val_tok,
+                                val_inputs or [],
+                                val_targets or [],
                                 mode=eval_mode,  # type: ignore[arg-type]
-                                labels=labels, batch_size=cfg.eval_batch_size,
-                                max_target_length=cfg.max_target_length)
+                                labels=labels,
+                                batch_size=cfg.eval_batch_size,
+                                max_target_length=cfg.max_target_length,
+                            )
                             metrics = scalar_metrics(result.metrics)
                             evaluations.append({"step": step, **metrics})
-                            if best_step is None or metrics[metric_name] > best_metrics[metric_name]:
+                            if (
+                                best_step is None
+                                or metrics[metric_name] > best_metrics[metric_name]
+                            ):
                                 best_step, best_metrics, is_best = step, metrics, True
                                 best_prompt = soft.weight.detach().float().cpu().clone()
                                 bad_evals = 0
                             else:
                                 bad_evals += 1
                             _set_rng_state(rng, device)  # validation must not shift dropout masks
-                        if cfg.patience is not None and val_tok is not None and bad_evals >= cfg.patience:
+                        if (
+                            cfg.patience is not None
+                            and val_tok is not None
+                            and bad_evals >= cfg.patience
+                        ):
                             finished = stopped = "early_stopping"
                         elif step >= cfg.max_steps:
                             finished = "max_steps"
                         checkpoint(rng)
                         if val_tok is not None:
-                            emit(ProgressEvent("eval", step, cfg.max_steps, None, cfg.learning_rate,
-                                               metrics, elapsed(), examples_seen, is_best))
+                            emit(
+                                ProgressEvent(
+                                    "eval",
+                                    step,
+                                    cfg.max_steps,
+                                    None,
+                                    cfg.learning_rate,
+                                    metrics,
+                                    elapsed(),
+                                    examples_seen,
+                                    is_best,
+                                )
+                            )
                         if finished == "early_stopping":
                             break
         finally:
@@ -408,8 +486,9 @@ def _train_step(
     for chunk in chunks:
         batch = collate(data, chunk, pad_id).to(base.device)
         with base.autocast():
-            logits = prompted_forward(base, soft(), batch.input_ids, batch.attention_mask,
-                                      shift_right(base, batch.labels))  # (b, T, V)
+            logits = prompted_forward(
+                base, soft(), batch.input_ids, batch.attention_mask, shift_right(base, batch.labels)
+            )  # (b, T, V)
         nll = target_nll(logits, batch.labels).sum()  # float32
         (nll / n_tokens).backward()
         total += nll.detach()

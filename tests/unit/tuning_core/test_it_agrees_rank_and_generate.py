@@ -14,7 +14,13 @@ import torch
 from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.data import collate, epoch_batches, tokenize
 from tuning_core.evaluate import evaluate
-from tuning_core.model import init_prompt, load_base_model, prompted_forward, shift_right, target_nll
+from tuning_core.model import (
+    init_prompt,
+    load_base_model,
+    prompted_forward,
+    shift_right,
+    target_nll,
+)
 
 from .conftest import sentiment_rows
 
@@ -29,8 +35,9 @@ def _teach(tiny_dir, rows, prompt, epochs=10):
     for epoch in range(epochs):
         for indices in epoch_batches(data.input_lengths, 16, seed=0, epoch=epoch):
             batch = collate(data, indices, 0)
-            logits = prompted_forward(base, prompt, batch.input_ids, batch.attention_mask,
-                                      shift_right(base, batch.labels))
+            logits = prompted_forward(
+                base, prompt, batch.input_ids, batch.attention_mask, shift_right(base, batch.labels)
+            )
             loss = target_nll(logits, batch.labels).sum() / (batch.labels != -100).sum()
             optimizer.zero_grad()
             loss.backward()
@@ -60,4 +67,7 @@ def test_it_ranks_and_generates_the_same_labels(base, tiny_dir):
     assert ranked.metrics["accuracy"] == generated.metrics["accuracy"] == 1.0
     # Rank mode scores every label; the chosen one has the highest log-likelihood.
     first = ranked.predictions[0]
-    assert set(first.scores) == set(labels) and max(first.scores, key=first.scores.get) == first.predicted
+    assert (
+        set(first.scores) == set(labels)
+        and max(first.scores, key=first.scores.get) == first.predicted
+    )

@@ -16,18 +16,26 @@ from tuning_core.model import (
 
 
 def test_it_gives_each_row_its_own_prompt(base, train_rows):
-    prompts = [init_prompt(base, PromptConfig(prompt_length=n, init=InitMethod.RANDOM), seed=n)
-               for n in (3, 7, 1, 5)]
+    prompts = [
+        init_prompt(base, PromptConfig(prompt_length=n, init=InitMethod.RANDOM), seed=n)
+        for n in (3, 7, 1, 5)
+    ]
     data = tokenize(train_rows[:6], base.tokenizer, max_input_length=64, max_target_length=8)
     batch = collate(data, list(range(6)), base.tokenizer.pad_token_id)
     decoder_input_ids = shift_right(base, batch.labels)
     which = torch.tensor([2, 0, 1, 3, 1, 0])
     with torch.no_grad():
-        mixed = multi_prompt_forward(base, prompts, which, batch.input_ids, batch.attention_mask,
-                                     decoder_input_ids)  # (6, T, V)
+        mixed = multi_prompt_forward(
+            base, prompts, which, batch.input_ids, batch.attention_mask, decoder_input_ids
+        )  # (6, T, V)
         for row, k in enumerate(which.tolist()):
-            alone = prompted_forward(base, prompts[k], batch.input_ids[row:row + 1],
-                                     batch.attention_mask[row:row + 1], decoder_input_ids[row:row + 1])
+            alone = prompted_forward(
+                base,
+                prompts[k],
+                batch.input_ids[row : row + 1],
+                batch.attention_mask[row : row + 1],
+                decoder_input_ids[row : row + 1],
+            )
             torch.testing.assert_close(mixed[row], alone[0], rtol=1e-5, atol=2e-5)
 
 

@@ -10,7 +10,9 @@ def test_it_computes_classification_metrics():
     pred = ["a", "a", "b", "b", None, "c"]
     m = classification_metrics(gold, pred, ["a", "b", "c"])
     assert m["accuracy"] == pytest.approx(4 / 6)
-    assert m["per_class"]["a"] == pytest.approx({"precision": 1.0, "recall": 2 / 3, "f1": 0.8, "support": 3})
+    assert m["per_class"]["a"] == pytest.approx(
+        {"precision": 1.0, "recall": 2 / 3, "f1": 0.8, "support": 3}
+    )
     assert m["per_class"]["b"]["precision"] == 0.5 and m["per_class"]["b"]["recall"] == 0.5
     assert m["macro_f1"] == pytest.approx((0.8 + 0.5 + 1.0) / 3)
     assert m["confusion_matrix"]["columns"] == ["a", "b", "c", "<invalid>"]

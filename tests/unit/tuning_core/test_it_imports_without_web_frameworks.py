@@ -6,10 +6,21 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-MODULES = ["tuning_core", "tuning_core.config", "tuning_core.errors", "tuning_core.model",
-           "tuning_core.data", "tuning_core.train", "tuning_core.evaluate", "tuning_core.metrics",
-           "tuning_core.ensemble", "tuning_core.interpret", "tuning_core.export", "tuning_core.tiny",
-           "tuning_core.__main__"]
+MODULES = [
+    "tuning_core",
+    "tuning_core.config",
+    "tuning_core.errors",
+    "tuning_core.model",
+    "tuning_core.data",
+    "tuning_core.train",
+    "tuning_core.evaluate",
+    "tuning_core.metrics",
+    "tuning_core.ensemble",
+    "tuning_core.interpret",
+    "tuning_core.export",
+    "tuning_core.tiny",
+    "tuning_core.__main__",
+]
 
 
 def test_it_imports_no_django_celery_or_channels():
@@ -19,13 +30,27 @@ def test_it_imports_no_django_celery_or_channels():
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'celery', 'channels', 'kombu'))\n"
         "print(json.dumps(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
 def test_it_keeps_the_package_import_light():
     code = "import sys, tuning_core, tuning_core.config, tuning_core.errors; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -55,8 +55,9 @@ def test_it_copies_label_words_into_the_first_rows(base):
 def test_it_starts_from_a_prompt_file(base, tmp_path):
     source = init_prompt(base, PromptConfig(prompt_length=7, init=InitMethod.RANDOM), seed=5)
     save_prompt(source, tmp_path, {"base_model": base.info.source})
-    prompt = init_prompt(base, PromptConfig(prompt_length=7, init=InitMethod.FROM_FILE,
-                                            init_from=str(tmp_path)))
+    prompt = init_prompt(
+        base, PromptConfig(prompt_length=7, init=InitMethod.FROM_FILE, init_from=str(tmp_path))
+    )
     assert torch.equal(prompt, source)
     with pytest.raises(ConfigError, match="holds a prompt of 7 tokens.*set prompt_length to 7"):
         init_prompt(base, PromptConfig(prompt_length=8, init="from_file", init_from=str(tmp_path)))
@@ -69,12 +70,13 @@ def test_it_is_deterministic_in_the_seed(base):
 
 
 def test_it_allows_prompts_of_512_tokens(base, train_rows):
-    from tuning_core.model import prompted_forward, shift_right
     from tuning_core.data import collate, tokenize
+    from tuning_core.model import prompted_forward, shift_right
 
     prompt = init_prompt(base, PromptConfig(prompt_length=512, init=InitMethod.RANDOM))
     data = tokenize(train_rows[:2], base.tokenizer, max_input_length=64, max_target_length=8)
     batch = collate(data, [0, 1], 0)
-    logits = prompted_forward(base, prompt, batch.input_ids, batch.attention_mask,
-                              shift_right(base, batch.labels))
+    logits = prompted_forward(
+        base, prompt, batch.input_ids, batch.attention_mask, shift_right(base, batch.labels)
+    )
     assert logits.shape[:2] == batch.labels.shape and torch.isfinite(logits).all()

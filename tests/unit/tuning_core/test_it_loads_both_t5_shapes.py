@@ -19,9 +19,11 @@ def test_it_loads_original_t5_with_a_tied_scaled_head(base_t5, tiny_dirs):
     ids = torch.tensor([[5, 6, 7, 1]])
     with torch.no_grad():
         out = model(input_ids=ids, decoder_input_ids=torch.tensor([[0, 5]]))
-        hidden = model.decoder(input_ids=torch.tensor([[0, 5]]),
-                               encoder_hidden_states=model.encoder(input_ids=ids).last_hidden_state)[0]
-    torch.testing.assert_close(out.logits, model.lm_head(hidden * base_t5.info.d_model ** -0.5))
+        hidden = model.decoder(
+            input_ids=torch.tensor([[0, 5]]),
+            encoder_hidden_states=model.encoder(input_ids=ids).last_hidden_state,
+        )[0]
+    torch.testing.assert_close(out.logits, model.lm_head(hidden * base_t5.info.d_model**-0.5))
 
 
 def test_it_loads_t5_v1_1_with_its_own_unscaled_head(base, tiny_dir):
@@ -33,8 +35,10 @@ def test_it_loads_t5_v1_1_with_its_own_unscaled_head(base, tiny_dir):
     ids = torch.tensor([[5, 6, 7, 1]])
     with torch.no_grad():
         out = model(input_ids=ids, decoder_input_ids=torch.tensor([[0, 5]]))
-        hidden = model.decoder(input_ids=torch.tensor([[0, 5]]),
-                               encoder_hidden_states=model.encoder(input_ids=ids).last_hidden_state)[0]
+        hidden = model.decoder(
+            input_ids=torch.tensor([[0, 5]]),
+            encoder_hidden_states=model.encoder(input_ids=ids).last_hidden_state,
+        )[0]
     torch.testing.assert_close(out.logits, model.lm_head(hidden))
 
 
@@ -42,7 +46,11 @@ def test_it_freezes_the_model_and_describes_it(base):
     assert not any(p.requires_grad for p in base.model.parameters())
     assert base.device.type == "cpu" and not base.model.training
     info = base.info.to_dict()
-    assert info["d_model"] == 32 and info["num_layers"] == 2 and info["vocab_size"] == len(base.tokenizer)
+    assert (
+        info["d_model"] == 32
+        and info["num_layers"] == 2
+        and info["vocab_size"] == len(base.tokenizer)
+    )
     assert info["num_parameters"] == sum(p.numel() for p in base.model.parameters())
 
 

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import pytest
 import torch
 
 from tuning_core.config import PromptConfig, TrainConfig
 from tuning_core.train import ProgressEvent, train
 
 
-@pytest.mark.slow
 def test_it_lowers_the_loss_on_a_tiny_model(base, train_rows, val_rows):
     events: list[ProgressEvent] = []
     before = [p.detach().clone() for p in base.model.parameters()]

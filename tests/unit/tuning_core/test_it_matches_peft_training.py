@@ -20,7 +20,6 @@ from tuning_core.train import make_optimizer, train
 STEPS = 24
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
 def test_it_matches_peft_step_for_step(base, tiny_dir, train_rows, dropout):
     prompt_config = PromptConfig(prompt_length=6, init=InitMethod.VOCAB)
@@ -28,26 +27,41 @@ def test_it_matches_peft_step_for_step(base, tiny_dir, train_rows, dropout):
     ours = train(base, prompt_config, config, train_rows)
 
     model = T5ForConditionalGeneration.from_pretrained(tiny_dir)
-    peft_model = get_peft_model(model, PromptTuningConfig(
-        task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=6, token_dim=base.info.d_model,
-        num_transformer_submodules=1, num_layers=2, num_attention_heads=4))
+    peft_model = get_peft_model(
+        model,
+        PromptTuningConfig(
+            task_type=TaskType.SEQ_2_SEQ_LM,
+            num_virtual_tokens=6,
+            token_dim=base.info.d_model,
+            num_transformer_submodules=1,
+            num_layers=2,
+            num_attention_heads=4,
+        ),
+    )
     embedding = peft_model.prompt_encoder["default"].embedding
     with torch.no_grad():
         embedding.weight.copy_(init_prompt(base, prompt_config, seed=config.seed))
     set_dropout(peft_model, dropout)
     optimizer = make_optimizer([embedding.weight], config)
-    data = tokenize(train_rows, base.tokenizer, max_input_length=config.max_input_length,
-                    max_target_length=config.max_target_length)
+    data = tokenize(
+        train_rows,
+        base.tokenizer,
+        max_input_length=config.max_input_length,
+        max_target_length=config.max_target_length,
+    )
     batches = []
     for epoch in range(10):
-        batches += epoch_batches(data.input_lengths, config.batch_size, seed=config.seed, epoch=epoch)
+        batches += epoch_batches(
+            data.input_lengths, config.batch_size, seed=config.seed, epoch=epoch
+        )
     torch.manual_seed(config.seed)
     peft_model.train()
     reference = []
     for indices in batches[:STEPS]:
         batch = collate(data, indices, base.tokenizer.pad_token_id)
-        loss = peft_model(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
-                          labels=batch.labels).loss
+        loss = peft_model(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
+        ).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()

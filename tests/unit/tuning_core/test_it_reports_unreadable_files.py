@@ -31,16 +31,19 @@ def test_it_names_the_broken_jsonl_line(tmp_path):
     assert "Invalid JSON" in str(e.value) and "1 more problem" in str(e.value)
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("empty.csv", b"", "The file is empty"),
-    ("header.csv", b"text,label\n", "no data rows"),
-    ("d.json", b'{"text": "a"}', "array of objects"),
-    ("d.json", b"[1, 2", "Invalid JSON"),
-    ("d.parquet", b"PAR1 nonsense", "Cannot read the file as parquet"),
-    ("d.xlsx", b"xx", "Cannot tell the format"),
-    ("latin.csv", "text,label\ncaf\u00e9,x\n".encode("latin-1"), "Not UTF-8"),
-    ("dupes.csv", b"text,text\na,b\n", "Duplicate column"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.csv", b"", "The file is empty"),
+        ("header.csv", b"text,label\n", "no data rows"),
+        ("d.json", b'{"text": "a"}', "array of objects"),
+        ("d.json", b"[1, 2", "Invalid JSON"),
+        ("d.parquet", b"PAR1 nonsense", "Cannot read the file as parquet"),
+        ("d.xlsx", b"xx", "Cannot tell the format"),
+        ("latin.csv", "text,label\ncaf\u00e9,x\n".encode("latin-1"), "Not UTF-8"),
+        ("dupes.csv", b"text,text\na,b\n", "Duplicate column"),
+    ],
+)
 def test_it_explains_unreadable_files(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -63,8 +66,12 @@ def test_it_reads_every_supported_format(tmp_path):
 def test_it_suggests_the_closest_column(tmp_path):
     table = read_table(_csv(tmp_path, "premise,hypothesis,label\na,b,entailment\n"))
     with pytest.raises(DataError, match="column 'premis'.*did you mean 'premise'") as e:
-        format_examples(table, input_template="premise: {premis} hypothesis: {hypothesis}",
-                        target_column="label", file="d.csv")
+        format_examples(
+            table,
+            input_template="premise: {premis} hypothesis: {hypothesis}",
+            target_column="label",
+            file="d.csv",
+        )
     assert e.value.problems[0].column == "premis"
     with pytest.raises(DataError, match="No target column 'labels'.*did you mean 'label'"):
         format_examples(table, input_template="{premise}", target_column="labels")
@@ -73,8 +80,13 @@ def test_it_suggests_the_closest_column(tmp_path):
 def test_it_names_rows_with_unmapped_or_missing_labels(tmp_path):
     table = read_table(_csv(tmp_path, "text,label\na,0\nb,1\nc,2\nd,\n"))
     with pytest.raises(DataError) as e:
-        format_examples(table, input_template="{text}", target_column="label",
-                        label_map={"0": "negative", "1": "positive"}, file="d.csv")
+        format_examples(
+            table,
+            input_template="{text}",
+            target_column="label",
+            label_map={"0": "negative", "1": "positive"},
+            file="d.csv",
+        )
     messages = [(p.row, p.message) for p in e.value.problems]
     assert (4, "The target is empty") in messages
     assert any(row == 3 and "Label '2' has no entry" in m for row, m in messages)

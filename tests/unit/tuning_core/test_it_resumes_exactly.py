@@ -21,11 +21,14 @@ class Crash(Exception):
 def _same(a, b):
     assert a.train_losses == b.train_losses
     assert torch.equal(a.prompt, b.prompt) and torch.equal(a.last_prompt, b.last_prompt)
-    assert (a.best_step, a.best_metrics, a.evaluations) == (b.best_step, b.best_metrics, b.evaluations)
+    assert (a.best_step, a.best_metrics, a.evaluations) == (
+        b.best_step,
+        b.best_metrics,
+        b.evaluations,
+    )
     assert a.steps_completed == b.steps_completed == CONFIG.max_steps
 
 
-@pytest.mark.slow
 def test_it_resumes_after_a_cancel(base, train_rows, val_rows, tmp_path):
     straight = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path / "a")
     calls = {"n": 0}
@@ -34,15 +37,21 @@ def test_it_resumes_after_a_cancel(base, train_rows, val_rows, tmp_path):
         calls["n"] += 1
         return calls["n"] > 6
 
-    first = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path / "b",
-                  should_stop=stop_after_six)
+    first = train(
+        base,
+        PROMPT,
+        CONFIG,
+        train_rows,
+        val_rows,
+        checkpoint_dir=tmp_path / "b",
+        should_stop=stop_after_six,
+    )
     assert first.stopped_reason == "cancelled" and first.steps_completed == 6
     resumed = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path / "b")
     assert resumed.resumed_from_step == 6 and resumed.stopped_reason == "max_steps"
     _same(straight, resumed)
 
 
-@pytest.mark.slow
 def test_it_resumes_from_the_last_evaluation_after_a_crash(base, train_rows, val_rows, tmp_path):
     straight = train(base, PROMPT, CONFIG, train_rows, val_rows)
 
@@ -51,19 +60,32 @@ def test_it_resumes_from_the_last_evaluation_after_a_crash(base, train_rows, val
             raise Crash()
 
     with pytest.raises(Crash):
-        train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path,
-              on_progress=crash_at_step_ten)
+        train(
+            base,
+            PROMPT,
+            CONFIG,
+            train_rows,
+            val_rows,
+            checkpoint_dir=tmp_path,
+            on_progress=crash_at_step_ten,
+        )
     assert (tmp_path / CHECKPOINT_FILE).exists()
     assert not list(tmp_path.glob("*.tmp-*")), "checkpoints are written atomically"
     events = []
-    resumed = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path,
-                    on_progress=events.append)
+    resumed = train(
+        base,
+        PROMPT,
+        CONFIG,
+        train_rows,
+        val_rows,
+        checkpoint_dir=tmp_path,
+        on_progress=events.append,
+    )
     assert resumed.resumed_from_step == 8  # the evaluation before the crash
     assert [e.step for e in events if e.kind == "step"] == list(range(9, 15))
     _same(straight, resumed)
 
 
-@pytest.mark.slow
 def test_it_returns_a_finished_run_from_its_checkpoint(base, train_rows, val_rows, tmp_path):
     done = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path)
     again = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path)
@@ -72,8 +94,18 @@ def test_it_returns_a_finished_run_from_its_checkpoint(base, train_rows, val_row
 
 
 def test_it_refuses_a_checkpoint_from_another_configuration(base, train_rows, tmp_path):
-    train(base, PROMPT, TrainConfig(batch_size=8, max_steps=4, eval_every=2), train_rows,
-          checkpoint_dir=tmp_path)
+    train(
+        base,
+        PROMPT,
+        TrainConfig(batch_size=8, max_steps=4, eval_every=2),
+        train_rows,
+        checkpoint_dir=tmp_path,
+    )
     with pytest.raises(ConfigError, match="different configuration.*batch_size"):
-        train(base, PROMPT, TrainConfig(batch_size=4, max_steps=4, eval_every=2), train_rows,
-              checkpoint_dir=tmp_path)
+        train(
+            base,
+            PROMPT,
+            TrainConfig(batch_size=4, max_steps=4, eval_every=2),
+            train_rows,
+            checkpoint_dir=tmp_path,
+        )

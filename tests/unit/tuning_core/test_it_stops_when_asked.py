@@ -12,8 +12,9 @@ PROMPT = PromptConfig(prompt_length=4, label_words=("positive", "negative"))
 
 
 def test_it_cancels_at_once_and_returns_the_last_prompt(base, train_rows):
-    result = train(base, PROMPT, TrainConfig(batch_size=8, max_steps=50), train_rows,
-                   should_stop=lambda: True)
+    result = train(
+        base, PROMPT, TrainConfig(batch_size=8, max_steps=50), train_rows, should_stop=lambda: True
+    )
     assert result.stopped_reason == "cancelled" and result.steps_completed == 0
     assert not result.evaluated and result.best_step is None
     assert result.prompt.shape == (4, base.info.d_model)
@@ -29,7 +30,9 @@ def test_it_stops_early_without_improvement(base, train_rows, val_rows):
 
 
 def test_it_keeps_the_best_prompt(base, train_rows, val_rows):
-    result = train(base, PROMPT, TrainConfig(batch_size=8, max_steps=12, eval_every=3), train_rows, val_rows)
+    result = train(
+        base, PROMPT, TrainConfig(batch_size=8, max_steps=12, eval_every=3), train_rows, val_rows
+    )
     best = max(result.evaluations, key=lambda e: e["accuracy"])
     assert result.best_step == best["step"] or result.best_metrics["accuracy"] == best["accuracy"]
     if result.best_step != 12:
@@ -45,8 +48,12 @@ def test_it_stops_on_a_non_finite_loss(base, train_rows, monkeypatch):
 
 def test_it_accumulates_gradients_without_changing_them(base, train_rows):
     one = train(base, PROMPT, TrainConfig(batch_size=8, max_steps=4, dropout=0.0), train_rows)
-    four = train(base, PROMPT, TrainConfig(batch_size=8, grad_accum_steps=4, max_steps=4, dropout=0.0),
-                 train_rows)
+    four = train(
+        base,
+        PROMPT,
+        TrainConfig(batch_size=8, grad_accum_steps=4, max_steps=4, dropout=0.0),
+        train_rows,
+    )
     for a, b in zip(one.train_losses, four.train_losses):
         assert abs(a - b) <= 1e-5 * abs(a)
     torch.testing.assert_close(one.prompt, four.prompt, rtol=1e-4, atol=1e-5)

@@ -19,8 +19,13 @@ def test_it_trains_on_cuda_with_bf16_autocast(tiny_dir, train_rows, val_rows):
     assert base.device.type == "cuda" and next(base.model.parameters()).is_cuda
     with base.autocast():
         assert torch.get_autocast_dtype("cuda") == torch.bfloat16
-    result = train(base, PromptConfig(prompt_length=4, label_words=("positive", "negative")),
-                   TrainConfig(batch_size=8, max_steps=20, eval_every=10), train_rows, val_rows)
+    result = train(
+        base,
+        PromptConfig(prompt_length=4, label_words=("positive", "negative")),
+        TrainConfig(batch_size=8, max_steps=20, eval_every=10),
+        train_rows,
+        val_rows,
+    )
     assert result.prompt.device.type == "cpu" and result.prompt.dtype == torch.float32
     assert all(torch.isfinite(torch.tensor(result.train_losses)))
     assert result.train_losses[-1] < result.train_losses[0]

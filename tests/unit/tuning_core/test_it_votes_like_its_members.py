@@ -14,8 +14,10 @@ LABELS = ["negative", "positive"]
 
 
 def test_it_votes_like_the_members_run_alone(base, val_rows):
-    prompts = [init_prompt(base, PromptConfig(prompt_length=n, init=InitMethod.RANDOM), seed=s)
-               for n, s in ((3, 1), (6, 2), (4, 3))]
+    prompts = [
+        init_prompt(base, PromptConfig(prompt_length=n, init=InitMethod.RANDOM), seed=s)
+        for n, s in ((3, 1), (6, 2), (4, 3))
+    ]
     together = evaluate_ensemble(base, prompts, val_rows, LABELS, batch_size=8)
     alone = [evaluate(base, p, val_rows, mode="rank", label_words=LABELS) for p in prompts]
 
