@@ -7,6 +7,8 @@ from types import ModuleType
 
 AREA_MODULES = [
     "webapp.datasets.api",
+    "webapp.jobs.api",
+    "webapp.prompts.api",
 ]
 
 

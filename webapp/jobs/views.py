@@ -64,7 +64,8 @@ def launch(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     _recover_stale_jobs()
     job = get_job_for_user(request.user, pk)
-    version = getattr(job, "result_version", None) if hasattr(job, "result_version") else None
+    # The reverse one-to-one raises a subclass of AttributeError when there is no version.
+    version = getattr(job, "result_version", None)
     context = {
         "job": job,
         "version": version,
