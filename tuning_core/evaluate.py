@@ -130,8 +130,8 @@ def score_labels(
 
     prompts: K tensors (p_k, d) (lengths may differ: see model.stack_prompts).
     label_ids: L token-id lists. Returns (K, N, L) float32 on CPU.
-    Each batch row is (example, prompt): the encoder runs once per pair, the decoder once per
-    (pair, label), all in the same forward call.
+    Each batch row is (example, prompt): the encoder runs once per pair, then every label is
+    scored against it (see `label_log_likelihoods`).
     """
     K, N, L = len(prompts), len(data), len(label_ids)
     stack, pmask = stack_prompts(
@@ -155,18 +155,64 @@ def score_labels(
                 batch.attention_mask.repeat_interleave(K, 0),
                 pmask[which],
             )  # hidden (B*K, p_max+n, d)
-            logits = decode(
-                base,
-                hidden.repeat_interleave(L, 0),  # (B*K*L, p_max+n, d)
-                mask.repeat_interleave(L, 0),
-                dec_in.repeat(B * K, 1),  # (B*K*L, T)
-            )
-            ll = sequence_log_likelihood(logits, labels.repeat(B * K, 1)).view(B, K, L)
+            ll = label_log_likelihoods(base, hidden, mask, labels, dec_in).view(B, K, L)
             out[:, idx, :] = ll.permute(1, 0, 2).float().cpu()
             done += B
             if progress:
                 progress(done, N)
     return out
+
+
+def label_log_likelihoods(
+    base: BaseModel, hidden: Tensor, mask: Tensor, labels: Tensor, dec_in: Tensor
+) -> Tensor:
+    """Sum log-likelihood of each of L labels after each of R encoded rows: (R, L) float32.
+
+    hidden (R, S, d) and mask (R, S) from `encode`; labels (L, T) padded with -100; dec_in
+    (L, T) their teacher-forcing inputs. The first decoder step (the start token, common to
+    all labels) runs once per row with the KV cache on; the cache, which holds each layer's
+    cross-attention keys and values of the encoder states, is then repeated for the L labels.
+    Projecting the p+n encoder states to keys and values is most of the decoder's work for short
+    labels, so this does it once per row instead of once per (row, label).
+    """
+    from transformers.modeling_outputs import BaseModelOutput
+
+    R, L, T = hidden.shape[0], labels.shape[0], labels.shape[1]
+    first = base.model(
+        encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+        attention_mask=mask,
+        decoder_input_ids=dec_in[:1, :1].expand(R, 1),  # the start token, (R, 1)
+        use_cache=True,
+    )
+    logp0 = torch.log_softmax(first.logits[:, 0].float(), dim=-1)  # (R, V)
+    ll = logp0[:, labels[:, 0]]  # (R, L): every label has at least its EOS
+    if T > 1:
+        cache = first.past_key_values
+        cache.batch_repeat_interleave(L)  # row r*L+l continues row r with label l
+        rest = base.model(
+            # Only the shapes of these are used: cross-attention reads the cached keys/values.
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden.repeat_interleave(L, 0)),
+            attention_mask=mask.repeat_interleave(L, 0),
+            decoder_input_ids=dec_in[:, 1:].repeat(R, 1),  # (R*L, T-1)
+            past_key_values=cache,
+            use_cache=True,
+        )
+        ll = ll + sequence_log_likelihood(rest.logits, labels[:, 1:].repeat(R, 1)).view(R, L)
+    return ll
+
+
+def label_log_likelihoods_naive(
+    base: BaseModel, hidden: Tensor, mask: Tensor, labels: Tensor, dec_in: Tensor
+) -> Tensor:
+    """Reference for `label_log_likelihoods`: one full decoder pass per (row, label)."""
+    R, L = hidden.shape[0], labels.shape[0]
+    logits = decode(
+        base,
+        hidden.repeat_interleave(L, 0),  # (R*L, S, d)
+        mask.repeat_interleave(L, 0),
+        dec_in.repeat(R, 1),  # (R*L, T)
+    )
+    return sequence_log_likelihood(logits, labels.repeat(R, 1)).view(R, L)
 
 
 def generate_texts(
