@@ -53,11 +53,11 @@ def histogram_bars(hist: dict[str, Any], x_label: str, width: int = 640, height:
     counts = hist.get("counts", [])
     edges = hist.get("edges", [])
     top = max(counts, default=0) or 1
-    plot_h = height - 30
+    plot_h = height - 44  # room for the axis label above and the bin labels below
     step = (width - 50) / max(1, len(counts))
     bars = []
     for i, c in enumerate(counts):
         h = plot_h * c / top
-        bars.append(Bar(label=f"{edges[i]}–{edges[i + 1] - 1}", value=c, x=40 + i * step, y=plot_h - h + 4,
+        bars.append(Bar(label=f"{edges[i]}–{edges[i + 1] - 1}", value=c, x=40 + i * step, y=18 + plot_h - h,
                         width=max(1.0, step - 2), height=h, share=c / (sum(counts) or 1)))
     return Chart(width=width, height=height, bars=bars, total=sum(counts), x_label=x_label)

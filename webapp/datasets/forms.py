@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -74,7 +75,7 @@ class MappingFields(forms.Form):
     seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, initial=42)
     split_column = forms.CharField(max_length=200, required=False)
 
-    columns: list[str] = []
+    columns: Sequence[str] = ()
 
     def clean_input_template(self) -> str:
         template = self.cleaned_data.get("input_template", "")

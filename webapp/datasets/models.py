@@ -74,7 +74,7 @@ class Dataset(models.Model):
     objects = DatasetQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-created_at", "-id"]  # noqa: RUF012 - Django reads Meta as data
 
     def __str__(self) -> str:
         return self.name
@@ -100,6 +100,11 @@ class Dataset(models.Model):
     @property
     def available_splits(self) -> list[str]:
         return [s for s in SPLITS if self.split_counts.get(s, 0) > 0]
+
+    @property
+    def split_rows(self) -> list[tuple[str, int]]:
+        """(split, rows) in train, validation, test order."""
+        return [(s, int(self.split_counts[s])) for s in SPLITS if s in self.split_counts]
 
     @property
     def label_words(self) -> list[str]:

@@ -52,8 +52,8 @@ class Mapping:
     input_template: str
     label_column: str
     label_map: dict[str, str]
-    task_kind: str = TaskKind.CLASSIFICATION
-    split_mode: str = SplitMode.AUTO
+    task_kind: str = "classification"  # a TaskKind value
+    split_mode: str = "auto"  # a SplitMode value
     validation_ratio: float = 0.1
     test_ratio: float = 0.1
     seed: int = 42
@@ -271,7 +271,7 @@ def process_files(
         if on_progress:
             on_progress(f"Writing the {split} split ({len(idx):,} rows)")
         ds.select(idx).save_to_disk(str(out_dir / "splits" / split))
-        split_counts[split] = int(len(idx))
+        split_counts[split] = len(idx)
         if task_kind == TaskKind.CLASSIFICATION:
             counts = np.bincount(tids[idx], minlength=len(labels))
             by_split[split] = {labels[i]: int(counts[i]) for i in np.argsort(labels) if counts[i]}
@@ -326,8 +326,8 @@ def stratified_split(label_ids: np.ndarray, validation_ratio: float, test_ratio:
     for label in np.unique(label_ids):
         idx = np.flatnonzero(label_ids == label)
         idx = idx[rng.permutation(len(idx))]
-        n_val = int(round(len(idx) * validation_ratio))
-        n_test = int(round(len(idx) * test_ratio))
+        n_val = round(len(idx) * validation_ratio)
+        n_test = round(len(idx) * test_ratio)
         out[idx[:n_val]] = 1
         out[idx[n_val: n_val + n_test]] = 2
     return out
@@ -362,8 +362,9 @@ def detect_task_kind(distinct_values: int | None, rows: int) -> str:
     """Classification when the label column holds a small set of values (few compared with the
     rows, and at most MAX_CLASSES); `None` means more values than the scan kept."""
     if distinct_values is None:
-        return TaskKind.GENERATION
-    return TaskKind.CLASSIFICATION if distinct_values <= min(MAX_CLASSES, max(2, rows // 2)) else TaskKind.GENERATION
+        return "generation"
+    small = distinct_values <= min(MAX_CLASSES, max(2, rows // 2))
+    return "classification" if small else "generation"
 
 
 def render_template(template: str, row: dict[str, Any]) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from tuning_core.data import FORMATS, MAX_PROBLEMS, _label_key
 from tuning_core.errors import DataError, DataProblem
@@ -322,7 +323,7 @@ def _iter_parquet(path: Path, name: str) -> Iterator[tuple[int, dict[str, Any]]]
 
     try:
         pf = pq.ParquetFile(path)
-    except Exception as exc:  # corrupt footer, not Parquet at all
+    except Exception as exc:  # noqa: BLE001 - corrupt footer, not Parquet at all
         raise DataError(_problem(f"Cannot read the file as Parquet: {_first_line(exc)}", name)) from None
     row = 0
     for batch in pf.iter_batches(batch_size=2048):
@@ -353,7 +354,7 @@ class FileScan:
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value != value:  # NaN
+    if isinstance(value, float) and math.isnan(value):
         return ""
     return _label_key(value) if not isinstance(value, str) else value
 

@@ -406,11 +406,11 @@ def process_dataset(dataset_id: int) -> Dataset | None:
 
 
 def _record_ready(dataset: Dataset, result: ProcessResult) -> None:
-    fields = dict(
-        status=DatasetStatus.READY, task_kind=result.task_kind, split_counts=result.split_counts,
-        labels=result.labels, label_counts=result.label_counts, stats=result.stats,
-        problems=[problem_dict(p) for p in result.warnings], progress="",
-    )
+    fields: dict[str, Any] = {
+        "status": DatasetStatus.READY, "task_kind": result.task_kind, "split_counts": result.split_counts,
+        "labels": result.labels, "label_counts": result.label_counts, "stats": result.stats,
+        "problems": [problem_dict(p) for p in result.warnings], "progress": "",
+    }
     Dataset.objects.filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).update(**fields)
     for key, value in fields.items():
         setattr(dataset, key, value)
@@ -472,7 +472,7 @@ def tokenizer_choices() -> list[tuple[str, str]]:
         return []
     try:
         return [(m.name, m.source) for m in base_model.objects.order_by("name")]
-    except Exception:  # the jobs table may not be migrated yet
+    except Exception:  # noqa: BLE001 - the jobs table may not be migrated yet
         return []
 
 
@@ -553,6 +553,6 @@ def seed_rotten_tomatoes(owner: Any, data_dir: Path) -> Dataset | None:
     files = [IncomingFile(role=s, name=p.name, path=p, size=p.stat().st_size) for s, p in paths.items() if p.is_file()]
     staging = stage_upload(owner, name, files)
     mapping = Mapping(input_template="review: {text}", label_column="label",
-                      label_map={"negative": "negative", "positive": "positive"}, split_mode=SplitMode.FILES)
+                      label_map={"negative": "negative", "positive": "positive"}, split_mode="files")
     return create_dataset(owner, staging, mapping, inline=True)
 

@@ -143,7 +143,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             max_length = params.get("max_length") or 512
             try:
                 stats = services.token_lengths(dataset, source, max_length)
-            except Exception as exc:  # a model that will not load is the page's news, not a crash
+            except Exception as exc:  # noqa: BLE001 - a model that will not load is news, not a crash
                 context["token_error"] = f"Could not load the tokenizer of {model_name}: {exc}"
             else:
                 context["token_stats"] = stats
