@@ -1,0 +1,130 @@
+"""The launch form and POST /api/v1/jobs/: bounds and combinations refused with messages."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.integration.jobs.conftest import make_ready_dataset
+from webapp.api.services import ensure_token
+from webapp.jobs.models import JobStatus, TuningJob
+from webapp.prompts.models import Prompt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def form_data(alice, tiny_base_model) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    dataset = make_ready_dataset(alice)
+    return {
+        "dataset": dataset.pk, "base_model": tiny_base_model.pk, "prompt_name": "sentiment",
+        "prompt_length": 20, "init": "class_labels", "learning_rate": 0.3, "batch_size": 8,
+        "max_steps": 100, "eval_every": 50, "patience": "", "max_input_length": 64, "seed": 0,
+    }
+
+
+@pytest.fixture
+def client_for_alice(alice) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+def test_it_shows_the_form_with_presets_and_the_random_weights_label(client_for_alice, form_data) -> None:  # type: ignore[no-untyped-def]
+    html = client_for_alice.get("/jobs/new/").content.decode()
+    for preset in (1, 5, 20, 100, 150):
+        assert f'data-length="{preset}"' in html
+    assert "random weights: accuracy is meaningless" in html
+    assert 'id="trainable-params"' in html
+
+
+def test_it_launches_a_job_and_redirects_to_it(client_for_alice, form_data, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client_for_alice.post("/jobs/new/", form_data)
+    job = TuningJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.QUEUED
+    assert job.prompt_config["prompt_length"] == 20
+    assert job.prompt_config["label_words"] == ["negative", "positive"]
+    assert job.train_config["batch_size"] == 8 and job.train_config["learning_rate"] == 0.3
+    assert len(callbacks) == 1, "the job is enqueued once, after commit"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("prompt_length", 0, "Ensure this value is greater than or equal to 1."),
+        ("prompt_length", 5000, "Ensure this value is less than or equal to 2048."),
+        ("learning_rate", -1, "Ensure this value is greater than or equal to"),
+        ("batch_size", 0, "Ensure this value is greater than or equal to 1."),
+        ("max_steps", "many", "Enter a whole number."),
+        ("eval_every", 500, "Evaluate at least once: at most max steps (100)"),
+        ("prompt_name", "", "Name the new prompt, or choose a version to continue from"),
+        ("init", "magic", "Select a valid choice."),
+    ],
+)
+def test_it_refuses_bad_values_with_a_message(client_for_alice, form_data, field, value, message) -> None:  # type: ignore[no-untyped-def]
+    response = client_for_alice.post("/jobs/new/", {**form_data, field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not TuningJob.objects.exists() and not Prompt.objects.exists()
+
+
+def test_it_refuses_a_taken_prompt_name(client_for_alice, form_data, alice, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
+    Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model)
+    response = client_for_alice.post("/jobs/new/", form_data)
+    assert "You already have a prompt named &#x27;sentiment&#x27;" in response.content.decode()
+    assert not TuningJob.objects.exists()
+
+
+def test_it_refuses_a_dataset_that_is_not_ready(client_for_alice, form_data, alice) -> None:  # type: ignore[no-untyped-def]
+    from webapp.datasets.models import Dataset
+
+    Dataset.objects.filter(pk=form_data["dataset"]).update(status="validating")
+    response = client_for_alice.post("/jobs/new/", form_data)
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_it_refuses_another_users_dataset(client_for_alice, form_data, bob) -> None:  # type: ignore[no-untyped-def]
+    bobs = make_ready_dataset(bob, "bob's data")
+    response = client_for_alice.post("/jobs/new/", {**form_data, "dataset": bobs.pk})
+    assert "Select a valid choice" in response.content.decode()
+    assert not TuningJob.objects.exists()
+
+
+def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> None:  # type: ignore[no-untyped-def]
+    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    bad = api.post("/api/v1/jobs/", {**form_data, "batch_size": 0}, content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["details"] == [{"field": "batch_size", "message": "Ensure this value is greater than or equal to 1."}]
+
+    created = api.post("/api/v1/jobs/", form_data, content_type="application/json")
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "queued" and body["prompt"]["name"] == "sentiment"
+
+    not_json = api.post("/api/v1/jobs/", "[1, 2]", content_type="application/json")
+    assert not_json.status_code == 400 and not_json.json()["error"] == "The body is not a JSON object"
+
+
+def test_it_continues_from_a_version_on_its_own_base_model_only(alice, client_for_alice, form_data, tiny_base_model, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+    from webapp.jobs.base_models import register_base_model
+    from webapp.prompts.models import PromptVersion
+
+    prompt = Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model)
+    version = PromptVersion.objects.create(prompt=prompt, version=1, base_model=tiny_base_model, prompt_length=20,
+                                           d_model=32, init="class_labels", tensor_file="x", sha256="0" * 64)
+    other = register_base_model("other tiny", str(tiny_model_dir))
+    data = {**form_data, "prompt_name": "", "continue_from": version.pk}
+
+    wrong_model = client_for_alice.post("/jobs/new/", {**data, "base_model": other.pk})
+    assert "a prompt only runs on its own base model" in wrong_model.content.decode()
+
+    wrong_length = client_for_alice.post("/jobs/new/", {**data, "prompt_length": 5})
+    assert "has 20 prompt tokens; continuing from it keeps that length" in wrong_length.content.decode()
+
+    ok = client_for_alice.post("/jobs/new/", data)
+    assert ok.status_code == 302
+    job = TuningJob.objects.get()
+    assert job.prompt == prompt and job.parent_version == version
+    assert job.prompt_config["init"] == "from_file" and job.prompt_config["init_from"] == "x"
