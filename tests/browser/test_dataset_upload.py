@@ -38,6 +38,7 @@ def test_it_uploads_maps_and_shows_the_dataset(page, asgi_server, celery_worker_
     page.get_by_label("Label column").select_option("label")
     expect(page.get_by_label("Label words")).to_have_value("negative = negative\npositive = positive")
     page.get_by_label("Input template").fill("review: {text}")
+    expect(page.locator("table.preview td.model-input").first).to_have_text("review: A three-hour cinema master class.")
     page.get_by_label("Label words").fill("positive = great\nnegative = terrible")
     page.get_by_role("button", name="Create the dataset").click()
 

@@ -178,8 +178,9 @@ def process_files(
                 message = "The label is missing (empty)" if p.message == "The target is empty" else p.message
                 problems.add(DataProblem(message, file=p.file, row=row, column=p.column, severity=p.severity))
             return
-        inputs = out["input_text"]
-        targets = out["target_text"]
+        # Whole columns at once: indexing a datasets column row by row costs ~50 µs a row.
+        inputs = out.data.column("input_text").to_pylist()
+        targets = out.data.column("target_text").to_pylist()
         for i, text in enumerate(inputs):
             if not text.strip():
                 problems.add(DataProblem("The input is empty", file=src.name, row=rownos[i],

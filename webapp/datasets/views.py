@@ -102,7 +102,7 @@ def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
     distinct_by_column = {c: (staging.distinct(c) or [])[:MAX_CLASSES] for c in staging.columns}
     return render(request, "datasets/mapping.html", {
         "staging": staging, "form": form, "preview": preview, "problems": problems,
-        "distinct_by_column": distinct_by_column,
+        "distinct_by_column": distinct_by_column, "preview_rows": staging.first.scan.preview,
     }, status=400 if problems or form.errors else 200)
 
 

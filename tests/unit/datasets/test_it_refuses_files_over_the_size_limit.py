@@ -25,7 +25,7 @@ def test_it_refuses_a_staged_file_over_the_limit(tmp_path, settings) -> None:  #
 
 def test_the_handler_stops_reading_at_the_limit(settings) -> None:  # type: ignore[no-untyped-def]
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
-    request = SimpleNamespace()
+    request = SimpleNamespace(FILES={})
     handler = SizeLimitedUploadHandler(request, limit=1000)  # type: ignore[arg-type]
     handler.new_file("file", "big.csv", "text/csv", None)
     handler.receive_data_chunk(b"x" * 600, 0)

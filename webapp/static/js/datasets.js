@@ -65,6 +65,24 @@
     });
   }
 
+  // --- mapping: show what the model will read as the template changes ------------------------
+  const templateInput = document.querySelector("#mapping-form #id_input_template");
+  const previewScript = document.getElementById("preview-rows");
+  if (templateInput && previewScript) {
+    const rows = JSON.parse(previewScript.textContent);
+    // Python's str.format placeholders: {column}, with {{ and }} standing for literal braces.
+    const render = (template, row) => template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (match, name) => {
+      if (match === "{{") return "{";
+      if (match === "}}") return "}";
+      return row[name] === undefined || row[name] === null ? "" : String(row[name]);
+    });
+    templateInput.addEventListener("input", () => {
+      document.querySelectorAll("[data-preview-row]").forEach((cell) => {
+        cell.textContent = render(templateInput.value, rows[Number(cell.dataset.previewRow)]);
+      });
+    });
+  }
+
   // --- confirmations ----------------------------------------------------------------------------
   document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (ev) => {
     if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
