@@ -169,7 +169,15 @@ def bench_eval(base: BaseModel, data: TokenizedData, args: argparse.Namespace) -
         score_labels(base, [prompt], data, labels, batch_size=args.eval_batch_size)
 
     def generate() -> None:
-        generate_texts(base, prompt, data, max_new_tokens=max_new, batch_size=args.eval_batch_size)
+        # A random model may stop at once; a trained one writes its label and EOS.
+        generate_texts(
+            base,
+            prompt,
+            data,
+            max_new_tokens=max_new,
+            min_new_tokens=max_new,
+            batch_size=args.eval_batch_size,
+        )
 
     t_rank, t_gen = compare(rank, generate, repeats=args.repeats, warmup=1, device=base.device)
     return {
@@ -213,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--base-model", help="T5 directory or hub id (default: build a small random T5)")
-    p.add_argument("--d-model", type=int, default=128, help="width of the generated model")
+    p.add_argument("--d-model", type=int, default=256, help="width of the generated model")
     p.add_argument(
         "--layers", type=int, default=4, help="encoder and decoder layers of the generated model"
     )

@@ -223,8 +223,13 @@ def generate_texts(
     max_new_tokens: int,
     batch_size: int = 64,
     progress: Progress | None = None,
+    min_new_tokens: int = 0,
 ) -> list[str]:
-    """Greedy decoding with the prompt in front of each input; texts in data order."""
+    """Greedy decoding with the prompt in front of each input; texts in data order.
+
+    `min_new_tokens` forbids EOS before that many tokens (benchmarks use it so that a random
+    model decodes as many steps as a trained one answering with a label).
+    """
     prompt = check_prompt(base, prompt)
     texts: list[str] = [""] * len(data)
     pad_id = base.tokenizer.pad_token_id
@@ -237,6 +242,7 @@ def generate_texts(
                 inputs_embeds=embeds,
                 attention_mask=mask,
                 max_new_tokens=max_new_tokens,
+                min_new_tokens=min_new_tokens,
                 do_sample=False,
                 num_beams=1,
                 decoder_start_token_id=base.model.config.decoder_start_token_id,
@@ -315,7 +321,7 @@ def evaluate_tokenized(
     texts = generate_texts(
         base, prompt, tokenized, max_new_tokens=max_new, batch_size=batch_size, progress=progress
     )
-    metrics: dict[str, Any] = dict(text_metrics(targets, texts))
+    gen_metrics: dict[str, Any] = dict(text_metrics(targets, texts))
     if labels:
         label_index = set(labels)
         valid = [t in label_index for t in texts]
@@ -323,7 +329,7 @@ def evaluate_tokenized(
             targets, [t if v else None for t, v in zip(texts, valid)], labels
         )
         cls.setdefault("invalid_rate", 0.0)
-        metrics = {**cls, "exact_match": metrics["exact_match"], "f1": metrics["f1"]}
+        gen_metrics = {**cls, "exact_match": gen_metrics["exact_match"], "f1": gen_metrics["f1"]}
     else:
         valid = [True] * len(texts)
     preds = [
@@ -338,7 +344,7 @@ def evaluate_tokenized(
         for i in range(len(texts))
     ]
     return EvalResult(
-        "generate", metrics, preds, list(labels) if labels else None, tokenized.truncated_inputs
+        "generate", gen_metrics, preds, list(labels) if labels else None, tokenized.truncated_inputs
     )
 
 

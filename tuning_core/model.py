@@ -103,7 +103,7 @@ def _dropout_sites(model: nn.Module) -> list[tuple[nn.Module, str]]:
     return sites
 
 
-def set_dropout(model: nn.Module, p: float) -> None:
+def set_dropout(model: Any, p: float) -> None:
     """Set every dropout probability in the model (layers and attention) to p."""
     for module, attr in _dropout_sites(model):
         setattr(module, attr, p)
@@ -111,7 +111,7 @@ def set_dropout(model: nn.Module, p: float) -> None:
 
 
 @contextlib.contextmanager
-def dropout_override(model: nn.Module, p: float | None) -> Iterator[None]:
+def dropout_override(model: Any, p: float | None) -> Iterator[None]:
     """Temporarily use dropout p (None: leave the model's own), restoring it afterwards.
 
     A worker shares one base model between jobs, so a job's dropout must not leak into the next.
@@ -160,7 +160,9 @@ def load_base_model(
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     try:
-        model = T5ForConditionalGeneration.from_pretrained(str(local) if local.exists() else source)
+        model: Any = T5ForConditionalGeneration.from_pretrained(
+            str(local) if local.exists() else source
+        )
     except Exception as exc:  # OSError, ValueError, HTTP errors: all mean "cannot load this"
         where = "local directory" if local.exists() else "Hugging Face hub id (or local path)"
         raise ModelLoadError(

@@ -17,7 +17,7 @@ import io
 import json
 import random
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 # Words that demos and tests use as labels or inputs: frequent in the generated text, so each is a
 # single SentencePiece token and class-label initialisation has something meaningful to copy.
@@ -264,16 +264,17 @@ def build_tiny_t5(
 
     tied = shape == "t5"
     sizes = {**TINY_DEFAULTS, **config_overrides}
-    config = T5Config(
-        vocab_size=n_tokens,
-        dropout_rate=dropout,
-        feed_forward_proj="relu" if tied else "gated-gelu",
-        tie_word_embeddings=tied,
-        decoder_start_token_id=0,
-        pad_token_id=0,
-        eos_token_id=1,
+    params: dict[str, Any] = {
+        "vocab_size": n_tokens,
+        "dropout_rate": dropout,
+        "feed_forward_proj": "relu" if tied else "gated-gelu",
+        "tie_word_embeddings": tied,
+        "decoder_start_token_id": 0,
+        "pad_token_id": 0,
+        "eos_token_id": 1,
         **sizes,
-    )
+    }
+    config = T5Config(**params)
     generator_state = torch.random.get_rng_state()
     try:
         torch.manual_seed(seed)
