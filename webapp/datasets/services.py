@@ -400,9 +400,13 @@ def process_dataset(dataset_id: int) -> Dataset | None:
             "Processing failed because of an error on our side; it was logged. Try again, or tell us.")])
     else:
         _record_ready(dataset, result)
-    dataset.refresh_from_db()
-    _announce(dataset, dataset.status, dataset.progress)
-    return dataset
+    current = Dataset.objects.filter(pk=dataset_id).first()
+    if current is None:
+        # Deleted while we worked: its files went on commit, before ours were written.
+        remove_tree(dataset.storage_dir)
+        return None
+    _announce(current, current.status, current.progress)
+    return current
 
 
 def _record_ready(dataset: Dataset, result: ProcessResult) -> None:

@@ -35,3 +35,18 @@ def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) 
 
     roomy = token_lengths(dataset, tiny_t5, max_length=512)
     assert roomy["over"] == 0 and truncation_warning(roomy, "tiny") is None
+
+
+def test_processing_warns_with_the_first_base_model(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from webapp.jobs.models import BaseModel
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    BaseModel.objects.create(name="t5-words", source="words", d_model=8, num_layers=1, num_parameters=1, vocab_size=9)
+    monkeypatch.setattr(services, "_load_tokenizer", lambda source: WordTokenizer())
+    monkeypatch.setattr(services, "DEFAULT_MAX_INPUT_LENGTH", 8)
+
+    dataset = make_dataset(alice, tmp_path, rows=40)
+
+    [warning] = dataset.warnings
+    assert warning["severity"] == "warning"
+    assert warning["message"].endswith("are longer than 8 tokens of t5-words and will be truncated")

@@ -1,0 +1,29 @@
+"""A dataset deleted while its processing runs leaves no files once the task finishes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import review_rows, write_csv
+from webapp.datasets import processing, services
+from webapp.datasets.models import Dataset
+from webapp.datasets.processing import Mapping
+from webapp.datasets.services import IncomingFile, create_dataset, process_dataset, stage_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_removes_what_the_task_wrote(alice, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "r.csv", review_rows(20))
+    staging = stage_upload(alice, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
+    dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}))
+    real = processing.process_files
+
+    def delete_midway(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(*args, **kwargs)
+        Dataset.objects.filter(pk=dataset.pk).delete()  # the owner deletes it meanwhile
+        return result
+
+    monkeypatch.setattr(services, "process_files", delete_midway)
+    assert process_dataset(dataset.pk) is None
+    assert not dataset.storage_dir.exists()
