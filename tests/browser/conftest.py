@@ -60,3 +60,20 @@ def log_in(page, base_url: str, username: str, password: str) -> None:  # type: 
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def outside_event_loop(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run `function` in a worker thread: Playwright's loop occupies this one, and code
+    that publishes to the channel layer (async_to_sync) refuses to run beside it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def call():  # type: ignore[no-untyped-def]
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()

@@ -186,6 +186,7 @@ def claim_job(job_id: int, worker: str) -> TuningJob | None:
     if claimed != 1:
         return None
     job = TuningJob.objects.select_related("dataset", "base_model", "prompt", "parent_version").get(pk=job_id)
+    log_job_event(job.pk, f"Running on {worker}" + (f" (attempt {job.attempts})" if job.attempts > 1 else ""))
     _announce(job, "job.status")
     return job
 
@@ -306,6 +307,8 @@ def record_result(
         shutil.rmtree(trained.directory, ignore_errors=True)
     if owned:
         job.refresh_from_db()
+        if not cancelled:
+            log_job_event(job.pk, f"Succeeded: saved {version}" if version else "Succeeded")
         _announce(job, "job.status")
     return version
 
@@ -318,6 +321,7 @@ def record_failure(job_id: int, worker: str | None, message: str) -> None:
         status=JobStatus.FAILED, error_message=message, finished_at=timezone.now(), eta_seconds=None
     )
     if changed:
+        log_job_event(job_id, f"Failed: {message}")
         _announce(TuningJob.objects.get(pk=job_id), "job.status")
 
 

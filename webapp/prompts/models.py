@@ -89,3 +89,11 @@ class EvalRun(models.Model):
 
     def __str__(self) -> str:
         return f"EvalRun {self.pk} {self.split} ({self.mode})"
+
+    SUMMARY_METRICS = ("accuracy", "macro_f1", "mcc", "exact_match", "f1", "invalid_rate")
+
+    @property
+    def summary_metrics(self) -> list[tuple[str, float]]:
+        """The headline numbers, in a fixed order (per-class tables and matrices aside)."""
+        return [(name, self.metrics[name]) for name in self.SUMMARY_METRICS
+                if isinstance(self.metrics.get(name), (int, float))]

@@ -20,13 +20,6 @@ WORDS = {
 }
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tuning_core.tiny import build_tiny_t5
-
-    return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))
-
-
 @pytest.fixture
 def tiny_base_model(db: None, tiny_model_dir: Path) -> BaseModel:
     return register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)

@@ -9,13 +9,19 @@ window.SPS = (function () {
   }
 
   // Open a websocket that reconnects with backoff; onEvent gets parsed JSON.
-  function listen(path, onEvent) {
+  // onOpen runs at every (re)connection: changes made while the socket was not
+  // listening are only in the database, so pages re-read their state there.
+  function listen(path, onEvent, onOpen) {
     let delay = 500;
     let closedByPage = false;
     let socket;
     function connect() {
       socket = new WebSocket(socketUrl(path));
-      socket.addEventListener("open", () => { delay = 500; document.body.dataset.live = "connected"; });
+      socket.addEventListener("open", () => {
+        delay = 500;
+        document.body.dataset.live = "connected";
+        if (onOpen) onOpen();
+      });
       socket.addEventListener("message", (msg) => onEvent(JSON.parse(msg.data)));
       socket.addEventListener("close", (ev) => {
         document.body.dataset.live = "disconnected";
@@ -39,5 +45,18 @@ window.SPS = (function () {
     if (fresh && current) current.replaceWith(fresh);
   }
 
-  return { listen, refreshFragment, socketUrl };
+  // Fetch the full page at `url` and replace each element of `ids` by its fresh copy;
+  // resolves to the fetched document (or null) for callers that read more from it.
+  async function refreshElements(url, ids) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) return null;
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of ids) {
+      const fresh = doc.getElementById(id), current = document.getElementById(id);
+      if (fresh && current) current.replaceWith(fresh);
+    }
+    return doc;
+  }
+
+  return { listen, refreshFragment, refreshElements, socketUrl };
 })();

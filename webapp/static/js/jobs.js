@@ -47,8 +47,8 @@
     redraw();
     window.addEventListener("resize", redraw);
 
-    const log = document.getElementById("job-log");
     function addLog(message, at) {
+      const log = document.getElementById("job-log");
       const li = document.createElement("li");
       const time = at ? new Date(at) : new Date();
       li.textContent = time.toTimeString().slice(0, 8) + " " + message;
@@ -61,6 +61,18 @@
       clearTimeout(refreshing);
       refreshing = setTimeout(() => SPS.refreshFragment(detailUrl, "job-summary"), 100);
     };
+
+    // Whatever happened between rendering and connecting is in the database: re-read it.
+    async function resync() {
+      const doc = await SPS.refreshElements(detailUrl, ["job-summary", "job-log"]);
+      const fresh = doc && doc.getElementById("job-series");
+      if (fresh) {
+        const data = JSON.parse(fresh.textContent);
+        series.loss = data.loss;
+        series.metric = data.metric;
+        redraw();
+      }
+    }
 
     const connection = SPS.listen(`/ws/jobs/${jobId}/`, (event) => {
       const d = event.data;
@@ -81,11 +93,10 @@
       } else if (event.kind === "job.log") {
         addLog(d.message, d.at);
       } else if (event.kind === "job.status") {
-        addLog("Status: " + d.status + (d.error_message ? " — " + d.error_message : ""));
         refreshSummary();
         if (d.final) setTimeout(() => connection.close(), 1500);
       }
-    });
+    }, resync);
   }
 
   window.SPS = Object.assign(window.SPS || {}, { jobPage, drawChart });
