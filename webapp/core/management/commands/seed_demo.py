@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand
 from tuning_core.errors import DataError
 from webapp.accounts.services import ensure_demo_user
 from webapp.datasets.services import seed_rotten_tomatoes
+from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE, ensure_tiny_model
 
 # The shared data folder sits beside the repository (see DESIGN.md's environment facts).
 ROTTEN_TOMATOES_DIR = settings.BASE_DIR.parent / "shared" / "data" / "rotten_tomatoes"
@@ -18,6 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         account = ensure_demo_user()
+        tiny = ensure_tiny_model(Path(settings.MODEL_CACHE_DIR) / "tiny-t5")
+        self.stdout.write(f"Base model {tiny.name!r} registered ({RANDOM_WEIGHTS_NOTICE})")
         try:
             dataset = seed_rotten_tomatoes(account.user, ROTTEN_TOMATOES_DIR)
         except DataError as exc:
