@@ -391,6 +391,8 @@ def scan_file(path: Path, fmt: str, name: str) -> FileScan:
         raise DataError(problems)
     if rows == 0:
         raise DataError(_problem("The file has no data rows", name))
+    if not columns:
+        raise DataError(_problem("The rows have no fields: give each row at least an input and a label", name))
     return FileScan(
         columns=list(columns), rows=rows, preview=preview,
         distinct={k: list(v) for k, v in distinct.items()}, many=sorted(many),

@@ -483,7 +483,9 @@ def tokenizer_choices() -> list[tuple[str, str]]:
 def _load_tokenizer(source: str) -> Any:
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(source)
+    # Local files only: measuring lengths must never wait on the network. A hub model is in the
+    # local cache once a job has used it; a local directory always works.
+    return AutoTokenizer.from_pretrained(source, local_files_only=True)
 
 
 def token_lengths(dataset: Dataset, source: str, max_length: int) -> dict[str, Any]:

@@ -144,7 +144,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 stats = services.token_lengths(dataset, source, max_length)
             except Exception as exc:  # noqa: BLE001 - a model that will not load is news, not a crash
-                context["token_error"] = f"Could not load the tokenizer of {model_name}: {exc}"
+                context["token_error"] = (
+                    f"Could not load the tokenizer of {model_name} from local files ({str(exc).splitlines()[0]}); "
+                    "a hub model is downloaded when a job first uses it")
             else:
                 context["token_stats"] = stats
                 context["token_chart"] = histogram_bars(stats["histogram"], f"tokens per input ({model_name})")

@@ -40,3 +40,8 @@ def test_it_reports_duplicate_header_names(write) -> None:  # type: ignore[no-un
 def test_it_refuses_a_file_without_rows(write) -> None:  # type: ignore[no-untyped-def]
     [problem] = scan_problems(write("data.csv", "text,label\n"))
     assert problem.message == "The file has no data rows"
+
+
+def test_it_refuses_rows_without_fields(write) -> None:  # type: ignore[no-untyped-def]
+    [problem] = scan_problems(write("data.jsonl", "{}\n{}\n"))
+    assert problem.message == "The rows have no fields: give each row at least an input and a label"
