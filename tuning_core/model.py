@@ -13,8 +13,8 @@ Shapes: B batch rows, p prompt tokens, n input tokens, T target tokens, d model 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,7 +146,7 @@ def load_base_model(
     source = str(source)
     local = Path(source).expanduser()
     # A hub id is "name" or "owner/name"; anything else that does not exist is a missing folder.
-    looks_like_path = source.startswith((".", "/", "~")) or source.count("/") > 1 or os.sep != "/"
+    looks_like_path = source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
     if not local.exists() and looks_like_path:
         raise ModelLoadError(f"Base model directory {source!r} does not exist")
     if local.is_dir() and not (local / "config.json").exists():
@@ -158,6 +158,9 @@ def load_base_model(
     bars_were_off = transformers.logging.is_progress_bar_enabled() is False
     # Tied-weight notices and per-tensor loading bars are not for our users.
     transformers.logging.set_verbosity_error()
+    hub_logger = logging.getLogger("huggingface_hub")
+    hub_level = hub_logger.level
+    hub_logger.setLevel(logging.ERROR)  # retries while offline; our error says it once
     transformers.logging.disable_progress_bar()
     try:
         model: Any = T5ForConditionalGeneration.from_pretrained(
@@ -170,6 +173,7 @@ def load_base_model(
         ) from exc
     finally:
         transformers.logging.set_verbosity(verbosity)
+        hub_logger.setLevel(hub_level)
         if not bars_were_off:
             transformers.logging.enable_progress_bar()
     try:
