@@ -95,26 +95,26 @@ def run_job(job: TuningJob, worker: str) -> None:
     heartbeat.start()
     try:
         _run(job, worker, settings.JOB_PROGRESS_MAX_RATE)
-    except DataError as exc:
-        services.record_failure(job.pk, worker, f"The dataset cannot be used for training: {exc}")
-    except TuningError as exc:
-        services.record_failure(job.pk, worker, str(exc))
-    except torch.OutOfMemoryError:
-        services.record_failure(
-            job.pk, worker,
-            "The worker ran out of memory. Lower the batch size, the max input length or the prompt length, "
-            "and launch again.",
-        )
     except Exception as exc:
-        logger.exception("job %s failed with an unexpected error", job.pk)
-        services.record_failure(
-            job.pk, worker,
-            f"The worker hit an internal error ({exc.__class__.__name__}: {exc}). It was logged; "
-            "launching again may help, and if it does not, report it with the job number.",
-        )
+        if not isinstance(exc, (TuningError, torch.OutOfMemoryError)):
+            logger.exception("job %s failed with an unexpected error", job.pk)
+        services.record_failure(job.pk, worker, failure_message(exc))
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
+
+
+def failure_message(exc: BaseException) -> str:
+    """What the job page says about a failure: expected ones say what to change."""
+    if isinstance(exc, DataError):
+        return f"The dataset cannot be used for training: {exc}"
+    if isinstance(exc, TuningError):
+        return str(exc)
+    if isinstance(exc, torch.OutOfMemoryError):
+        return ("The worker ran out of memory. Lower the batch size, the max input length or the prompt "
+                "length, and launch again.")
+    return (f"The worker hit an internal error ({exc.__class__.__name__}: {exc}). It was logged; launching "
+            "again may help, and if it does not, report it with the job number.")
 
 
 def _load_split(job: TuningJob, split: str) -> Any:
@@ -153,15 +153,22 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     evals: list[services.EvalOutcome] = []
     if not cancelled or result.evaluated:
         trained = _save_version_files(job, result, prompt_config.to_dict(), train_config.to_dict())
-    if not cancelled:
-        evals = _evaluate_splits(job, base, result, train_config.max_input_length, train_config.max_target_length)
-    if cancelled:
-        services.log_job_event(
-            job.pk, "Cancelled: the best prompt so far was kept as a new version" if trained
-            else "Cancelled before the first evaluation: no version was kept",
-        )
-    services.record_result(job.pk, worker, trained, evals, cancelled=cancelled)
-    _remove_checkpoint(job.checkpoint_dir)
+    try:
+        if not cancelled:
+            evals = _evaluate_splits(job, base, result, train_config.max_input_length,
+                                     train_config.max_target_length)
+        if cancelled:
+            services.log_job_event(
+                job.pk, "Cancelled: the best prompt so far was kept as a new version" if trained
+                else "Cancelled before the first evaluation: no version was kept",
+            )
+        services.record_result(job.pk, worker, trained, evals, cancelled=cancelled)
+    except BaseException:
+        # No version row points at these files (the transaction rolled back): leave no orphans.
+        if trained is not None:
+            _remove_dir(trained.directory)
+        raise
+    _remove_dir(job.checkpoint_dir)
 
 
 def _save_version_files(
@@ -203,7 +210,7 @@ def _evaluate_splits(
     return outcomes
 
 
-def _remove_checkpoint(directory: Path) -> None:
+def _remove_dir(directory: Path) -> None:
     import shutil
 
     shutil.rmtree(directory, ignore_errors=True)
