@@ -206,7 +206,7 @@ def is_cancel_requested(job_id: int) -> bool:
 
 def record_model_lease(job_id: int, *, reused: bool, load_seconds: float) -> None:
     TuningJob.objects.filter(pk=job_id).update(model_reused=reused)
-    log_job_event(job_id, f"Base model reused from the worker's memory" if reused
+    log_job_event(job_id, "Base model reused from the worker's memory" if reused
                  else f"Base model loaded in {load_seconds:.1f} s")
 
 

@@ -123,7 +123,7 @@ def check_redis_url(name: str, raw: str) -> str:
     if parts.scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(f"{name}={raw!r} must be a redis:// or rediss:// URL")
     try:
-        parts.port
+        _ = parts.port  # raises ValueError on a malformed port
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} has an invalid port") from None
     return raw
