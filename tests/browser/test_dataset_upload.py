@@ -37,7 +37,9 @@ def test_it_uploads_maps_and_shows_the_dataset(page, asgi_server, celery_worker_
     expect(page.get_by_label("Label words")).to_have_value("")
     page.get_by_label("Label column").select_option("label")
     expect(page.get_by_label("Label words")).to_have_value("negative = negative\npositive = positive")
-    page.get_by_label("Input template").fill("review: {text}")
+    page.get_by_label("Input template").fill("review: ")
+    page.get_by_role("button", name="{text}").click()  # pick the input column
+    expect(page.get_by_label("Input template")).to_have_value("review: {text}")
     expect(page.locator("table.preview td.model-input").first).to_have_text("review: A three-hour cinema master class.")
     page.get_by_label("Label words").fill("positive = great\nnegative = terrible")
     page.get_by_role("button", name="Create the dataset").click()

@@ -76,11 +76,20 @@
       if (match === "}}") return "}";
       return row[name] === undefined || row[name] === null ? "" : String(row[name]);
     });
-    templateInput.addEventListener("input", () => {
-      document.querySelectorAll("[data-preview-row]").forEach((cell) => {
-        cell.textContent = render(templateInput.value, rows[Number(cell.dataset.previewRow)]);
-      });
+    const refresh = () => document.querySelectorAll("[data-preview-row]").forEach((cell) => {
+      cell.textContent = render(templateInput.value, rows[Number(cell.dataset.previewRow)]);
     });
+    templateInput.addEventListener("input", refresh);
+    // Column buttons insert `{column}` where the cursor is: picking input columns by click.
+    document.querySelectorAll("[data-insert-column]").forEach((chip) => chip.addEventListener("click", () => {
+      const name = "{" + chip.dataset.insertColumn.replace(/[{}]/g, (b) => b + b) + "}";
+      const start = templateInput.selectionStart ?? templateInput.value.length;
+      const end = templateInput.selectionEnd ?? start;
+      templateInput.value = templateInput.value.slice(0, start) + name + templateInput.value.slice(end);
+      templateInput.focus();
+      templateInput.setSelectionRange(start + name.length, start + name.length);
+      refresh();
+    }));
   }
 
   // --- confirmations ----------------------------------------------------------------------------
