@@ -119,3 +119,31 @@ def test_it_renames_and_deletes(page, asgi_server, alice, tmp_path) -> None:  # 
     page.wait_for_url(f"{asgi_server}/datasets/")
     expect(page.locator(".messages")).to_contain_text("Deleted 'Film reviews'.")
     expect(page.locator("#dataset-list")).not_to_contain_text("Film reviews")
+
+
+def test_it_takes_separate_split_files(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from tests.factories import review_rows, write_csv
+
+    train = write_csv(tmp_path / "train.csv", review_rows(30))
+    test = write_csv(tmp_path / "test.csv", review_rows(12))
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/datasets/new/")
+    page.get_by_text("Separate split files").click()
+    page.set_input_files("#id_train_file", str(train))
+    page.set_input_files("#id_test_file", str(test))
+    page.get_by_role("button", name="Upload and check").click()
+
+    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+    expect(page.get_by_text("train.csv (train): 30 rows")).to_be_visible()
+    expect(page.get_by_label("How to split")).to_have_value("files")
+    page.get_by_label("Label words").fill("0 = negative\n1 = positive")
+    page.get_by_role("button", name="Create the dataset").click()
+
+    page.wait_for_url(re.compile(r".*/datasets/\d+/$"))
+    splits = page.locator("table.splits")
+    expect(splits).to_contain_text("train", timeout=60_000)
+    expect(splits.locator("tbody tr")).to_have_count(2)
+    expect(splits).to_contain_text("12")
+    expect(page.get_by_role("img", name="Rows per label")).to_contain_text("positive")
