@@ -268,6 +268,10 @@ def _label_key(value: Any) -> str:
     return str(value).strip()
 
 
+# Public name for the web app, which normalises raw labels the same way when it counts them.
+label_key = _label_key
+
+
 def format_examples(
     dataset: Any,
     *,
