@@ -5,20 +5,24 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import redis
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
 
-from tests.support.processes import ServiceProcess, celery_worker, daphne_server, free_port, port_open
-from workers.heartbeat import read_heartbeats
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
+
+    from tests.support.processes import ServiceProcess
+
+# Django-dependent imports live inside the fixtures: tuning_core's tests run without Django
+# (`pytest tests/unit/tuning_core -p no:django`).
 
 PASSWORD = "correct horse battery staple"
 
 
 def make_user(username: str) -> AbstractUser:
+    from django.contrib.auth import get_user_model
+
     return get_user_model().objects.create_user(username=username, password=PASSWORD)
 
 
@@ -54,6 +58,11 @@ def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _heartbeat_seen(hostname: str) -> bool:
+    import redis
+    from django.conf import settings
+
+    from workers.heartbeat import read_heartbeats
+
     client = redis.Redis.from_url(settings.REDIS_URL)
     return any(b.hostname == hostname for b in read_heartbeats(client))
 
@@ -63,6 +72,8 @@ def celery_worker_process(
     django_db_setup: None, django_db_blocker, service_logs: Path  # type: ignore[no-untyped-def]
 ) -> Iterator[ServiceProcess]:
     """A real Celery worker on the test database, consuming both queues."""
+    from tests.support.processes import celery_worker
+
     hostname = f"test-worker-{int(time.time() * 1000)}@localhost"
     with django_db_blocker.unblock():
         worker = celery_worker(service_logs, hostname)
@@ -74,6 +85,8 @@ def celery_worker_process(
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Daphne serving the real ASGI app (HTTP and websockets) on the test database."""
+    from tests.support.processes import daphne_server, free_port, port_open
+
     port = free_port()
     with django_db_blocker.unblock():
         server = daphne_server(service_logs, port)

@@ -159,6 +159,9 @@ UPLOAD_MAX_BYTES = env_bytes("UPLOAD_MAX_BYTES", 200 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 MODEL_POOL_MEMORY_BUDGET = env_bytes("MODEL_POOL_MEMORY_BUDGET", 8 * 1024**3)
+# CPU threads torch may use in a worker process; 0 keeps torch's default (all cores).
+# On a shared or busy CPU one thread is often much faster than contending for all of them.
+TORCH_NUM_THREADS = env_int("TORCH_NUM_THREADS", 0, minimum=0)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -14,3 +14,14 @@ app.autodiscover_tasks(["workers"])
 
 # Imported for its signal handlers: the heartbeat thread starts with each worker.
 import workers.heartbeat  # noqa: E402,F401
+from celery.signals import worker_process_init  # noqa: E402
+
+
+@worker_process_init.connect
+def _limit_torch_threads(**kwargs: object) -> None:
+    from django.conf import settings
+
+    if settings.TORCH_NUM_THREADS:
+        import torch
+
+        torch.set_num_threads(settings.TORCH_NUM_THREADS)
