@@ -13,8 +13,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["workers"])
 
 # Imported for its signal handlers: the heartbeat thread starts with each worker.
-import workers.heartbeat  # noqa: E402,F401
 from celery.signals import worker_process_init  # noqa: E402
+
+import workers.heartbeat  # noqa: E402,F401
 
 
 @worker_process_init.connect

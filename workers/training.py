@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -194,7 +194,7 @@ def _evaluate_splits(
     job: TuningJob, base: Any, result: TrainResult, max_input_length: int, max_target_length: int
 ) -> list[services.EvalOutcome]:
     classification = job.dataset.task_kind == "classification"
-    mode = "rank" if classification else "generate"
+    mode: Literal["rank", "generate"] = "rank" if classification else "generate"
     label_words = job.dataset.label_words if classification else None
     outcomes = []
     for split in ("validation", "test"):

@@ -66,10 +66,13 @@ def get_job_for_user(user: Any, pk: int) -> TuningJob:
 
 def _build_configs(request: JobRequest) -> tuple[PromptConfig, TrainConfig]:
     label_words = tuple(request.dataset.label_words) if request.dataset.task_kind == "classification" else ()
-    init = request.init
+    try:
+        init = InitMethod(request.init)
+    except ValueError:
+        raise JobLaunchError(f"Unknown initialisation {request.init!r}", field="init") from None
     init_from = None
     if request.continue_from is not None:
-        init, init_from = InitMethod.FROM_FILE.value, str(request.continue_from.tensor_path)
+        init, init_from = InitMethod.FROM_FILE, str(request.continue_from.tensor_path)
     try:
         prompt_config = PromptConfig(
             prompt_length=request.prompt_length, init=init, init_from=init_from, label_words=label_words
