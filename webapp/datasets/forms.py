@@ -143,7 +143,7 @@ class MappingForm(MappingFields):
         self.fields["input_template"].required = True
         self.fields["task_kind"].required = True
         if single_file:
-            self.fields["split_mode"].choices = [(v, l) for v, l in SplitMode.choices if v != SplitMode.FILES]
+            self.fields["split_mode"].choices = [(value, label) for value, label in SplitMode.choices if value != SplitMode.FILES]
         else:
             self.fields["split_mode"].choices = [(SplitMode.FILES, SplitMode.FILES.label)]
 
