@@ -128,3 +128,10 @@ def test_it_continues_from_a_version_on_its_own_base_model_only(alice, client_fo
     job = TuningJob.objects.get()
     assert job.prompt == prompt and job.parent_version == version
     assert job.prompt_config["init"] == "from_file" and job.prompt_config["init_from"] == "x"
+
+
+def test_it_preselects_the_dataset_linked_from_its_page(client_for_alice, form_data) -> None:  # type: ignore[no-untyped-def]
+    dataset_page = client_for_alice.get(f"/datasets/{form_data['dataset']}/").content.decode()
+    assert f'href="/jobs/new/?dataset={form_data["dataset"]}"' in dataset_page
+    form = client_for_alice.get(f"/jobs/new/?dataset={form_data['dataset']}").context["form"]
+    assert form.initial["dataset"] == form_data["dataset"]
