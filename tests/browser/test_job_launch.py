@@ -60,3 +60,11 @@ def test_it_launches_a_job_and_follows_it_live(page, asgi_server, celery_worker_
     for line in ("Base model", "Evaluation at step 30"):
         assert line in reloaded_log, reloaded_log
         assert line in live_log, live_log
+
+    page.locator("#job-result h2 a").click()  # the prompt's page lists the new version
+    page.wait_for_url(f"{asgi_server}/prompts/*/")
+    version_row = page.locator("#version-1")
+    assert "movie reviews" in version_row.inner_text()
+    with page.expect_download() as download:
+        version_row.get_by_role("link", name="download").click()
+    assert download.value.suggested_filename == "sentiment-v1.safetensors"

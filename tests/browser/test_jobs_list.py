@@ -49,3 +49,14 @@ def test_it_cancels_from_the_job_page(page, asgi_server, alice, two_queued_jobs)
     assert page.locator("#job-status").inner_text() == "Cancelled"
     assert page.get_by_role("button", name="Cancel job").count() == 0
     assert "Job cancelled" in page.locator(".messages").inner_text()
+
+
+def test_it_lists_base_models_with_their_size(page, asgi_server, alice, two_queued_jobs) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/jobs/")
+    page.get_by_role("link", name="Base models").click()
+    page.wait_for_url(f"{asgi_server}/jobs/base-models/")
+    row = page.locator("tbody tr").first
+    assert "tiny-t5" in row.inner_text()
+    assert "random weights: for trying the pipeline, accuracy is meaningless" in row.inner_text()
+    assert row.locator("td").nth(3).inner_text() == "32"
