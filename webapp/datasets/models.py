@@ -21,6 +21,8 @@ SPLITS = ("train", "validation", "test")
 class DatasetStatus(models.TextChoices):
     VALIDATING = "validating"
     READY = "ready"
+    # Kept for rows made before rejected uploads went back to staging (services.reject_dataset);
+    # nothing creates invalid rows any more.
     INVALID = "invalid"
 
 

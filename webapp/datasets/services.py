@@ -7,7 +7,10 @@ The life of an upload:
 2. `create_dataset` checks the column mapping against the columns, creates the row
    (`validating`) and moves the files to `MEDIA_ROOT/datasets/<storage_key>/original/`.
 3. `process_dataset` (the Celery task, or inline for the API and the demo seed) checks every row
-   against the mapping, splits, writes Arrow files and records `ready` or `invalid`.
+   against the mapping, splits and writes Arrow files, and records `ready`. When the rows do not
+   fit, `reject_dataset` puts the files back into a staging with the problems and the mapping,
+   and deletes the row: a rejected upload stores no dataset, and its owner fixes the mapping
+   without uploading again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404
+from django.urls import reverse
 
 from tuning_core.errors import DataError, DataProblem
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, SplitMode
@@ -110,6 +114,11 @@ class Staging:
     name: str
     files: list[StagedFile]
     created_at: float = field(default_factory=time.time)
+    # Set when processing rejected a dataset made from these files: what was wrong, the mapping
+    # the user submitted (to fill the form again, with "name"), and the dataset that is gone.
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    mapping: dict[str, Any] | None = None
+    rejected_dataset_id: int | None = None
 
     @property
     def dir(self) -> Path:
@@ -140,17 +149,24 @@ class Staging:
     def rows(self) -> int:
         return sum(f.scan.rows for f in self.files)
 
-    def save(self) -> None:
-        (self.dir / "manifest.json").write_text(json.dumps(asdict(self)))
+    def save(self, path: Path | None = None) -> None:
+        (path or self.dir / MANIFEST).write_text(json.dumps(asdict(self)))
 
     @classmethod
     def load(cls, staging_id: str) -> Staging | None:
+        return cls.read(staging_root() / staging_id / MANIFEST)
+
+    @classmethod
+    def read(cls, path: Path) -> Staging | None:
         try:
-            data = json.loads((staging_root() / staging_id / "manifest.json").read_text())
+            data = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
         files = [StagedFile(**{**f, "scan": FileScan(**f["scan"])}) for f in data.pop("files")]
         return cls(files=files, **data)
+
+
+MANIFEST = "manifest.json"
 
 
 def _natural(value: str) -> tuple[int, float | str]:
@@ -229,6 +245,24 @@ def _is_hex_id(value: str) -> bool:
 
 def discard_staging(staging: Staging) -> None:
     remove_tree(staging.dir)
+
+
+def rejected_stagings(user: Any) -> list[Staging]:
+    """The user's uploads that processing rejected and that wait to be fixed, newest first."""
+    root = staging_root()
+    if not root.is_dir():
+        return []
+    found = []
+    for entry in root.iterdir():
+        staging = Staging.read(entry / MANIFEST)
+        if staging is not None and staging.owner_id == user.pk and staging.problems:
+            found.append(staging)
+    return sorted(found, key=lambda s: s.created_at, reverse=True)
+
+
+def staging_for_rejected_dataset(user: Any, dataset_id: int) -> Staging | None:
+    """Where a rejected dataset of the user's went, so its old address can lead there."""
+    return next((s for s in rejected_stagings(user) if s.rejected_dataset_id == dataset_id), None)
 
 
 def sweep_stale_staging(now: float | None = None) -> int:
@@ -317,6 +351,8 @@ def create_dataset(owner: Any, staging: Staging, mapping: Mapping, *, name: str 
             original.mkdir(parents=True)
             for f in staging.files:
                 shutil.move(staging.dir / f.stored, original / f.stored)
+            # The scans (columns, preview rows, distinct values) come back if processing rejects it.
+            staging.save(original / MANIFEST)
             if inline:
                 result = _process(dataset, on_progress=None)
                 _record_ready(dataset, result)
@@ -374,7 +410,8 @@ def _process(dataset: Dataset, on_progress: Callable[[str], None] | None) -> Pro
 
 def process_dataset(dataset_id: int) -> Dataset | None:
     """The worker's entry point: validate and process a `validating` dataset, record the outcome,
-    and announce it to the owner's pages. A dataset already processed (or deleted) is left alone."""
+    and announce it to the owner's pages. A dataset already processed, rejected or deleted is left
+    alone; one rejected now is gone too (see `reject_dataset`): both return None."""
     dataset = Dataset.objects.filter(pk=dataset_id, status=DatasetStatus.VALIDATING).first()
     if dataset is None:
         return None
@@ -393,13 +430,14 @@ def process_dataset(dataset_id: int) -> Dataset | None:
     try:
         result = _process(dataset, on_progress)
     except DataError as exc:
-        _record_invalid(dataset, exc.problems)
+        reject_dataset(dataset, exc.problems)
+        return None
     except Exception:
         logger.exception("processing dataset %s failed", dataset_id)
-        _record_invalid(dataset, [DataProblem(
+        reject_dataset(dataset, [DataProblem(
             "Processing failed because of an error on our side; it was logged. Try again, or tell us.")])
-    else:
-        _record_ready(dataset, result)
+        return None
+    _record_ready(dataset, result)
     current = Dataset.objects.filter(pk=dataset_id).first()
     if current is None:
         # Deleted while we worked: its files went on commit, before ours were written.
@@ -420,19 +458,80 @@ def _record_ready(dataset: Dataset, result: ProcessResult) -> None:
         setattr(dataset, key, value)
 
 
-def _record_invalid(dataset: Dataset, problems: list[DataProblem]) -> None:
-    """Keep the row so its owner can read what is wrong; its files go, as for a refused upload."""
-    remove_tree(dataset.storage_dir)
-    Dataset.objects.filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).update(
-        status=DatasetStatus.INVALID, problems=[problem_dict(p) for p in problems], progress="")
+def reject_dataset(dataset: Dataset, problems: list[DataProblem]) -> Staging | None:
+    """Undo a dataset whose rows do not fit its mapping: its files go back into a fresh staging
+    that carries the problems and the submitted mapping, the row and its directory are deleted,
+    and the owner's pages hear where to fix it. Nothing makes `invalid` rows any more.
+
+    Returns None when the row is no longer `validating` (another delivery of the task got there
+    first) or is gone (deleted meanwhile: then its files go too, and no staging is made)."""
+    staging: Staging | None = None
+    with transaction.atomic():
+        # The lock orders us with a concurrent delete or a second delivery of the task.
+        claimed = Dataset.objects.select_for_update().filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).first()
+        if claimed is None:
+            if not Dataset.objects.filter(pk=dataset.pk).exists():
+                remove_tree(dataset.storage_dir)
+            return None
+        staging = _restage(claimed, problems)
+        try:
+            claimed.delete()
+        except BaseException:
+            _unstage(staging, claimed)
+            raise
+        storage = claimed.storage_dir
+        transaction.on_commit(lambda: remove_tree(storage))
+    url = reverse("datasets:mapping", kwargs={"staging_id": staging.id})
+    _publish_status(dataset.owner_id, dataset.pk, "rejected", "", url=url)
+    return staging
+
+
+def _restage(dataset: Dataset, problems: list[DataProblem]) -> Staging:
+    original = dataset.storage_dir / "original"
+    kept = Staging.read(original / MANIFEST)
+    files = kept.files if kept is not None else _rescan(dataset)
+    mapping = {**asdict(mapping_of(dataset)), "name": dataset.name}
+    staging = Staging(id=uuid.uuid4().hex, owner_id=dataset.owner_id, name=dataset.name, files=files,
+                      problems=[problem_dict(p) for p in problems], mapping=mapping,
+                      rejected_dataset_id=dataset.pk)
+    staging.dir.mkdir(parents=True)
+    try:
+        for f in files:
+            shutil.move(original / f.stored, staging.dir / f.stored)
+        staging.save()
+    except BaseException:
+        _unstage(staging, dataset)
+        raise
+    return staging
+
+
+def _unstage(staging: Staging, dataset: Dataset) -> None:
+    """Put the files back where the dataset row expects them, so a retry of the task finds them."""
+    original = dataset.storage_dir / "original"
+    for f in staging.files:
+        if (staging.dir / f.stored).exists():
+            shutil.move(staging.dir / f.stored, original / f.stored)
+    remove_tree(staging.dir)
+
+
+def _rescan(dataset: Dataset) -> list[StagedFile]:
+    """The scans of a dataset created before its manifest was kept beside its files."""
+    original = dataset.storage_dir / "original"
+    return [StagedFile(role=f["role"], name=f["name"], format=f["format"], size=f["size"], stored=f["stored"],
+                       scan=scan_file(original / f["stored"], f["format"], f["name"]))
+            for f in dataset.source_files]
 
 
 def _announce(dataset: Dataset, status: str, progress: str) -> None:
+    _publish_status(dataset.owner_id, dataset.pk, str(status), progress)
+
+
+def _publish_status(owner_id: int, dataset_id: int, status: str, progress: str, **extra: Any) -> None:
     try:
-        publish(user_group(dataset.owner_id), Event(kind="dataset.status", data={
-            "id": dataset.pk, "status": str(status), "progress": progress}))
+        publish(user_group(owner_id), Event(kind="dataset.status", data={
+            "id": dataset_id, "status": status, "progress": progress, **extra}))
     except Exception:  # a page that misses one message catches up on reload
-        logger.warning("could not announce dataset %s", dataset.pk, exc_info=True)
+        logger.warning("could not announce dataset %s", dataset_id, exc_info=True)
 
 
 # ----------------------------------------------------------------------------------------------
