@@ -28,7 +28,7 @@ def _is_fragment(request: HttpRequest) -> bool:
 def index(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.for_user(request.user)
     template = "datasets/index.html#dataset-list" if _is_fragment(request) else "datasets/index.html"
-    return render(request, template, {"datasets": datasets})
+    return render(request, template, {"datasets": datasets, "rejected": services.rejected_stagings(request.user)})
 
 
 # The upload handler must be in place before CSRF checking reads request.POST.
@@ -76,7 +76,8 @@ def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
     staging = services.get_staging_for_user(request.user, staging_id)
     suggested = services.suggested_mapping(staging)
     form_kwargs: dict[str, Any] = {"columns": staging.columns, "single_file": staging.single_file}
-    problems: list[dict[str, Any]] = []
+    # A rejected dataset's problems stay on show until the mapping is submitted again.
+    problems: list[dict[str, Any]] = staging.problems
     if request.method == "POST":
         form = MappingForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -89,6 +90,9 @@ def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
                 problems = [services.problem_dict(p) for p in exc.problems]
             else:
                 return redirect("datasets:detail", pk=dataset.pk)
+    elif staging.mapping is not None:  # rejected in processing: the mapping as the user sent it
+        initial = {**staging.mapping, "label_map": label_map_text(staging.mapping["label_map"])}
+        form = MappingForm(initial=initial, **form_kwargs)
     else:
         distinct = staging.distinct(suggested["label_column"])
         initial = {**suggested, "name": staging.name, "validation_ratio": 0.1, "test_ratio": 0.1, "seed": 42}
@@ -102,6 +106,7 @@ def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
     distinct_by_column = {c: (staging.distinct(c) or [])[:MAX_CLASSES] for c in staging.columns}
     return render(request, "datasets/mapping.html", {
         "staging": staging, "form": form, "preview": preview, "problems": problems,
+        "rejected": bool(problems) and problems is staging.problems,
         "distinct_by_column": distinct_by_column, "preview_rows": staging.first.scan.preview,
     }, status=400 if problems or form.errors else 200)
 
@@ -117,7 +122,14 @@ def discard(request: HttpRequest, staging_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dataset = services.get_dataset_for_user(request.user, pk)
+    try:
+        dataset = services.get_dataset_for_user(request.user, pk)
+    except Http404:
+        # Rejected while validating: the row is gone and its files wait on the mapping page.
+        staging = services.staging_for_rejected_dataset(request.user, pk)
+        if staging is None:
+            raise
+        return redirect("datasets:mapping", staging_id=staging.id)
     models = services.tokenizer_choices()
     query = DetailQuery(request.GET, models=models)
     if not query.is_valid():

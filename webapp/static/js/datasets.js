@@ -98,15 +98,29 @@
   }));
 
   // --- live status --------------------------------------------------------------------------------
-  function refreshDetail() {
+  // A rejected dataset is deleted and its upload waits on a mapping page: the event names it, and
+  // the dataset's old address redirects there, which a missed event's poll notices.
+  async function refreshDetail() {
     const el = document.getElementById("dataset-detail");
-    if (el) window.SPS.refreshFragment(el.dataset.fragmentUrl, "dataset-detail");
+    if (!el) return;
+    const response = await fetch(el.dataset.fragmentUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (response.redirected) {
+      window.location.assign(response.url);
+      return;
+    }
+    if (!response.ok) return;
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = doc.getElementById("dataset-detail");
+    const current = document.getElementById("dataset-detail");
+    if (fresh && current) current.replaceWith(fresh);
   }
   const detail = document.getElementById("dataset-detail");
   if (detail && window.SPS) {
     const id = detail.dataset.liveDataset;
     window.SPS.listen("/ws/events/", (event) => {
-      if (event.kind === "dataset.status" && String(event.data.id) === id) refreshDetail();
+      if (event.kind !== "dataset.status" || String(event.data.id) !== id) return;
+      if (event.data.status === "rejected" && event.data.url) window.location.assign(event.data.url);
+      else refreshDetail();
     });
     // A worker can finish before the socket opens: look again now and then while validating.
     setInterval(() => {
