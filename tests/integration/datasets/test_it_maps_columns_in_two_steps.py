@@ -87,7 +87,15 @@ def test_it_creates_and_processes_the_dataset(client, alice) -> None:  # type: i
     assert "premise: A boat on a lake hypothesis: The water is calm" in html
 
 
-def test_it_finds_the_problems_only_processing_can_see(client, alice) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"  # this test's stagings only
+    return settings.MEDIA_ROOT
+
+
+def test_it_finds_the_problems_only_processing_can_see(  # type: ignore[no-untyped-def]
+    client, alice, media, django_capture_on_commit_callbacks
+) -> None:
     client.force_login(alice)
     url = _upload(client)
     client.post(url, {
@@ -96,12 +104,53 @@ def test_it_finds_the_problems_only_processing_can_see(client, alice) -> None:  
         "test_ratio": "0.1", "seed": "1",
     })
     dataset = Dataset.objects.get()
-    process_dataset(dataset.pk)
-    dataset.refresh_from_db()
-    assert dataset.status == DatasetStatus.INVALID
-    assert dataset.problems == [{"file": "nli.csv", "row": 5, "column": "label", "severity": "error",
-                                 "message": "Label '1' has no entry in the label map (known: '0', '2')"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_dataset(dataset.pk) is None
+
+    # No row and no dataset files: the upload waits, with the problems, on a new mapping page.
+    assert Dataset.objects.count() == 0
     assert not dataset.storage_dir.exists()
-    html = client.get(f"/datasets/{dataset.pk}/").content.decode()
-    assert "This dataset cannot be used" in html
-    assert re.search(r"<td>nli.csv</td><td>5</td><td>label</td>", html)
+    [staging] = [s for s in staging_root().iterdir()]
+    assert sorted(p.name for p in staging.iterdir()) == ["file.csv", "manifest.json"]
+    response = client.get(f"/datasets/{dataset.pk}/")  # the old address leads there
+    assert response.status_code == 302 and response["Location"] == f"/datasets/new/{staging.name}/"
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "Checking every row found problems" in html
+    assert re.search(r"<td>nli.csv</td><td>5</td><td>label</td><td>Label &#x27;1&#x27; has no entry", html)
+    form = page.context["form"]  # as the user sent it, to fix and send again
+    assert form["name"].value() == "NLI" and form["input_template"].value() == "{premise}"
+    assert form["label_map"].value() == "0 = entailment\n2 = contradiction"
+    assert form["validation_ratio"].value() == 0.1 and form["seed"].value() == 1
+
+    response = client.post(page.request["PATH_INFO"], {
+        "name": "NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",
+        "label_map": "0 = entailment\n1 = neutral\n2 = contradiction", "split_mode": "auto",
+        "validation_ratio": "0.0", "test_ratio": "0.0", "seed": "1",
+    })
+    fixed = Dataset.objects.get()
+    assert response["Location"] == f"/datasets/{fixed.pk}/"
+    assert process_dataset(fixed.pk) is not None
+    fixed.refresh_from_db()
+    assert fixed.status == DatasetStatus.READY and fixed.split_counts == {"train": 6}
+    assert not any(staging_root().iterdir())
+
+
+def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, media) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(alice)
+    client.post(_upload(client), {
+        "name": "Broken NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",
+        "label_map": "0 = entailment", "split_mode": "auto", "validation_ratio": "0.1", "test_ratio": "0.1",
+        "seed": "1",
+    })
+    dataset = Dataset.objects.get()
+    process_dataset(dataset.pk)
+    [staging] = [s.name for s in staging_root().iterdir()]
+
+    html = client.get("/datasets/").content.decode()
+    assert "Recently rejected uploads" in html and f'href="/datasets/new/{staging}/">Broken NLI</a>' in html
+
+    client.force_login(bob)
+    assert "Broken NLI" not in client.get("/datasets/").content.decode()
+    assert client.get(f"/datasets/{dataset.pk}/").status_code == 404
+    assert client.get(f"/datasets/new/{staging}/").status_code == 404
