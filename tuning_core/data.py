@@ -9,7 +9,6 @@ after any header) and column.
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import string
 from collections.abc import Iterator, Sequence
@@ -22,20 +21,16 @@ import torch
 from torch import Tensor
 
 from tuning_core.errors import DataError, DataProblem
+from tuning_core.reading import (
+    FORMATS,
+    MAX_PROBLEMS,
+    check_file,
+    first_line,
+    infer_format,
+    iter_rows,
+    open_parquet,
+)
 
-FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
-_SUFFIXES = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-# Report at most this many row problems: a broken file should not produce a 10,000-line message.
-MAX_PROBLEMS = 20
 # HF LengthGroupedSampler's choice: sort by length inside windows of 50 batches, so batches have
 # little padding while the order stays random at the scale of an epoch.
 LENGTH_GROUP_WINDOW = 50
@@ -45,24 +40,12 @@ LENGTH_GROUP_WINDOW = 50
 # reading files
 
 
-def infer_format(path: str | Path) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise DataError(
-            DataProblem(
-                f"Cannot tell the format from the extension {suffix or '(none)'!r}; "
-                f"use one of {', '.join(sorted(_SUFFIXES))} or name the format",
-                file=Path(path).name,
-            )
-        )
-    return _SUFFIXES[suffix]
-
-
 def read_table(path: str | Path, format: str | None = None) -> Any:
     """Read a CSV, TSV, JSONL, JSON (array of objects) or Parquet file into a `datasets.Dataset`.
 
-    The format comes from the suffix unless given. Unreadable input raises DataError naming the
-    file and, where it can be known, the row.
+    The format comes from the suffix unless given. Rows come from `tuning_core.reading`, the
+    reader the web upload streams files through, so both refuse a file with the same messages.
+    Unreadable input raises DataError naming the file and, where it can be known, the row.
     """
     import datasets
 
@@ -77,160 +60,43 @@ def read_table(path: str | Path, format: str | None = None) -> Any:
         raise DataError(DataProblem("File not found", file=str(p)))
     if p.stat().st_size == 0:
         raise DataError(DataProblem("The file is empty", file=name))
+    check_file(p, fmt, name)
 
     try:
-        if fmt in ("csv", "tsv"):
-            ds = _read_delimited(p, "\t" if fmt == "tsv" else ",")
-        elif fmt == "jsonl":
-            ds = datasets.Dataset.from_list(_read_jsonl(p))
-        elif fmt == "json":
-            ds = datasets.Dataset.from_list(_read_json_array(p))
+        if fmt == "parquet":  # already columnar: no need to go row by row
+            ds = datasets.Dataset(open_parquet(p, name).read())
         else:
-            import pyarrow.parquet as pq
-
-            ds = datasets.Dataset(pq.read_table(p))
+            problems: list[DataProblem] = []
+            columns = _columns(iter_rows(p, fmt, name, problems))
+            if problems:
+                raise DataError(problems)
+            ds = datasets.Dataset.from_dict(columns)
     except DataError:
         raise
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            DataProblem(f"Not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=name)
-        ) from None
     except Exception as exc:  # noqa: BLE001 - arrow type clashes, corrupt parquet: the user's file
         raise DataError(
-            DataProblem(f"Cannot read the file as {fmt}: {_first_line(exc)}", file=name)
+            DataProblem(f"Cannot read the file as {fmt}: {first_line(exc)}", file=name)
         ) from None
     if ds.num_rows == 0:
         raise DataError(DataProblem("The file has no data rows", file=name))
     return ds
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _read_delimited(path: Path, sep: str) -> Any:
-    import csv
-
-    import datasets
-
-    name = path.name
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=sep, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(DataProblem("The file is empty", file=name)) from None
-        except csv.Error as exc:
-            raise DataError(DataProblem(f"Unreadable header: {exc}", file=name, row=0)) from None
-        header = [h.strip() for h in header]
-        if not any(header):
-            raise DataError(
-                DataProblem("The first line must be a header naming the columns", file=name, row=0)
-            )
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        if dupes:
-            raise DataError(
-                DataProblem(f"Duplicate column name(s) in the header: {dupes}", file=name, row=0)
-            )
-        columns: dict[str, list[str]] = {h: [] for h in header}
-        problems: list[DataProblem] = []
-        row = 0
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.append(DataProblem(f"Malformed line: {exc}", file=name, row=row + 1))
-                break
-            row += 1
-            if not values:  # blank line
-                row -= 1
-                continue
-            if len(values) != len(header):
-                problems.append(
-                    DataProblem(
-                        f"Expected {len(header)} fields ({', '.join(header)}) but found {len(values)}"
-                        + (
-                            "; quote fields that contain the delimiter"
-                            if len(values) > len(header)
-                            else ""
-                        ),
-                        file=name,
-                        row=row,
-                    )
-                )
-                if len(problems) >= MAX_PROBLEMS:
-                    break
-                continue
-            for h, v in zip(header, values):
-                columns[h].append(v)
-    if problems:
-        raise DataError(problems)
-    return datasets.Dataset.from_dict(columns)
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    problems: list[DataProblem] = []
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(
-                    DataProblem(
-                        f"Invalid JSON: {exc.msg} (column {exc.colno})", file=path.name, row=lineno
-                    )
-                )
-            else:
-                if isinstance(obj, dict):
-                    rows.append(obj)
-                else:
-                    problems.append(
-                        DataProblem(
-                            f"Each line must be a JSON object, not {type(obj).__name__}",
-                            file=path.name,
-                            row=lineno,
-                        )
-                    )
-            if len(problems) >= MAX_PROBLEMS:
-                break
-    if problems:
-        raise DataError(problems)
-    return rows
-
-
-def _read_json_array(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            DataProblem(
-                f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=path.name
-            )
-        ) from None
-    if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), list):
-        data = next(iter(data.values()))  # {"data": [...]}
-    if not isinstance(data, list):
-        raise DataError(
-            DataProblem(
-                "A .json file must hold an array of objects (use .jsonl for one object per line)",
-                file=path.name,
-            )
-        )
-    bad = [i for i, obj in enumerate(data, start=1) if not isinstance(obj, dict)]
-    if bad:
-        raise DataError(
-            [
-                DataProblem("Each array element must be an object", file=path.name, row=i)
-                for i in bad[:MAX_PROBLEMS]
-            ]
-        )
-    return data
+def _columns(rows: Iterator[tuple[int, dict[str, Any]]]) -> dict[str, list[Any]]:
+    """Rows as columns; a field missing from some rows is None there."""
+    columns: dict[str, list[Any]] = {}
+    n = 0
+    for _, row in rows:
+        for key, value in row.items():
+            if key not in columns:
+                columns[key] = [None] * n
+            columns[key].append(value)
+        n += 1
+        if len(row) < len(columns):
+            for column in columns.values():
+                if len(column) < n:
+                    column.append(None)
+    return columns
 
 
 # ----------------------------------------------------------------------------------------------
@@ -261,15 +127,12 @@ def _closest(name: str, columns: Sequence[str]) -> str:
     return f"(columns are {', '.join(map(repr, columns))}){hint}"
 
 
-def _label_key(value: Any) -> str:
-    """A raw label as text: 1.0 read from a float column is the label "1"."""
+def label_key(value: Any) -> str:
+    """A raw label as text: 1.0 read from a float column is the label "1" (the web app counts
+    labels with it too, so its counts match the targets training sees)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-# Public name for the web app, which normalises raw labels the same way when it counts them.
-label_key = _label_key
 
 
 def format_examples(
@@ -321,7 +184,7 @@ def format_examples(
         )
     if problems:
         raise DataError(problems)
-    mapping = {_label_key(k): str(v) for k, v in (label_map or {}).items()}
+    mapping = {label_key(k): str(v) for k, v in (label_map or {}).items()}
     if label_map is not None and any(not v.strip() for v in mapping.values()):
         raise DataError(DataProblem("Every label must map to a non-empty target text", file=file))
 
@@ -343,7 +206,7 @@ def format_examples(
                     DataProblem("The target is empty", file=file, row=i + 1, column=target_column)
                 )
             continue
-        key = _label_key(raw)
+        key = label_key(raw)
         if label_map is not None:
             if key not in mapping:
                 if key not in unmapped:
