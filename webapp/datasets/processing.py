@@ -22,8 +22,9 @@ import numpy as np
 
 from tuning_core.data import MAX_PROBLEMS, format_examples, template_fields
 from tuning_core.errors import DataError, DataProblem
+from tuning_core.reading import iter_rows
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
-from webapp.datasets.reading import cell_text, iter_rows
+from webapp.datasets.reading import cell_text
 
 # More distinct labels than this is not a classification task: rank classification scores
 # every label for every example, and a confusion matrix stops being readable.

@@ -33,6 +33,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from tuning_core.errors import DataError, DataProblem
+from tuning_core.reading import format_of
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, SplitMode
 from webapp.datasets.processing import (
     Mapping,
@@ -44,7 +45,7 @@ from webapp.datasets.processing import (
     process_files,
     remove_tree,
 )
-from webapp.datasets.reading import FileScan, format_of, scan_file
+from webapp.datasets.reading import FileScan, scan_file
 from webapp.lib.events import Event, publish, user_group
 
 logger = logging.getLogger(__name__)

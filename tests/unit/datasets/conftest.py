@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tuning_core.errors import DataError, DataProblem
+from tuning_core.reading import format_of
 from webapp.datasets.processing import Mapping, SourceFile, process_files
-from webapp.datasets.reading import format_of, scan_file
+from webapp.datasets.reading import scan_file
 
 
 def scan_problems(path: Path) -> list[DataProblem]:

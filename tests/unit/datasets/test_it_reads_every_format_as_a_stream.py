@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.factories import review_rows, write_csv, write_jsonl
-from webapp.datasets import reading
-from webapp.datasets.reading import iter_rows, scan_file
+from tuning_core.reading import iter_rows
+from webapp.datasets.reading import scan_file
 
 ROWS = review_rows(12)
 
@@ -40,13 +40,3 @@ def test_it_reads_the_same_rows_from_every_format(files, fmt: str) -> None:  # t
     assert scan.distinct["label"] == ["1", "0"]
     assert scan.many == []
 
-
-def test_it_streams_a_json_array_across_chunk_boundaries(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(reading, "CHUNK", 7)  # every object spans several reads
-    path = tmp_path / "d.json"
-    path.write_text(json.dumps([{"text": "é" * (i % 5) + f"row {i}", "label": i % 2} for i in range(50)]))
-    problems: list = []
-    rows = list(iter_rows(path, "json", "d.json", problems))
-    assert problems == []
-    assert [n for n, _ in rows] == list(range(1, 51))
-    assert rows[49][1] == {"text": "éééé" + "row 49", "label": 1}
