@@ -27,3 +27,23 @@ def test_it_removes_what_the_task_wrote(alice, tmp_path, monkeypatch) -> None:  
     monkeypatch.setattr(services, "process_files", delete_midway)
     assert process_dataset(dataset.pk) is None
     assert not dataset.storage_dir.exists()
+
+
+def test_it_keeps_no_staging_for_a_rejected_dataset_deleted_meanwhile(  # type: ignore[no-untyped-def]
+    alice, tmp_path, monkeypatch, settings
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = [{"text": f"film {i}", "label": "pos"} for i in range(10)]  # a single class: rejected
+    path = write_csv(tmp_path / "r.csv", rows)
+    staging = stage_upload(alice, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
+    dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}))
+    real = processing.process_files
+
+    def delete_midway(*args, **kwargs):  # type: ignore[no-untyped-def]
+        Dataset.objects.filter(pk=dataset.pk).delete()  # the owner deletes it meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "process_files", delete_midway)
+    assert process_dataset(dataset.pk) is None
+    assert not dataset.storage_dir.exists()
+    assert services.rejected_stagings(alice) == []

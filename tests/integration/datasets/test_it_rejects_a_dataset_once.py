@@ -1,0 +1,49 @@
+"""A second delivery of the processing task after a rejection finds nothing to do; an error on our
+side rejects the dataset too, with a message that says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import review_rows, write_csv
+from webapp.datasets import services
+from webapp.datasets.models import Dataset
+from webapp.datasets.processing import Mapping
+from webapp.datasets.services import IncomingFile, create_dataset, process_dataset, rejected_stagings, stage_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _create(owner, tmp_path, label_map: dict[str, str]) -> Dataset:  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "r.csv", review_rows(20))
+    staging = stage_upload(owner, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
+    return create_dataset(owner, staging, Mapping("{text}", "label", label_map))
+
+
+def test_it_ignores_a_second_delivery(alice, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    dataset = _create(alice, tmp_path, {"1": "positive"})  # label 0 is missing from the map
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_dataset(dataset.pk) is None
+        assert process_dataset(dataset.pk) is None
+    [staging] = rejected_stagings(alice)
+    assert staging.problems[0]["message"].startswith("Label '0' has no entry in the label map")
+    assert not Dataset.objects.exists() and not dataset.storage_dir.exists()
+
+
+def test_it_rejects_on_an_error_of_ours(alice, tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    dataset = _create(alice, tmp_path, {"0": "negative", "1": "positive"})
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "process_files", broken)
+    assert process_dataset(dataset.pk) is None
+    [staging] = rejected_stagings(alice)
+    assert staging.problems[0]["message"].startswith("Processing failed because of an error on our side")
+    assert "a bug" in caplog.text  # logged with its traceback
+    assert (staging.dir / "file.csv").is_file()
