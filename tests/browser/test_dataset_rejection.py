@@ -1,0 +1,49 @@
+"""A mapping that the rows do not fit: the dataset page moves to the mapping page with the
+problems and the mapping as sent; fixing the label map there gives a ready dataset."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.factories import write_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    path = write_csv(tmp_path / "films.csv", [{"text": f"film number {i}", "label": ("neg", "pos")[i % 2]}
+                                              for i in range(30)])
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/datasets/new/")
+    page.get_by_label("Name").fill("Films")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+    first_mapping = page.url
+
+    page.get_by_label("Label words").fill("pos = positive")  # forgets `neg`
+    page.get_by_role("button", name="Create the dataset").click()
+
+    # The worker rejects it: the page moves to a mapping page for the same files, with the problems.
+    problems = page.get_by_role("alert", name="Problems")
+    expect(problems).to_contain_text("Checking every row found problems", timeout=60_000)
+    assert re.fullmatch(r".*/datasets/new/[0-9a-f]{32}/", page.url) and page.url != first_mapping
+    expect(problems.locator("tbody tr").first).to_contain_text(
+        re.compile(r"films\.csv\s*\d+\s*label\s*Label 'neg' has no entry in the label map"))
+    expect(page.get_by_label("Name")).to_have_value("Films")
+    expect(page.get_by_label("Label words")).to_have_value("pos = positive")
+    expect(page.locator("table.preview")).to_contain_text("film number 0")
+
+    page.get_by_label("Label words").fill("neg = negative\npos = positive")
+    page.get_by_role("button", name="Create the dataset").click()
+    page.wait_for_url(re.compile(r".*/datasets/\d+/$"))
+    expect(page.locator("[data-dataset-status]")).to_have_text("Ready", timeout=60_000)
+    expect(page.get_by_role("img", name="Rows per label")).to_contain_text("negative")
+    page.goto(f"{asgi_server}/datasets/")
+    expect(page.locator("#dataset-list")).not_to_contain_text("Recently rejected uploads")
