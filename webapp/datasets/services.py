@@ -168,6 +168,8 @@ class Staging:
 
 
 MANIFEST = "manifest.json"
+# A dataset keeps its staging's manifest beside `original/` until it is ready or rejected.
+UPLOAD_MANIFEST = "upload.json"
 
 
 def _natural(value: str) -> tuple[int, float | str]:
@@ -353,7 +355,7 @@ def create_dataset(owner: Any, staging: Staging, mapping: Mapping, *, name: str 
             for f in staging.files:
                 shutil.move(staging.dir / f.stored, original / f.stored)
             # The scans (columns, preview rows, distinct values) come back if processing rejects it.
-            staging.save(original / MANIFEST)
+            staging.save(dataset.storage_dir / UPLOAD_MANIFEST)
             if inline:
                 result = _process(dataset, on_progress=None)
                 _record_ready(dataset, result)
@@ -457,6 +459,7 @@ def _record_ready(dataset: Dataset, result: ProcessResult) -> None:
     Dataset.objects.filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).update(**fields)
     for key, value in fields.items():
         setattr(dataset, key, value)
+    (dataset.storage_dir / UPLOAD_MANIFEST).unlink(missing_ok=True)  # only a rejection needs it
 
 
 def reject_dataset(dataset: Dataset, problems: list[DataProblem]) -> Staging | None:
@@ -489,7 +492,7 @@ def reject_dataset(dataset: Dataset, problems: list[DataProblem]) -> Staging | N
 
 def _restage(dataset: Dataset, problems: list[DataProblem]) -> Staging:
     original = dataset.storage_dir / "original"
-    kept = Staging.read(original / MANIFEST)
+    kept = Staging.read(dataset.storage_dir / UPLOAD_MANIFEST)
     files = kept.files if kept is not None else _rescan(dataset)
     mapping = {**asdict(mapping_of(dataset)), "name": dataset.name}
     staging = Staging(id=uuid.uuid4().hex, owner_id=dataset.owner_id, name=dataset.name, files=files,
