@@ -469,7 +469,6 @@ def reject_dataset(dataset: Dataset, problems: list[DataProblem]) -> Staging | N
 
     Returns None when the row is no longer `validating` (another delivery of the task got there
     first) or is gone (deleted meanwhile: then its files go too, and no staging is made)."""
-    staging: Staging | None = None
     with transaction.atomic():
         # The lock orders us with a concurrent delete or a second delivery of the task.
         claimed = Dataset.objects.select_for_update().filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).first()
