@@ -274,11 +274,17 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         )
     finally:
         close()
+    _report_predictions(result, args)
+
+
+def _report_predictions(result: Any, args: argparse.Namespace, **extra: Any) -> None:
+    """Per-example predictions to --predictions (JSONL), the summary as JSON on stdout."""
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(p.to_dict()) + "\n" for p in result.predictions)
     out = result.to_dict()
     out.pop("predictions")
+    out.update(extra)
     out["examples"] = len(result.predictions)
     _print_json(out)
 
@@ -306,14 +312,7 @@ def cmd_ensemble(args: argparse.Namespace) -> None:
         )
     finally:
         close()
-    if args.predictions:
-        with open(args.predictions, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(p.to_dict()) + "\n" for p in result.predictions)
-    out = result.to_dict()
-    out.pop("predictions")
-    out["prompts"] = list(args.prompt)
-    out["examples"] = len(result.predictions)
-    _print_json(out)
+    _report_predictions(result, args, prompts=list(args.prompt))
 
 
 def cmd_neighbors(args: argparse.Namespace) -> None:
