@@ -58,9 +58,7 @@ def read_table(path: str | Path, format: str | None = None) -> Any:
         )
     if not p.is_file():
         raise DataError(DataProblem("File not found", file=str(p)))
-    if p.stat().st_size == 0:
-        raise DataError(DataProblem("The file is empty", file=name))
-    check_file(p, fmt, name)
+    check_file(p, fmt, name)  # also refuses an empty file
 
     try:
         if fmt == "parquet":  # already columnar: no need to go row by row

@@ -102,9 +102,12 @@ def evaluate_ensemble(
 
     predictions: list[EnsemblePrediction] = []
     voted: list[str] = []
+    # Plain lists once, rather than one small tensor op per example.
+    members_by_row = member_idx.T.tolist()
+    sums_by_row = summed.tolist()
     for i in range(N):
-        members = member_idx[:, i].tolist()
-        sums = summed[i].tolist()
+        members = members_by_row[i]
+        sums = sums_by_row[i]
         winner = labels[majority_vote(members, sums)]
         voted.append(winner)
         votes = {label: 0 for label in labels}
@@ -119,10 +122,11 @@ def evaluate_ensemble(
                 correct=winner == targets[i],
                 votes=votes,
                 member_predictions=[labels[j] for j in members],
-                summed_scores={label: float(s) for label, s in zip(labels, sums)},
+                summed_scores=dict(zip(labels, sums)),
             )
         )
 
+    vote_metrics = classification_metrics(targets, voted, labels)
     member_labels = [[labels[j] for j in member_idx[k].tolist()] for k in range(K)]
     member_metrics = [classification_metrics(targets, m, labels) for m in member_labels]
     pairwise = [
@@ -136,12 +140,12 @@ def evaluate_ensemble(
         else 1.0,
         "pairwise": pairwise,
         "vote_accuracy_minus_best_member": (
-            classification_metrics(targets, voted, labels)["accuracy"]
+            vote_metrics["accuracy"]
             - max(m["accuracy"] for m in member_metrics)
         ),
     }
     return EnsembleResult(
-        metrics=classification_metrics(targets, voted, labels),
+        metrics=vote_metrics,
         member_metrics=member_metrics,
         agreement=agreement,
         predictions=predictions,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import torch
@@ -67,7 +67,6 @@ class EvalResult:
     predictions: list[Prediction]
     label_words: list[str] | None = None
     truncated_rows: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,7 +75,6 @@ class EvalResult:
             "label_words": self.label_words,
             "truncated_rows": self.truncated_rows,
             "predictions": [p.to_dict() for p in self.predictions],
-            **self.extra,
         }
 
 
@@ -296,6 +294,7 @@ def evaluate_tokenized(
             base, [prompt], tokenized, label_ids, batch_size=batch_size, progress=progress
         )[0]  # (N, L)
         best = scores.argmax(dim=1).tolist()
+        rows = scores.tolist()  # one conversion, not one small tensor op per example
         predicted = [labels[j] for j in best]
         metrics = classification_metrics(targets, predicted, labels)
         preds = [
@@ -305,7 +304,7 @@ def evaluate_tokenized(
                 target_text=targets[i],
                 predicted=predicted[i],
                 correct=predicted[i] == targets[i],
-                scores={label: float(s) for label, s in zip(labels, scores[i].tolist())},
+                scores=dict(zip(labels, rows[i])),
             )
             for i in range(len(targets))
         ]

@@ -78,10 +78,13 @@ def _mcc(matrix: list[list[int]], k: int) -> float:
     return cov_yp / denom if denom else 0.0
 
 
+_DROP_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD v1.1 normalisation: lower case, drop punctuation and articles, squeeze spaces."""
     text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = text.translate(_DROP_PUNCTUATION)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from torch import Tensor, nn
 
 from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.errors import ConfigError, ModelLoadError
+from tuning_core.reading import first_line
 
 # "Sampled from the 5,000 most common tokens": SentencePiece numbers pieces by frequency, so for
 # T5 these are the lowest ids after the special tokens.
@@ -169,7 +169,7 @@ def load_base_model(
     except Exception as exc:  # OSError, ValueError, HTTP errors: all mean "cannot load this"
         where = "local directory" if local.exists() else "Hugging Face hub id (or local path)"
         raise ModelLoadError(
-            f"Could not load base model {source!r} as a {where}: {_first_line(exc)}"
+            f"Could not load base model {source!r} as a {where}: {first_line(exc)}"
         ) from exc
     finally:
         transformers.logging.set_verbosity(verbosity)
@@ -180,7 +180,7 @@ def load_base_model(
         tokenizer = AutoTokenizer.from_pretrained(str(local) if local.exists() else source)
     except Exception as exc:
         raise ModelLoadError(
-            f"Loaded the weights of {source!r} but not its tokenizer: {_first_line(exc)}. "
+            f"Loaded the weights of {source!r} but not its tokenizer: {first_line(exc)}. "
             "A T5 tokenizer needs spiece.model or tokenizer.json (and the sentencepiece and "
             "protobuf packages)."
         ) from exc
@@ -205,11 +205,6 @@ def load_base_model(
     return BaseModel(model=model, tokenizer=tokenizer, device=dev, info=info)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 # ----------------------------------------------------------------------------------------------
 # the soft prompt
 
@@ -224,10 +219,6 @@ class SoftPrompt(nn.Module):
                 f"A prompt is a (length, width) matrix; got shape {tuple(init.shape)}"
             )
         self.weight = nn.Parameter(init.detach().clone().to(torch.float32))
-
-    @property
-    def length(self) -> int:
-        return self.weight.shape[0]
 
     def forward(self) -> Tensor:
         return self.weight  # (p, d)
@@ -453,7 +444,3 @@ def sequence_log_likelihood(logits: Tensor, labels: Tensor) -> Tensor:
     """Sum of target-token log-probabilities per row, (B,). Labels padded with -100."""
     return -target_nll(logits, labels).sum(dim=-1)
 
-
-def prompt_nbytes(length: int, d_model: int) -> int:
-    """Size of a float32 prompt on disk, for display."""
-    return int(math.prod((length, d_model))) * 4

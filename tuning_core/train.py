@@ -235,9 +235,10 @@ def train(
             max_input_length=cfg.max_input_length,
             max_target_length=cfg.max_target_length,
         )
-    eval_mode, labels = _choose_eval(prompt_config, cfg, list(train_ds["target_text"]), val_targets)
+    train_targets = list(train_ds["target_text"])
+    eval_mode, labels = _choose_eval(prompt_config, cfg, train_targets, val_targets)
     if prompt_config.label_words and labels is None:
-        unknown = sorted(set(train_ds["target_text"]) - set(prompt_config.label_words))
+        unknown = sorted(set(train_targets) - set(prompt_config.label_words))
         if unknown:
             raise DataError(
                 DataProblem(
@@ -339,14 +340,11 @@ def train(
                 torch.cuda.manual_seed(cfg.seed)
         else:
             _set_rng_state(rng_state, device)
-        batches = epoch_batches(
-            lengths,
-            cfg.batch_size,
-            seed=cfg.seed,
-            epoch=epoch,
-            shuffle=cfg.shuffle,
-            group_by_length=cfg.group_by_length,
-        )
+        def batches_for(epoch: int) -> list[list[int]]:
+            return epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
+                                 shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
+
+        batches = batches_for(epoch)
         window: list[float] = []
         base.model.train()  # dropout on; every weight still frozen
         try:
@@ -358,14 +356,7 @@ def train(
                         break
                     if position >= len(batches):
                         epoch, position = epoch + 1, 0
-                        batches = epoch_batches(
-                            lengths,
-                            cfg.batch_size,
-                            seed=cfg.seed,
-                            epoch=epoch,
-                            shuffle=cfg.shuffle,
-                            group_by_length=cfg.group_by_length,
-                        )
+                        batches = batches_for(epoch)
                     indices = batches[position]
                     position += 1
                     loss = _train_step(
