@@ -7,7 +7,7 @@ import socket
 
 from celery import shared_task
 
-from workers.progress import Event, publish
+from webapp.lib.events import Event, publish
 
 
 @shared_task(name="workers.tasks.ping_task")

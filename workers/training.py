@@ -21,6 +21,7 @@ from tuning_core.export import save_prompt
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
 from webapp.jobs import services
 from webapp.jobs.models import TuningJob
+from webapp.lib.files import remove_tree
 from webapp.prompts.services import new_version_dir
 from workers.model_pool import get_pool
 
@@ -155,7 +156,8 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         trained = _save_version_files(job, result, prompt_config.to_dict(), train_config.to_dict())
     try:
         if not cancelled:
-            evals = _evaluate_splits(job, base, result, train_config.max_input_length,
+            splits = {"validation": validation_data, "test": _load_split(job, "test")}
+            evals = _evaluate_splits(job, base, result, splits, train_config.max_input_length,
                                      train_config.max_target_length)
         if cancelled:
             services.log_job_event(
@@ -166,9 +168,9 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     except BaseException:
         # No version row points at these files (the transaction rolled back): leave no orphans.
         if trained is not None:
-            _remove_dir(trained.directory)
+            remove_tree(trained.directory)
         raise
-    _remove_dir(job.checkpoint_dir)
+    remove_tree(job.checkpoint_dir)
 
 
 def _save_version_files(
@@ -191,14 +193,14 @@ def _save_version_files(
 
 
 def _evaluate_splits(
-    job: TuningJob, base: Any, result: TrainResult, max_input_length: int, max_target_length: int
+    job: TuningJob, base: Any, result: TrainResult, splits: dict[str, Any], max_input_length: int,
+    max_target_length: int,
 ) -> list[services.EvalOutcome]:
     classification = job.dataset.task_kind == "classification"
     mode: Literal["rank", "generate"] = "rank" if classification else "generate"
     label_words = job.dataset.label_words if classification else None
     outcomes = []
-    for split in ("validation", "test"):
-        data = _load_split(job, split)
+    for split, data in splits.items():
         if data is None or len(data) == 0:
             continue
         evaluation = evaluate(base, result.prompt, data, mode=mode, label_words=label_words,
@@ -209,8 +211,3 @@ def _evaluate_splits(
         ))
     return outcomes
 
-
-def _remove_dir(directory: Path) -> None:
-    import shutil
-
-    shutil.rmtree(directory, ignore_errors=True)

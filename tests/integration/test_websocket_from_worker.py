@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from webapp.core.consumers import UserEventsConsumer
-from workers.progress import user_group
+from webapp.lib.events import user_group
 from workers.tasks import ping_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

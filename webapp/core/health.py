@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -11,7 +10,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from workers.heartbeat import read_heartbeats
+from workers.heartbeat import Heartbeat, read_heartbeats
 
 State = Literal["ok", "down"]
 
@@ -57,13 +56,17 @@ def check_redis() -> ComponentHealth:
         return ComponentHealth("down", f"Redis unreachable: {exc.__class__.__name__}")
 
 
+def fresh_heartbeats() -> list[Heartbeat]:
+    """Workers that reported within WORKER_HEARTBEAT_TIMEOUT; raises RedisError when Redis is down."""
+    now = time.time()
+    return [b for b in read_heartbeats(redis_client()) if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT]
+
+
 def check_worker() -> ComponentHealth:
     try:
-        beats = read_heartbeats(redis_client())
+        fresh = fresh_heartbeats()
     except redis.RedisError:
         return ComponentHealth("down", "worker heartbeat unknown: Redis unreachable")
-    now = time.time()
-    fresh = [b for b in beats if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT]
     if not fresh:
         return ComponentHealth("down", "no Celery worker has reported in the last "
                                f"{settings.WORKER_HEARTBEAT_TIMEOUT} s")
@@ -74,16 +77,11 @@ def check_worker() -> ComponentHealth:
 def live_queues() -> set[str] | None:
     """Queues consumed by workers whose heartbeat is fresh; None when Redis cannot tell."""
     try:
-        beats = read_heartbeats(redis_client())
+        return {q for b in fresh_heartbeats() for q in b.queues}
     except redis.RedisError:
         return None
-    now = time.time()
-    return {q for b in beats if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT for q in b.queues}
 
 
 def check_all() -> Health:
     return Health(database=check_database(), redis=check_redis(), worker=check_worker())
 
-
-def health_json(health: Health) -> str:
-    return json.dumps(health.to_dict())

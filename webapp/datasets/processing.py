@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import shutil
 import string
 from array import array
 from collections.abc import Callable, Sequence
@@ -378,6 +377,3 @@ def render_template(template: str, row: dict[str, Any]) -> str:
             out.append(cell_text(row.get(name)))
     return "".join(out)
 
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

@@ -43,10 +43,10 @@ from webapp.datasets.processing import (
     detect_task_kind,
     histogram,
     process_files,
-    remove_tree,
 )
 from webapp.datasets.reading import FileScan, scan_file
 from webapp.lib.events import Event, publish, user_group
+from webapp.lib.files import remove_tree
 
 logger = logging.getLogger(__name__)
 

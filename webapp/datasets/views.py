@@ -17,17 +17,14 @@ from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadFo
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, TaskKind
 from webapp.datasets.processing import MAX_CLASSES, render_template
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
-
-
-def _is_fragment(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+from webapp.lib.http import is_fragment_request
 
 
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.for_user(request.user)
-    template = "datasets/index.html#dataset-list" if _is_fragment(request) else "datasets/index.html"
+    template = "datasets/index.html#dataset-list" if is_fragment_request(request) else "datasets/index.html"
     return render(request, template, {"datasets": datasets, "rejected": services.rejected_stagings(request.user)})
 
 
@@ -163,7 +160,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 context["token_stats"] = stats
                 context["token_chart"] = histogram_bars(stats["histogram"], f"tokens per input ({model_name})")
                 context["token_warning"] = services.truncation_warning(stats, model_name)
-    template = "datasets/detail.html#dataset-detail" if _is_fragment(request) else "datasets/detail.html"
+    template = "datasets/detail.html#dataset-detail" if is_fragment_request(request) else "datasets/detail.html"
     return render(request, template, context)
 
 

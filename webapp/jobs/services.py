@@ -24,7 +24,8 @@ from tuning_core.config import InitMethod, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
 from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, job_group, publish, user_group
-from webapp.prompts.models import Prompt, PromptVersion
+from webapp.lib.files import remove_tree
+from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ class JobRequest:
     patience: int | None
     max_input_length: int
     seed: int
+
+
+def headline_metric(metrics: dict[str, Any]) -> str:
+    """The metric a job is judged by: accuracy for classification, else the first reported."""
+    return "accuracy" if "accuracy" in metrics else next(iter(metrics))
 
 
 def get_job_for_user(user: Any, pk: int) -> TuningJob:
@@ -190,7 +196,7 @@ def claim_job(job_id: int, worker: str) -> TuningJob | None:
         return None
     job = TuningJob.objects.select_related("dataset", "base_model", "prompt", "parent_version").get(pk=job_id)
     log_job_event(job.pk, f"Running on {worker}" + (f" (attempt {job.attempts})" if job.attempts > 1 else ""))
-    _announce(job, "job.status")
+    _announce(job)
     return job
 
 
@@ -234,7 +240,7 @@ def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) 
         updates["last_loss"] = float(progress["loss"])
     metrics = progress.get("metrics") or {}
     if kind == "eval" and progress.get("is_best") and metrics:
-        name = "accuracy" if "accuracy" in metrics else next(iter(metrics))
+        name = headline_metric(metrics)
         updates.update(best_metric=float(metrics[name]), best_metric_name=name, best_step=step)
     TuningJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**updates)
     if save_point or kind == "eval":
@@ -247,6 +253,7 @@ def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) 
             "step": step, "total_steps": total, "loss": progress.get("loss"),
             "learning_rate": progress.get("learning_rate"), "metrics": metrics, "point": kind,
             "eta_seconds": eta, "is_best": bool(progress.get("is_best")),
+            "metric_name": headline_metric(metrics) if metrics else None,
         }))
 
 
@@ -279,14 +286,13 @@ def record_result(
     The job row is locked and must still be this worker's running job, so a
     duplicate run that got this far creates no second version; its files go.
     """
+    version = None
     with transaction.atomic():
         job = TuningJob.objects.select_for_update().select_related("prompt").get(pk=job_id)
-        if job.status != JobStatus.RUNNING or job.worker != worker or PromptVersion.objects.filter(job=job).exists():
-            version = None
-            owned = False
-        else:
-            owned = True
-            version = None
+        # A version is only ever created in the transaction that ends the job, so a job still
+        # running for this worker has none yet.
+        owned = job.status == JobStatus.RUNNING and job.worker == worker
+        if owned:
             if trained is not None:
                 version = record_prompt_version(
                     prompt=job.prompt, tensor_file=trained.tensor_file, sha256=trained.sha256,
@@ -303,16 +309,14 @@ def record_result(
             if not cancelled:
                 job.step = job.total_steps if job.step == 0 else job.step
             job.save(update_fields=["status", "finished_at", "eta_seconds", "step"])
-    if not owned and trained is not None:
+    if not owned:
         # Lost the race or the job ended meanwhile: leave no orphan files.
-        import shutil
-
-        shutil.rmtree(trained.directory, ignore_errors=True)
-    if owned:
-        job.refresh_from_db()
-        if not cancelled:
-            log_job_event(job.pk, f"Succeeded: saved {version}" if version else "Succeeded")
-        _announce(job, "job.status")
+        if trained is not None:
+            remove_tree(trained.directory)
+        return None
+    if not cancelled:
+        log_job_event(job.pk, f"Succeeded: saved {version}" if version else "Succeeded")
+    _announce(job)
     return version
 
 
@@ -325,7 +329,7 @@ def record_failure(job_id: int, worker: str | None, message: str) -> None:
     )
     if changed:
         log_job_event(job_id, f"Failed: {message}")
-        _announce(TuningJob.objects.get(pk=job_id), "job.status")
+        _announce(TuningJob.objects.get(pk=job_id))
 
 
 def cancel_job(job: TuningJob) -> TuningJob:
@@ -337,7 +341,7 @@ def cancel_job(job: TuningJob) -> TuningJob:
     )
     TuningJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
-    _announce(job, "job.status")
+    _announce(job)
     if job.status == JobStatus.RUNNING:
         log_job_event(job.pk, "Cancellation requested: the worker stops at its next step")
     return job
@@ -381,11 +385,11 @@ def reap_stale_jobs(*, live_queues: set[str]) -> list[int]:
             changed = 0
         if changed:
             touched.append(job.pk)
-            _announce(TuningJob.objects.get(pk=job.pk), "job.status")
+            _announce(TuningJob.objects.get(pk=job.pk))
     return touched
 
 
-def _announce(job: TuningJob, kind: str) -> None:
+def _announce(job: TuningJob) -> None:
     data = {"job_id": job.pk, "status": job.status, "step": job.step, "total_steps": job.total_steps,
             "error_message": job.error_message, "final": job.status in FINAL_STATUSES}
     event = Event(kind="job.status", data=data)
@@ -399,10 +403,3 @@ def log_job_event(job_id: int, message: str) -> None:
     publish(job_group(job_id), Event(kind="job.log", data={"message": entry.message,
                                                            "at": entry.created_at.isoformat()}))
 
-
-def prompt_versions_for(owner: Any) -> Any:
-    return PromptVersion.objects.filter(prompt__owner=owner).select_related("prompt", "base_model")
-
-
-def prompts_for(owner: Any) -> Any:
-    return Prompt.objects.for_user(owner)

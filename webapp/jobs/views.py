@@ -12,11 +12,15 @@ from webapp.core.health import live_queues
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm
 from webapp.jobs.models import BaseModel, TuningJob
-from webapp.jobs.services import JobLaunchError, cancel_job, get_job_for_user, launch_job, reap_stale_jobs
-
-
-def _is_fragment_request(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+from webapp.jobs.services import (
+    JobLaunchError,
+    cancel_job,
+    get_job_for_user,
+    headline_metric,
+    launch_job,
+    reap_stale_jobs,
+)
+from webapp.lib.http import is_fragment_request
 
 
 def _recover_stale_jobs() -> None:
@@ -33,7 +37,7 @@ def index(request: HttpRequest) -> HttpResponse:
     jobs = TuningJob.objects.for_user(request.user).select_related("dataset", "base_model", "prompt")
     if form.is_valid() and form.cleaned_data["status"]:
         jobs = jobs.filter(status=form.cleaned_data["status"])
-    template = "jobs/index.html#jobs-table" if _is_fragment_request(request) else "jobs/index.html"
+    template = "jobs/index.html#jobs-table" if is_fragment_request(request) else "jobs/index.html"
     return render(request, template, {"jobs": jobs[:200], "filter_form": form})
 
 
@@ -74,7 +78,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "series_json": json.dumps(_series(job)),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
     }
-    if _is_fragment_request(request):
+    if is_fragment_request(request):
         return render(request, "jobs/detail.html#job-summary", context)
     return render(request, "jobs/detail.html", context)
 
@@ -85,7 +89,7 @@ def _series(job: TuningJob) -> dict[str, list[list[float]]]:
         if point.kind == "train" and point.loss is not None:
             train.append([point.step, point.loss])
         elif point.kind == "eval" and point.values:
-            name = job.best_metric_name or ("accuracy" if "accuracy" in point.values else next(iter(point.values)))
+            name = job.best_metric_name or headline_metric(point.values)
             if name in point.values:
                 evals.append([point.step, point.values[name]])
     return {"loss": train, "metric": evals}

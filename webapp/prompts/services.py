@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -84,6 +83,3 @@ def record_eval_run(
         predictions=predictions, num_examples=len(predictions),
     )
 
-
-def remove_version_files(directory: Path) -> None:
-    shutil.rmtree(directory, ignore_errors=True)

@@ -85,9 +85,9 @@
         if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", Math.round(d.eta_seconds) + " s");
         if (d.point === "step" && d.loss !== null && d.loss !== undefined) series.loss.push([d.step, d.loss]);
         if (d.point === "eval") {
-          const name = "accuracy" in d.metrics ? "accuracy" : Object.keys(d.metrics)[0];
-          if (name !== undefined) series.metric.push([d.step, d.metrics[name]]);
-          if (d.is_best && name !== undefined) setText("job-best", `${name} ${d.metrics[name].toFixed(3)} (step ${d.step})`);
+          const name = d.metric_name;
+          if (name) series.metric.push([d.step, d.metrics[name]]);
+          if (d.is_best && name) setText("job-best", `${name} ${d.metrics[name].toFixed(3)} (step ${d.step})`);
         }
         redraw();
       } else if (event.kind === "job.log") {
