@@ -119,7 +119,8 @@ def _render(parts: list[tuple[str, str | None]], row: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _closest(name: str, columns: Sequence[str]) -> str:
+def closest_column_hint(name: str, columns: Sequence[str]) -> str:
+    """"(columns are 'a', 'b'); did you mean 'a'?" for a column name that is not there."""
     close = difflib.get_close_matches(name, list(columns), n=1, cutoff=0.4)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"(columns are {', '.join(map(repr, columns))}){hint}"
@@ -175,7 +176,7 @@ def format_examples(
             problems.append(
                 DataProblem(
                     f"The input template refers to column {f!r}, which the data lacks "
-                    + _closest(f, columns),
+                    + closest_column_hint(f, columns),
                     file=file,
                     column=f,
                 )
@@ -183,7 +184,7 @@ def format_examples(
     if target_column not in columns:
         problems.append(
             DataProblem(
-                f"No target column {target_column!r} " + _closest(target_column, columns),
+                f"No target column {target_column!r} " + closest_column_hint(target_column, columns),
                 file=file,
                 column=target_column,
             )

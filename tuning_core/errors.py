@@ -36,6 +36,10 @@ class DataProblem:
     column: str | None = None
     severity: Literal["error", "warning"] = "error"
 
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message,
+                "severity": self.severity}
+
     def __str__(self) -> str:
         where = [
             part

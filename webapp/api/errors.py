@@ -16,8 +16,7 @@ def error_response(status: int, error: str, details: Iterable[dict[str, Any]] = 
 
 
 def problem_details(problems: Iterable[DataProblem]) -> list[dict[str, Any]]:
-    return [{"file": p.file, "row": p.row, "column": p.column, "message": p.message, "severity": p.severity}
-            for p in problems]
+    return [p.to_dict() for p in problems]
 
 
 def form_details(form: Form) -> list[dict[str, Any]]:

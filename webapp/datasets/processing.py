@@ -8,7 +8,6 @@ are then written with `datasets.Dataset.save_to_disk`, memory-mapped from that A
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import string
 from array import array
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tuning_core.data import MAX_PROBLEMS, format_examples, template_fields
+from tuning_core.data import MAX_PROBLEMS, closest_column_hint, format_examples, template_fields
 from tuning_core.errors import DataError, DataProblem
 from tuning_core.reading import iter_rows
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
@@ -75,12 +74,12 @@ class ProcessResult:
     label_counts: dict[str, int]
     stats: dict[str, Any]
     warnings: list[DataProblem] = field(default_factory=list)
+    # Token-length histograms measured while processing, keyed like Dataset.token_stats.
+    token_stats: dict[str, Any] = field(default_factory=dict)
 
 
 def closest_hint(name: str, columns: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(columns), n=1, cutoff=0.4)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f" (columns are {', '.join(map(repr, columns))}){hint}"
+    return " " + closest_column_hint(name, columns)
 
 
 def check_mapping(mapping: Mapping, columns: Sequence[str], file: str | None = None) -> list[DataProblem]:

@@ -63,7 +63,7 @@ class DatasetInUse(Exception):
 
 
 def problem_dict(p: DataProblem) -> dict[str, Any]:
-    return {"file": p.file, "row": p.row, "column": p.column, "message": p.message, "severity": p.severity}
+    return dict(p.to_dict())
 
 
 def human_size(n: int) -> str:
@@ -402,7 +402,7 @@ def _process(dataset: Dataset, on_progress: Callable[[str], None] | None) -> Pro
     work = dataset.storage_dir / f"work-{uuid.uuid4().hex[:8]}"
     try:
         result = process_files(_sources(dataset), mapping_of(dataset), work, on_progress)
-        result.warnings.extend(_length_warnings(dataset, work))
+        _measure_lengths(work, result)
         final = dataset.storage_dir / "splits"
         remove_tree(final)
         (work / "splits").rename(final)
@@ -455,6 +455,7 @@ def _record_ready(dataset: Dataset, result: ProcessResult) -> None:
         "status": DatasetStatus.READY, "task_kind": result.task_kind, "split_counts": result.split_counts,
         "labels": result.labels, "label_counts": result.label_counts, "stats": result.stats,
         "problems": [problem_dict(p) for p in result.warnings], "progress": "",
+        "token_stats": result.token_stats,
     }
     Dataset.objects.filter(pk=dataset.pk, status=DatasetStatus.VALIDATING).update(**fields)
     for key, value in fields.items():
@@ -611,11 +612,12 @@ def truncation_warning(stats: dict[str, Any], model_name: str) -> DataProblem | 
         f"{model_name} and will be truncated", severity="warning")
 
 
-def _length_warnings(dataset: Dataset, work: Path) -> list[DataProblem]:
-    """At processing time, measure with the first base model, if one is registered and loads."""
+def _measure_lengths(work: Path, result: ProcessResult) -> None:
+    """At processing time, measure with the first base model, if one is registered and loads; the
+    histogram is kept (the dataset page shows it without measuring again) and may add a warning."""
     choices = tokenizer_choices()
     if not choices:
-        return []
+        return
     name, source = choices[0]
     splits = [s for s in SPLITS if (work / "splits" / s).is_dir()]
     try:
@@ -623,9 +625,11 @@ def _length_warnings(dataset: Dataset, work: Path) -> list[DataProblem]:
         stats = _token_lengths_at(work / "splits", splits, source, DEFAULT_MAX_INPUT_LENGTH)
     except Exception:
         logger.warning("could not measure token lengths with %s", source, exc_info=True)
-        return []
+        return
+    result.token_stats[f"{source}|{DEFAULT_MAX_INPUT_LENGTH}"] = stats
     warning = truncation_warning(stats, name)
-    return [warning] if warning else []
+    if warning:
+        result.warnings.append(warning)
 
 
 def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length: int) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         model_name = params.get("model")
         if model_name:
             source = dict(models)[model_name]
-            max_length = params.get("max_length") or 512
+            max_length = params.get("max_length") or services.DEFAULT_MAX_INPUT_LENGTH
             try:
                 stats = services.token_lengths(dataset, source, max_length)
             except Exception as exc:  # noqa: BLE001 - a model that will not load is news, not a crash

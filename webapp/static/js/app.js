@@ -34,13 +34,18 @@ window.SPS = (function () {
     return { close() { closedByPage = true; socket.close(); } };
   }
 
-  // Replace the element with id `targetId` by the same element from `url`'s HTML.
+  // Replace the element with id `targetId` by the same element from `url`'s HTML. A redirect
+  // means the thing moved (a rejected upload, an expired session): the page follows it.
   async function refreshFragment(url, targetId) {
     const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (response.redirected) {
+      window.location.assign(response.url);
+      return;
+    }
     if (!response.ok) return;
     const html = await response.text();
     const doc = new DOMParser().parseFromString(html, "text/html");
-    const fresh = doc.getElementById(targetId) || doc.body.firstElementChild;
+    const fresh = doc.getElementById(targetId);
     const current = document.getElementById(targetId);
     if (fresh && current) current.replaceWith(fresh);
   }

@@ -100,19 +100,9 @@
   // --- live status --------------------------------------------------------------------------------
   // A rejected dataset is deleted and its upload waits on a mapping page: the event names it, and
   // the dataset's old address redirects there, which a missed event's poll notices.
-  async function refreshDetail() {
+  function refreshDetail() {
     const el = document.getElementById("dataset-detail");
-    if (!el) return;
-    const response = await fetch(el.dataset.fragmentUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-    if (response.redirected) {
-      window.location.assign(response.url);
-      return;
-    }
-    if (!response.ok) return;
-    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = doc.getElementById("dataset-detail");
-    const current = document.getElementById("dataset-detail");
-    if (fresh && current) current.replaceWith(fresh);
+    if (el) window.SPS.refreshFragment(el.dataset.fragmentUrl, "dataset-detail");
   }
   const detail = document.getElementById("dataset-detail");
   if (detail && window.SPS) {
@@ -121,7 +111,7 @@
       if (event.kind !== "dataset.status" || String(event.data.id) !== id) return;
       if (event.data.status === "rejected" && event.data.url) window.location.assign(event.data.url);
       else refreshDetail();
-    });
+    }, refreshDetail);
     // A worker can finish before the socket opens: look again now and then while validating.
     setInterval(() => {
       const el = document.getElementById("dataset-detail");
@@ -130,8 +120,14 @@
   }
   const list = document.getElementById("dataset-list");
   if (list && window.SPS) {
+    // Progress messages repeat the same status about once a second; the list shows only the
+    // status, so it is re-read when a dataset's status changes (and on every connection).
+    const lastStatus = new Map();
+    const refreshList = () => window.SPS.refreshFragment(list.dataset.fragmentUrl, "dataset-list");
     window.SPS.listen("/ws/events/", (event) => {
-      if (event.kind === "dataset.status") window.SPS.refreshFragment(list.dataset.fragmentUrl, "dataset-list");
-    });
+      if (event.kind !== "dataset.status" || lastStatus.get(event.data.id) === event.data.status) return;
+      lastStatus.set(event.data.id, event.data.status);
+      refreshList();
+    }, refreshList);
   }
 })();
