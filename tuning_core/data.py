@@ -273,10 +273,18 @@ def as_text_dataset(data: Any, *, name: str = "data") -> Any:
     return ds
 
 
-def is_classification(targets: Sequence[str], *, max_labels: int = 50) -> bool:
+# More distinct targets than this is free text, not a label set.
+MAX_LABELS = 50
+
+
+def is_small_label_set(distinct: int, rows: int, *, max_labels: int = MAX_LABELS) -> bool:
+    """`distinct` values over `rows` rows form a label set: few, and few compared with the rows."""
+    return distinct <= min(max_labels, max(2, rows // 2))
+
+
+def is_classification(targets: Sequence[str], *, max_labels: int = MAX_LABELS) -> bool:
     """Targets drawn from a small label set (rank classification applies) rather than free text."""
-    unique = len(set(targets))
-    return unique <= min(max_labels, max(2, len(targets) // 2))
+    return is_small_label_set(len(set(targets)), len(targets), max_labels=max_labels)
 
 
 def label_set(targets: Sequence[str]) -> list[str]:

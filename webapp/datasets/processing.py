@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from tuning_core.data import MAX_PROBLEMS, closest_column_hint, format_examples, template_fields
+from tuning_core.data import (
+    MAX_LABELS,
+    MAX_PROBLEMS,
+    closest_column_hint,
+    format_examples,
+    is_small_label_set,
+    template_fields,
+)
 from tuning_core.errors import DataError, DataProblem
 from tuning_core.reading import iter_rows
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
@@ -26,7 +33,7 @@ from webapp.datasets.reading import cell_text
 
 # More distinct labels than this is not a classification task: rank classification scores
 # every label for every example, and a confusion matrix stops being readable.
-MAX_CLASSES = 50
+MAX_CLASSES = MAX_LABELS
 BATCH_ROWS = 5000
 HISTOGRAM_BINS = 20
 SPLIT_ALIASES = {
@@ -363,8 +370,7 @@ def detect_task_kind(distinct_values: int | None, rows: int) -> str:
     rows, and at most MAX_CLASSES); `None` means more values than the scan kept."""
     if distinct_values is None:
         return "generation"
-    small = distinct_values <= min(MAX_CLASSES, max(2, rows // 2))
-    return "classification" if small else "generation"
+    return "classification" if is_small_label_set(distinct_values, rows) else "generation"
 
 
 def render_template(template: str, row: dict[str, Any]) -> str:
