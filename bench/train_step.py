@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
 from tuning_core.data import TokenizedData, collate, tokenize
 from tuning_core.evaluate import generate_texts, label_token_ids, score_labels
-from tuning_core.model import BaseModel, SoftPrompt, init_prompt, load_base_model
+from tuning_core.model import FrozenT5, SoftPrompt, load_base_model
+from tuning_core.prompt_init import init_prompt
 from tuning_core.tiny import build_tiny_t5
 from tuning_core.train import _train_step, make_optimizer
 
@@ -102,7 +103,7 @@ def make_rows(n: int, length: int, seed: int) -> list[dict[str, str]]:
 
 
 def bench_train_step(
-    base: BaseModel, data: TokenizedData, args: argparse.Namespace
+    base: FrozenT5, data: TokenizedData, args: argparse.Namespace
 ) -> dict[str, float]:
     from peft import PromptTuningConfig, TaskType, get_peft_model
     from transformers import T5ForConditionalGeneration
@@ -158,7 +159,7 @@ def bench_train_step(
     return {"ours_s": t_ours, "peft_s": t_peft, "peft_over_ours": t_peft / t_ours}
 
 
-def bench_eval(base: BaseModel, data: TokenizedData, args: argparse.Namespace) -> dict[str, float]:
+def bench_eval(base: FrozenT5, data: TokenizedData, args: argparse.Namespace) -> dict[str, float]:
     prompt = init_prompt(
         base, PromptConfig(prompt_length=args.prompt_length, init=InitMethod.VOCAB)
     )
@@ -189,7 +190,7 @@ def bench_eval(base: BaseModel, data: TokenizedData, args: argparse.Namespace) -
 
 
 def bench_ensemble(
-    base: BaseModel, data: TokenizedData, args: argparse.Namespace
+    base: FrozenT5, data: TokenizedData, args: argparse.Namespace
 ) -> dict[str, float]:
     prompts = [
         init_prompt(

@@ -20,12 +20,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from tuning_core.errors import DataError, DataProblem
+from tuning_core.errors import DataError, DataProblem, first_line
 from tuning_core.reading import (
     FORMATS,
     MAX_PROBLEMS,
     check_file,
-    first_line,
     infer_format,
     iter_rows,
     open_parquet,

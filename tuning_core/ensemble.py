@@ -18,7 +18,7 @@ from tuning_core.data import as_text_dataset, tokenize
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import Progress, label_token_ids, resolve_labels, score_labels
 from tuning_core.metrics import classification_metrics
-from tuning_core.model import BaseModel
+from tuning_core.model import FrozenT5
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def majority_vote(member_predictions: Sequence[int], summed_scores: Sequence[flo
 
 
 def evaluate_ensemble(
-    base: BaseModel,
+    base: FrozenT5,
     prompts: Sequence[Tensor],
     data: Any,
     label_words: Sequence[str] | None = None,

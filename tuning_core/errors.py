@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (arrow's run to many lines), or its type."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 class TuningError(Exception):
     """Base class of every expected tuning_core failure."""
 

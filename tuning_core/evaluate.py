@@ -30,7 +30,7 @@ from tuning_core.data import (
 from tuning_core.errors import DataError, DataProblem, PromptFileError
 from tuning_core.metrics import classification_metrics, text_metrics
 from tuning_core.model import (
-    BaseModel,
+    FrozenT5,
     decode,
     encode,
     label_word_ids,
@@ -79,7 +79,7 @@ class EvalResult:
 
 
 @contextlib.contextmanager
-def inference(base: BaseModel) -> Iterator[None]:
+def inference(base: FrozenT5) -> Iterator[None]:
     """Eval mode (no dropout) and no autograd, restoring the model's mode afterwards."""
     was_training = base.model.training
     base.model.eval()
@@ -90,7 +90,7 @@ def inference(base: BaseModel) -> Iterator[None]:
         base.model.train(was_training)
 
 
-def check_prompt(base: BaseModel, prompt: Tensor) -> Tensor:
+def check_prompt(base: FrozenT5, prompt: Tensor) -> Tensor:
     """The prompt as (p, d) float32 on the model's device, or a clear error."""
     if not isinstance(prompt, Tensor) or prompt.dim() != 2:
         shape = tuple(prompt.shape) if isinstance(prompt, Tensor) else type(prompt).__name__
@@ -104,7 +104,7 @@ def check_prompt(base: BaseModel, prompt: Tensor) -> Tensor:
 
 
 def label_token_ids(
-    base: BaseModel, labels: Sequence[str], max_target_length: int
+    base: FrozenT5, labels: Sequence[str], max_target_length: int
 ) -> list[list[int]]:
     """Each label's target ids as in training (ending in EOS, so 'good' and 'goodness' differ)."""
     eos = base.tokenizer.eos_token_id
@@ -116,7 +116,7 @@ def label_token_ids(
 
 
 def score_labels(
-    base: BaseModel,
+    base: FrozenT5,
     prompts: Sequence[Tensor],
     data: TokenizedData,
     label_ids: Sequence[Sequence[int]],
@@ -162,7 +162,7 @@ def score_labels(
 
 
 def label_log_likelihoods(
-    base: BaseModel, hidden: Tensor, mask: Tensor, labels: Tensor, dec_in: Tensor
+    base: FrozenT5, hidden: Tensor, mask: Tensor, labels: Tensor, dec_in: Tensor
 ) -> Tensor:
     """Sum log-likelihood of each of L labels after each of R encoded rows: (R, L) float32.
 
@@ -200,7 +200,7 @@ def label_log_likelihoods(
 
 
 def label_log_likelihoods_naive(
-    base: BaseModel, hidden: Tensor, mask: Tensor, labels: Tensor, dec_in: Tensor
+    base: FrozenT5, hidden: Tensor, mask: Tensor, labels: Tensor, dec_in: Tensor
 ) -> Tensor:
     """Reference for `label_log_likelihoods`: one full decoder pass per (row, label)."""
     R, L = hidden.shape[0], labels.shape[0]
@@ -214,7 +214,7 @@ def label_log_likelihoods_naive(
 
 
 def generate_texts(
-    base: BaseModel,
+    base: FrozenT5,
     prompt: Tensor,
     data: TokenizedData,
     *,
@@ -273,7 +273,7 @@ def resolve_labels(targets: Sequence[str], label_words: Sequence[str] | None) ->
 
 
 def evaluate_tokenized(
-    base: BaseModel,
+    base: FrozenT5,
     prompt: Tensor,
     tokenized: TokenizedData,
     inputs: Sequence[str],
@@ -348,7 +348,7 @@ def evaluate_tokenized(
 
 
 def evaluate(
-    base: BaseModel,
+    base: FrozenT5,
     prompt: Tensor,
     data: Any,
     *,

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from tuning_core.errors import PromptFileError
-from tuning_core.model import BaseModel
+from tuning_core.model import FrozenT5
 
 TENSOR_FILE = "prompt.safetensors"
 METADATA_FILE = "prompt.json"
@@ -86,7 +86,7 @@ def save_prompt(
 
 
 def load_prompt(
-    path: str | Path, *, base: BaseModel | None = None
+    path: str | Path, *, base: FrozenT5 | None = None
 ) -> tuple[Tensor, dict[str, Any]]:
     """Read a prompt: our directory or its .safetensors file, a PEFT adapter directory, or a .npy.
 
@@ -162,7 +162,7 @@ def _load_ours(tensor_path: Path) -> tuple[Tensor, dict[str, Any]]:
     return tensor.float(), meta
 
 
-def export_peft(prompt: Tensor, base: BaseModel, out_dir: str | Path) -> Path:
+def export_peft(prompt: Tensor, base: FrozenT5, out_dir: str | Path) -> Path:
     """Write a PEFT prompt-tuning adapter for `base` that `PeftModel.from_pretrained` loads."""
     from peft import PromptTuningConfig, TaskType
     from safetensors.torch import save_file

@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from tuning_core.evaluate import check_prompt
-from tuning_core.model import BaseModel
+from tuning_core.model import FrozenT5
 
 
 def nearest_tokens(
-    base: BaseModel, prompt: Tensor, k: int = 5, *, include_special: bool = False
+    base: FrozenT5, prompt: Tensor, k: int = 5, *, include_special: bool = False
 ) -> list[list[tuple[str, float]]]:
     """For each prompt row (p, d), the k vocabulary tokens of highest cosine similarity.
 
@@ -41,7 +41,7 @@ def nearest_tokens(
     return out
 
 
-def token_text(base: BaseModel, token_id: int) -> str:
+def token_text(base: FrozenT5, token_id: int) -> str:
     """A readable form of one token: its decoded text, or the raw piece when that is blank."""
     text = base.tokenizer.decode([token_id])
     if text.strip():

@@ -7,6 +7,8 @@ row b is encoded as `[P_{k(b)}; X_b]`. Prompts of different lengths are left-pad
 region and masked there. Because T5 only uses *relative* positions, shifting a row right by the
 padding leaves every real query-key distance, hence the result, unchanged.
 
+Where a prompt starts (random, vocab, class labels, a file) is `tuning_core.prompt_init`.
+
 Shapes: B batch rows, p prompt tokens, n input tokens, T target tokens, d model width, V vocab.
 """
 
@@ -23,16 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tuning_core.config import InitMethod, PromptConfig
-from tuning_core.errors import ConfigError, ModelLoadError
-from tuning_core.reading import first_line
-
-# "Sampled from the 5,000 most common tokens": SentencePiece numbers pieces by frequency, so for
-# T5 these are the lowest ids after the special tokens.
-VOCAB_INIT_TOP_K = 5000
-# Uniform in [-0.5, 0.5] for random init (the paper's choice).
-RANDOM_INIT_RANGE = 0.5
-
+from tuning_core.errors import ConfigError, ModelLoadError, first_line
 
 # ----------------------------------------------------------------------------------------------
 # base model
@@ -55,7 +48,7 @@ class BaseModelInfo:
 
 
 @dataclass(eq=False)
-class BaseModel:
+class FrozenT5:
     """A frozen T5 with its tokenizer, on its device. Shared by every prompt; never trained."""
 
     model: Any  # transformers.T5ForConditionalGeneration
@@ -73,6 +66,11 @@ class BaseModel:
         if self.device.type == "cuda":
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
+
+
+# The old name, kept for callers outside tuning_core (workers/model_pool.py) until they import
+# FrozenT5; "BaseModel" is the web app's registry row, not this loaded model.
+BaseModel = FrozenT5
 
 
 def pick_device(device: str | None = None) -> torch.device:
@@ -132,7 +130,7 @@ def dropout_override(model: Any, p: float | None) -> Iterator[None]:
 
 def load_base_model(
     source: str, *, device: str | None = None, dropout: float | None = None
-) -> BaseModel:
+) -> FrozenT5:
     """Load a T5 checkpoint (hub id or local directory), freeze it, and move it to `device`.
 
     Works for original T5 (tied, scaled output head) and T5 1.1 / LM-adapted checkpoints (own
@@ -202,7 +200,7 @@ def load_base_model(
         vocab_size=int(emb.shape[0]),
         tied_embeddings=model.lm_head.weight.data_ptr() == emb.data_ptr(),
     )
-    return BaseModel(model=model, tokenizer=tokenizer, device=dev, info=info)
+    return FrozenT5(model=model, tokenizer=tokenizer, device=dev, info=info)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,78 +222,9 @@ class SoftPrompt(nn.Module):
         return self.weight  # (p, d)
 
 
-def vocab_candidate_ids(tokenizer: Any, top_k: int = VOCAB_INIT_TOP_K) -> list[int]:
-    """The `top_k` lowest non-special token ids: SentencePiece's most frequent pieces."""
-    special = set(tokenizer.all_special_ids)
-    out: list[int] = []
-    for i in range(len(tokenizer)):
-        if i not in special:
-            out.append(i)
-            if len(out) == top_k:
-                break
-    return out
-
-
 def label_word_ids(tokenizer: Any, word: str) -> list[int]:
     """Token ids of a label word as it appears in a target (no EOS)."""
     return list(tokenizer(word, add_special_tokens=False)["input_ids"])
-
-
-def init_random(length: int, d_model: int, generator: torch.Generator) -> Tensor:
-    """(p, d) uniform in [-0.5, 0.5]."""
-    return (torch.rand(length, d_model, generator=generator) * 2 - 1) * RANDOM_INIT_RANGE
-
-
-def init_vocab(base: BaseModel, length: int, generator: torch.Generator) -> Tensor:
-    """(p, d) embeddings of tokens drawn from the 5,000 most common (distinct while possible)."""
-    ids = torch.tensor(vocab_candidate_ids(base.tokenizer))
-    if length <= len(ids):
-        pick = ids[torch.randperm(len(ids), generator=generator)[:length]]
-    else:
-        pick = ids[torch.randint(len(ids), (length,), generator=generator)]
-    return base.embeddings.detach()[pick.to(base.device)].float().cpu()
-
-
-def init_class_labels(
-    base: BaseModel, label_words: Sequence[str], length: int, generator: torch.Generator
-) -> Tensor:
-    """(p, d): row i is label word i's embedding (mean over its sub-tokens); the rest as `vocab`."""
-    if len(label_words) > length:
-        raise ConfigError(
-            f"{len(label_words)} label words do not fit in a prompt of {length} tokens"
-        )
-    emb = base.embeddings.detach().float()
-    rows = []
-    for word in label_words:
-        ids = label_word_ids(base.tokenizer, word)
-        if not ids:
-            raise ConfigError(f"Label word {word!r} tokenizes to nothing; use a visible word")
-        rows.append(emb[torch.tensor(ids, device=emb.device)].mean(dim=0).cpu())
-    rest = init_vocab(base, length - len(rows), generator) if length > len(rows) else None
-    parts = ([torch.stack(rows)] if rows else []) + ([rest] if rest is not None else [])
-    return torch.cat(parts, dim=0)
-
-
-def init_prompt(base: BaseModel, config: PromptConfig, *, seed: int = 0) -> Tensor:
-    """The initial prompt for `config` on `base`: (p, d) float32 on CPU, deterministic in `seed`."""
-    g = torch.Generator().manual_seed(seed)
-    p, d = config.prompt_length, base.info.d_model
-    if config.init is InitMethod.RANDOM:
-        return init_random(p, d, g)
-    if config.init is InitMethod.VOCAB:
-        return init_vocab(base, p, g)
-    if config.init is InitMethod.CLASS_LABELS:
-        return init_class_labels(base, config.label_words, p, g)
-    from tuning_core.export import load_prompt
-
-    assert config.init_from is not None  # PromptConfig guarantees it
-    prompt, _ = load_prompt(config.init_from, base=base)
-    if prompt.shape[0] != p:
-        raise ConfigError(
-            f"{config.init_from} holds a prompt of {prompt.shape[0]} tokens but prompt_length is {p}; "
-            f"set prompt_length to {prompt.shape[0]}"
-        )
-    return prompt.float()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -326,7 +255,7 @@ def stack_prompts(prompts: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
 
 
 def prepend_prompt(
-    base: BaseModel,
+    base: FrozenT5,
     prompt: Tensor,
     input_ids: Tensor,
     attention_mask: Tensor,
@@ -355,7 +284,7 @@ def prepend_prompt(
 
 
 def encode(
-    base: BaseModel,
+    base: FrozenT5,
     prompt: Tensor,
     input_ids: Tensor,
     attention_mask: Tensor,
@@ -367,7 +296,7 @@ def encode(
     return hidden, mask
 
 
-def decode(base: BaseModel, hidden: Tensor, mask: Tensor, decoder_input_ids: Tensor) -> Tensor:
+def decode(base: FrozenT5, hidden: Tensor, mask: Tensor, decoder_input_ids: Tensor) -> Tensor:
     """Decoder + LM head over encoder states: logits (B, T, V).
 
     Goes through `T5ForConditionalGeneration.forward` so the tied-head output scaling of
@@ -385,7 +314,7 @@ def decode(base: BaseModel, hidden: Tensor, mask: Tensor, decoder_input_ids: Ten
 
 
 def prompted_forward(
-    base: BaseModel,
+    base: FrozenT5,
     prompt: Tensor,
     input_ids: Tensor,
     attention_mask: Tensor,
@@ -398,7 +327,7 @@ def prompted_forward(
 
 
 def multi_prompt_forward(
-    base: BaseModel,
+    base: FrozenT5,
     prompts: Tensor | Sequence[Tensor],
     prompt_index: Tensor,
     input_ids: Tensor,
@@ -427,7 +356,7 @@ def multi_prompt_forward(
     )
 
 
-def shift_right(base: BaseModel, labels: Tensor) -> Tensor:
+def shift_right(base: FrozenT5, labels: Tensor) -> Tensor:
     """Decoder inputs for teacher forcing: labels shifted right, starting with the start token."""
     return base.model._shift_right(labels)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tuning_core.errors import DataError, DataProblem
+from tuning_core.errors import DataError, DataProblem, first_line
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
 SUFFIXES = {
@@ -474,8 +474,3 @@ def _iter_parquet(path: Path, name: str) -> Rows:
             row += 1
             yield row, obj
 
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (arrow's run to many lines), or its type."""
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__

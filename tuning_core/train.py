@@ -38,14 +38,14 @@ from tuning_core.errors import ConfigError, DataError, DataProblem, NonFiniteLos
 from tuning_core.evaluate import evaluate_tokenized, resolve_labels
 from tuning_core.metrics import scalar_metrics
 from tuning_core.model import (
-    BaseModel,
+    FrozenT5,
     SoftPrompt,
     dropout_override,
-    init_prompt,
     prompted_forward,
     shift_right,
     target_nll,
 )
+from tuning_core.prompt_init import init_prompt
 
 CHECKPOINT_FILE = "checkpoint.pt"
 CHECKPOINT_VERSION = 1
@@ -130,7 +130,7 @@ def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
 
 
 def _fingerprint(
-    base: BaseModel, prompt_config: PromptConfig, config: TrainConfig, n_train: int
+    base: FrozenT5, prompt_config: PromptConfig, config: TrainConfig, n_train: int
 ) -> dict[str, Any]:
     """What must match for a checkpoint to continue this run (max_steps, patience may change)."""
     return {
@@ -188,7 +188,7 @@ def _choose_eval(
 
 
 def train(
-    base: BaseModel,
+    base: FrozenT5,
     prompt_config: PromptConfig,
     train_config: TrainConfig,
     train_data: Any,
@@ -461,7 +461,7 @@ def train(
 
 
 def _train_step(
-    base: BaseModel,
+    base: FrozenT5,
     soft: SoftPrompt,
     optimizer: torch.optim.Optimizer,
     data: TokenizedData,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 
-from tuning_core.model import BaseModel, load_base_model
+from tuning_core.model import FrozenT5, load_base_model
 from tuning_core.tiny import build_tiny_t5
 
 # Tiny models gain nothing from intra-op threads, and on a shared 2-core machine thread
@@ -53,13 +53,13 @@ def tiny_dir(tiny_dirs: dict[str, Path]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base(tiny_dir: Path) -> BaseModel:
+def base(tiny_dir: Path) -> FrozenT5:
     """The shared frozen T5 1.1-shaped tiny model on CPU (tests must leave it as they found it)."""
     return load_base_model(str(tiny_dir), device="cpu")
 
 
 @pytest.fixture(scope="session")
-def base_t5(tiny_dirs: dict[str, Path]) -> BaseModel:
+def base_t5(tiny_dirs: dict[str, Path]) -> FrozenT5:
     return load_base_model(str(tiny_dirs["t5"]), device="cpu")
 
 

@@ -15,12 +15,12 @@ from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.data import collate, epoch_batches, tokenize
 from tuning_core.evaluate import evaluate
 from tuning_core.model import (
-    init_prompt,
     load_base_model,
     prompted_forward,
     shift_right,
     target_nll,
 )
+from tuning_core.prompt_init import init_prompt
 
 from .conftest import sentiment_rows
 

@@ -7,12 +7,12 @@ import torch
 from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.data import collate, tokenize
 from tuning_core.model import (
-    init_prompt,
     multi_prompt_forward,
     prompted_forward,
     shift_right,
     stack_prompts,
 )
+from tuning_core.prompt_init import init_prompt
 
 
 def test_it_gives_each_row_its_own_prompt(base, train_rows):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from tuning_core.config import PromptConfig
 from tuning_core.interpret import nearest_tokens
-from tuning_core.model import init_prompt
+from tuning_core.prompt_init import init_prompt
 
 
 def test_it_finds_label_words_next_to_class_label_rows(base):

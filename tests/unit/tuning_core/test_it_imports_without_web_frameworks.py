@@ -11,6 +11,7 @@ MODULES = [
     "tuning_core.config",
     "tuning_core.errors",
     "tuning_core.model",
+    "tuning_core.prompt_init",
     "tuning_core.reading",
     "tuning_core.data",
     "tuning_core.train",

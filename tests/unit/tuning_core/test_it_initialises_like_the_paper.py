@@ -8,7 +8,8 @@ import torch
 from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.errors import ConfigError
 from tuning_core.export import save_prompt
-from tuning_core.model import init_prompt, label_word_ids, vocab_candidate_ids
+from tuning_core.model import label_word_ids
+from tuning_core.prompt_init import init_prompt, vocab_candidate_ids
 
 
 def _row_ids(base, prompt):

@@ -14,7 +14,8 @@ from transformers import T5ForConditionalGeneration
 
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
 from tuning_core.data import collate, epoch_batches, tokenize
-from tuning_core.model import init_prompt, set_dropout
+from tuning_core.model import set_dropout
+from tuning_core.prompt_init import init_prompt
 from tuning_core.train import make_optimizer, train
 
 STEPS = 24

@@ -21,7 +21,8 @@ from tuning_core.export import (
     save_prompt,
     sha256_file,
 )
-from tuning_core.model import init_prompt, prompted_forward, shift_right
+from tuning_core.model import prompted_forward, shift_right
+from tuning_core.prompt_init import init_prompt
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from tuning_core.evaluate import (
 )
 from tuning_core.model import (
     encode,
-    init_prompt,
     prompted_forward,
     sequence_log_likelihood,
     shift_right,
 )
+from tuning_core.prompt_init import init_prompt
 
 
 def test_it_matches_one_full_pass_per_label(base, train_rows):

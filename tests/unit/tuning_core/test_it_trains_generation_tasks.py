@@ -7,7 +7,7 @@ import datasets
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
 from tuning_core.data import format_examples, read_table
 from tuning_core.evaluate import evaluate
-from tuning_core.model import init_prompt
+from tuning_core.prompt_init import init_prompt
 from tuning_core.train import train
 
 

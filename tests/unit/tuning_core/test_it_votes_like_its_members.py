@@ -8,7 +8,7 @@ import torch
 from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.ensemble import evaluate_ensemble, majority_vote
 from tuning_core.evaluate import evaluate
-from tuning_core.model import init_prompt
+from tuning_core.prompt_init import init_prompt
 
 LABELS = ["negative", "positive"]
 
