@@ -105,6 +105,13 @@ def daphne_server(log_dir: Path, port: int, **env: str) -> ServiceProcess:
     return ServiceProcess("daphne", argv, service_env(**env), log_dir / f"daphne-{port}.log")
 
 
+def redis_server(log_dir: Path, port: int) -> ServiceProcess:
+    """A private Redis without persistence, for tests that take Redis away mid-run."""
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(log_dir)]
+    return ServiceProcess("redis", argv, dict(os.environ), log_dir / f"redis-{port}.log")
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)

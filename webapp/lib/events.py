@@ -3,10 +3,18 @@
 Payloads are small typed dicts that say what changed; pages re-read state from
 PostgreSQL, so a lost message costs a stale view until the next one, never
 wrong data. Consumers handle the `event.message` type.
+
+Publishing never raises into the work that announces: a training job must not
+die because Redis restarted. A failed send is logged and dropped, and for a few
+seconds afterwards sends are dropped without trying, so a job does not wait on
+connection retries at every progress point while Redis is away.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -28,9 +36,56 @@ def job_group(job_id: int) -> str:
     return f"job-{job_id}"
 
 
+logger = logging.getLogger(__name__)
+
+# After a failed send, drop announcements for this long before trying Redis again.
+QUIET_SECONDS = 5.0
+
+
+class _Outage:
+    """When the channel layer last failed; shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.quiet_until = 0.0
+        self.dropped = 0
+
+    def skip(self) -> bool:
+        with self.lock:
+            if time.monotonic() < self.quiet_until:
+                self.dropped += 1
+                return True
+            return False
+
+    def failed(self, group: str, exc: BaseException) -> None:
+        with self.lock:
+            first = self.quiet_until == 0.0
+            self.quiet_until = time.monotonic() + QUIET_SECONDS
+            dropped, self.dropped = self.dropped, 0
+        # The traceback once per outage; afterwards one line per retry window.
+        logger.warning("announcement to %s dropped: the channel layer failed (%s: %s); %d more dropped meanwhile",
+                       group, exc.__class__.__name__, exc, dropped, exc_info=first)
+
+    def recovered(self) -> None:
+        with self.lock:
+            if self.quiet_until:
+                logger.info("the channel layer answers again; announcements resume")
+            self.quiet_until = 0.0
+            self.dropped = 0
+
+
+_outage = _Outage()
+
+
 def publish(group: str, event: Event) -> None:
-    """Send `event` to every websocket in `group`."""
+    """Send `event` to every websocket in `group`; on any failure log it and drop the event."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or _outage.skip():
         return
-    async_to_sync(layer.group_send)(group, {"type": "event.message", "event": event})
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "event.message", "event": event})
+    except Exception as exc:  # noqa: BLE001 - an announcement must never fail the work that made it
+        _outage.failed(group, exc)
+    else:
+        if _outage.quiet_until:
+            _outage.recovered()
