@@ -38,6 +38,17 @@ class EvalMode(str, Enum):
     GENERATE = "generate"  # greedy decoding -> exact match
 
 
+class OptimizerName(str, Enum):
+    """Which Adafactor updates the prompt."""
+
+    # t5x's, as the paper's code runs it: weight decay not scaled by lr, second moment factored
+    # only when both dimensions are >= 128 (so a prompt of < 128 tokens gets a full one).
+    ADAFACTOR = "adafactor"
+    # transformers.optimization.Adafactor with the paper's arguments: decay scaled by lr, every
+    # matrix factored. What PEFT users run; kept for comparisons.
+    HF_ADAFACTOR = "hf-adafactor"
+
+
 class _DictMixin:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict (enums as their values, tuples as lists)."""
@@ -154,8 +165,10 @@ class TrainConfig(_DictMixin):
 
     # Adafactor with a constant lr of 0.3: prompts need a far larger step than model weights.
     learning_rate: float = 0.3
+    # Per step, p <- (1 - weight_decay) p - update (t5x); hf-adafactor multiplies it by the lr.
     weight_decay: float = 1e-5
-    # Adafactor's second-moment decay exponent (transformers' `decay_rate=-0.8`; stored positive).
+    optimizer: OptimizerName = OptimizerName.ADAFACTOR
+    # Adafactor's second-moment decay exponent, beta2_t = 1 - t**-0.8 (transformers' `decay_rate=-0.8`).
     decay_rate: float = 0.8
     # Examples per optimizer step (the paper's 32), whatever the accumulation below.
     batch_size: int = 32
@@ -186,6 +199,9 @@ class TrainConfig(_DictMixin):
     def __post_init__(self) -> None:
         _float(self.learning_rate, "learning_rate", low=0.0, low_open=True, high=100.0)
         _float(self.weight_decay, "weight_decay", low=0.0, high=1.0)
+        object.__setattr__(
+            self, "optimizer", _enum(OptimizerName, self.optimizer, "optimizer")
+        )
         _float(self.decay_rate, "decay_rate", low=0.0, low_open=True, high=1.0)
         _int(self.batch_size, "batch_size", low=1, high=65_536)
         _int(self.grad_accum_steps, "grad_accum_steps", low=1)

@@ -25,7 +25,8 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from tuning_core.config import EvalMode, PromptConfig, TrainConfig
+from tuning_core.adafactor import T5xAdafactor
+from tuning_core.config import EvalMode, OptimizerName, PromptConfig, TrainConfig
 from tuning_core.data import (
     TokenizedData,
     as_text_dataset,
@@ -98,7 +99,18 @@ class TrainResult:
 
 
 def make_optimizer(params: list[torch.nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
-    """Adafactor as in the paper: constant lr, no parameter scaling, decay 0.8, weight decay 1e-5."""
+    """Adafactor as in the paper: constant lr, no parameter scaling, decay 0.8, weight decay 1e-5.
+
+    `config.optimizer` "adafactor" is t5x's rule (the paper's code, `tuning_core.adafactor`);
+    "hf-adafactor" is transformers' with the same arguments (what PEFT users run).
+    """
+    if config.optimizer is OptimizerName.ADAFACTOR:
+        return T5xAdafactor(
+            params,
+            lr=config.learning_rate,
+            weight_decay=config.weight_decay,
+            decay_rate=config.decay_rate,
+        )
     from transformers.optimization import Adafactor
 
     return Adafactor(
@@ -142,6 +154,7 @@ def _fingerprint(
         "batch_size": config.batch_size,
         "grad_accum_steps": config.grad_accum_steps,
         "learning_rate": config.learning_rate,
+        "optimizer": config.optimizer.value,
         "shuffle": config.shuffle,
         "group_by_length": config.group_by_length,
         "train_rows": n_train,
