@@ -105,10 +105,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = check_redis_url("REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1:63799/0"))
 
+# A websocket's consumer waits on Redis with a blocking pop of 5 s (channels_redis'
+# brpop_timeout); redis-py's socket timeout must be longer, or every idle socket
+# dies with a read timeout (1011) after ~5 s. Connecting gets its own short bound.
+CHANNELS_REDIS_SOCKET_TIMEOUT = 15
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "sps-asgi")},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNELS_REDIS_SOCKET_TIMEOUT,
+                       "socket_connect_timeout": 5}],
+            "prefix": env_str("CHANNELS_PREFIX", "sps-asgi"),
+        },
     }
 }
 
