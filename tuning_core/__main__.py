@@ -169,15 +169,18 @@ def cmd_train(args: argparse.Namespace) -> None:
         max_input_length=args.max_input_length,
         max_target_length=args.max_target_length,
         eval_mode=args.eval_mode,
+        optimizer=args.optimizer,
     )
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    checkpoint_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoint"
+    _claim_out_dir(out, checkpoint_dir, resume=args.resume, overwrite=args.overwrite)
     base = _base(args)
     metrics_path = out / "metrics.jsonl"
     bar = _bar(train_config.max_steps, "train", "step")
     seen_step = 0
-    with open(metrics_path, "a", encoding="utf-8") as metrics_file:
+    # A resumed run continues the metrics of the run it continues; anything else starts them.
+    with open(metrics_path, "a" if args.resume else "w", encoding="utf-8") as metrics_file:
 
         def on_progress(event: ProgressEvent) -> None:
             nonlocal seen_step
@@ -209,7 +212,7 @@ def cmd_train(args: argparse.Namespace) -> None:
                 train_config,
                 train_data,
                 validation,
-                checkpoint_dir=args.checkpoint_dir or out / "checkpoint",
+                checkpoint_dir=checkpoint_dir,
                 on_progress=on_progress,
             )
         finally:
@@ -242,6 +245,32 @@ def cmd_train(args: argparse.Namespace) -> None:
             "result": summary,
         }
     )
+
+
+def _claim_out_dir(out: Path, checkpoint_dir: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse to train into a folder that holds an earlier run unless told what to do with it.
+
+    --resume continues from the checkpoint there (train() refuses one from another run);
+    --overwrite deletes that checkpoint and starts over (the prompt and metrics files are
+    rewritten; nothing else in the folder is touched).
+    """
+    from tuning_core.train import CHECKPOINT_FILE
+
+    checkpoint = checkpoint_dir / CHECKPOINT_FILE
+    held = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+    if checkpoint.exists() and checkpoint_dir.name not in held:
+        held.append(str(checkpoint_dir))
+    if held and not (resume or overwrite):
+        shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+        raise ConfigError(
+            f"--out {out} is not empty ({shown}); pass --resume to continue the run whose "
+            "checkpoint is there, or --overwrite to start a new run in it"
+        )
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder")
+    if overwrite and checkpoint.exists():
+        checkpoint.unlink()
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def _label_words(args: argparse.Namespace, meta: dict[str, Any]) -> list[str] | None:
@@ -426,8 +455,25 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--log-every", type=int, default=10, metavar="N")
     t.add_argument("--max-input-length", type=int, default=256, metavar="N")
     t.add_argument("--max-target-length", type=int, default=16, metavar="N")
+    t.add_argument(
+        "--optimizer",
+        choices=["adafactor", "hf-adafactor"],
+        default="adafactor",
+        help="adafactor: t5x's, as the paper's code (default); hf-adafactor: transformers'",
+    )
     t.add_argument("--checkpoint-dir", metavar="DIR", help="default: OUT/checkpoint")
     t.add_argument("--out", required=True, metavar="DIR")
+    again = t.add_mutually_exclusive_group()
+    again.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run whose checkpoint is in --out (it must be the same run)",
+    )
+    again.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start a new run in a non-empty --out, deleting its checkpoint",
+    )
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser(

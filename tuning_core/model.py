@@ -55,6 +55,9 @@ class FrozenT5:
     tokenizer: Any  # transformers tokenizer
     device: torch.device
     info: BaseModelInfo
+    # The folder the weights were read from (a local directory, or the hub cache's snapshot);
+    # None when it cannot be told. Resume fingerprints hash its config and weights files.
+    directory: Path | None = None
 
     @property
     def embeddings(self) -> Tensor:
@@ -200,7 +203,19 @@ def load_base_model(
         vocab_size=int(emb.shape[0]),
         tied_embeddings=model.lm_head.weight.data_ptr() == emb.data_ptr(),
     )
-    return FrozenT5(model=model, tokenizer=tokenizer, device=dev, info=info)
+    directory = local.resolve() if local.exists() else _hub_snapshot_dir(source)
+    return FrozenT5(model=model, tokenizer=tokenizer, device=dev, info=info, directory=directory)
+
+
+def _hub_snapshot_dir(repo_id: str) -> Path | None:
+    """The cached snapshot folder a hub model was just loaded from (no network), or None."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(repo_id, "config.json")
+    except Exception:  # noqa: BLE001 - an unusual id or cache layout: the identity falls back
+        return None
+    return Path(found).parent if isinstance(found, str) else None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from tuning_core.data import (
 )
 from tuning_core.errors import ConfigError, DataError, DataProblem, NonFiniteLossError
 from tuning_core.evaluate import evaluate_tokenized, resolve_labels
+from tuning_core.fingerprint import differences, run_fingerprint
 from tuning_core.metrics import scalar_metrics
 from tuning_core.model import (
     FrozenT5,
@@ -49,7 +50,7 @@ from tuning_core.model import (
 from tuning_core.prompt_init import init_prompt
 
 CHECKPOINT_FILE = "checkpoint.pt"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: t5x Adafactor state, fingerprint with model/data hashes
 StopReason = Literal["max_steps", "early_stopping", "cancelled"]
 
 
@@ -139,27 +140,6 @@ def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
     random.setstate(state["python"])
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"], device)
-
-
-def _fingerprint(
-    base: FrozenT5, prompt_config: PromptConfig, config: TrainConfig, n_train: int
-) -> dict[str, Any]:
-    """What must match for a checkpoint to continue this run (max_steps, patience may change)."""
-    return {
-        "d_model": base.info.d_model,
-        "vocab_size": base.info.vocab_size,
-        "prompt_length": prompt_config.prompt_length,
-        "init": prompt_config.init.value,
-        "seed": config.seed,
-        "batch_size": config.batch_size,
-        "grad_accum_steps": config.grad_accum_steps,
-        "learning_rate": config.learning_rate,
-        "optimizer": config.optimizer.value,
-        "shuffle": config.shuffle,
-        "group_by_length": config.group_by_length,
-        "train_rows": n_train,
-        "eval_every": config.eval_every,
-    }
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -263,9 +243,10 @@ def train(
     lengths = train_tok.input_lengths
     pad_id = tok.pad_token_id
 
-    soft = SoftPrompt(init_prompt(base, prompt_config, seed=cfg.seed)).to(device)
+    initial_prompt = init_prompt(base, prompt_config, seed=cfg.seed)
+    soft = SoftPrompt(initial_prompt).to(device)
     optimizer = make_optimizer([soft.weight], cfg)
-    fingerprint = _fingerprint(base, prompt_config, cfg, len(train_tok))
+    fingerprint = run_fingerprint(base, prompt_config, cfg, initial_prompt, train_tok, val_tok)
 
     step, epoch, position, examples_seen = 0, 0, 0, 0
     losses: list[float] = []
@@ -281,16 +262,11 @@ def train(
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     if ckpt_path is not None and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
-        if state.get("fingerprint") != fingerprint:
-            diff = {
-                k: (state.get("fingerprint", {}).get(k), v)
-                for k, v in fingerprint.items()
-                if state.get("fingerprint", {}).get(k) != v
-            }
+        changed = differences(state.get("fingerprint") or {}, fingerprint)
+        if changed:
             raise ConfigError(
                 f"The checkpoint in {checkpoint_dir} comes from a different configuration "
-                f"({', '.join(f'{k}: {a} there, {b} here' for k, (a, b) in diff.items())}); "
-                "use another checkpoint directory or delete it"
+                f"({'; '.join(changed)}); use another checkpoint directory or delete it"
             )
         with torch.no_grad():
             soft.weight.copy_(state["prompt"].to(device))
