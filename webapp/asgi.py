@@ -15,11 +15,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from webapp.lib.body_limit import BodyLimitMiddleware, guard_daphne  # noqa: E402
 from webapp.routing import websocket_urlpatterns  # noqa: E402
+
+# Bodies over the upload limit are dropped as they arrive, never buffered (see body_limit).
+guard_daphne()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

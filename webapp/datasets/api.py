@@ -52,7 +52,7 @@ def datasets_view(request: HttpRequest) -> JsonResponse:
 def _create(request: HttpRequest) -> JsonResponse:
     refused = refused_problems(request)
     if refused:
-        return error_response(400, str(refused[0].message), problem_details(refused))
+        return error_response(413, str(refused[0].message), problem_details(refused))
     files_form = UploadForm(request.POST, request.FILES)
     if not files_form.is_valid():
         return form_error(files_form, "Send the data as `file`, or as `train_file` (with optional "
@@ -157,6 +157,7 @@ SCHEMA: dict[str, Any] = {
                     "201": {"description": "Created and ready", "content": {"application/json": {"schema": {
                         "$ref": "#/components/schemas/Dataset"}}}},
                     "400": error_ref("The upload or the mapping was refused; details name file, row and column"),
+                    "413": error_ref("The upload is over UPLOAD_MAX_BYTES (refused before it is read)"),
                     "401": COMMON_RESPONSES["401"],
                 },
             },

@@ -1,5 +1,5 @@
-"""A refused upload through the API answers 400 with details and leaves nothing behind,
-including problems only processing finds (a single class, empty inputs)."""
+"""A refused upload through the API answers 400 (413 when over the size limit) with details and
+leaves nothing behind, including problems only processing finds (a single class, empty inputs)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_it_refuses_a_file_over_the_size_limit(alice, settings) -> None:  # type
     settings.UPLOAD_MAX_BYTES = 1024
     data = {"file": SimpleUploadedFile("big.csv", GOOD * 100), "text_column": "text", "label_column": "label"}
     response, before, after = _post(alice, data)
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert response.json()["details"][0]["file"] == "big.csv"
     assert response.json()["error"] == "The file is over the size limit of 1 KB; upload at most 1 KB"
     assert after == before
