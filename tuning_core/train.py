@@ -334,7 +334,9 @@ def train(
                                  shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
 
         batches = batches_for(epoch)
-        window: list[float] = []
+        # Losses since the last loss point: after a resume at a step that is not a multiple of
+        # log_every, the steps before the checkpoint belong to the next point too.
+        window: list[float] = losses[step - step % cfg.log_every : step]
         base.model.train()  # dropout on; every weight still frozen
         try:
             with dropout_override(base.model, cfg.dropout):

@@ -109,3 +109,26 @@ def test_it_refuses_a_checkpoint_from_another_configuration(base, train_rows, tm
             train_rows,
             checkpoint_dir=tmp_path,
         )
+
+
+def test_it_reports_the_same_loss_points_after_a_resume(base, train_rows, tmp_path):
+    # Checkpoints come every 6 steps, loss points every 4: the point at step 8 averages
+    # steps 5 to 8, two of which ran before the resume.
+    config = TrainConfig(batch_size=8, max_steps=12, eval_every=6, log_every=4, seed=7)
+    straight: list = []
+    train(base, PROMPT, config, train_rows, on_progress=straight.append)
+    calls = {"n": 0}
+
+    def stop_before_step_seven() -> bool:
+        calls["n"] += 1
+        return calls["n"] == 7
+
+    first: list = []
+    train(base, PROMPT, config, train_rows, checkpoint_dir=tmp_path,
+          on_progress=first.append, should_stop=stop_before_step_seven)
+    resumed: list = []
+    result = train(base, PROMPT, config, train_rows, checkpoint_dir=tmp_path,
+                   on_progress=resumed.append)
+
+    assert result.resumed_from_step == 6
+    assert [(e.step, e.loss) for e in first + resumed] == [(e.step, e.loss) for e in straight]
