@@ -300,4 +300,26 @@ def build_tiny_t5(
     config_dict["architectures"] = ["T5ForConditionalGeneration"]
     config_dict["model_type"] = "t5"
     (out / "config.json").write_text(json.dumps(config_dict, indent=2, sort_keys=True, default=str))
+    check_head_tying(out, tied=tied)
     return out
+
+
+def check_head_tying(model_dir: str | Path, *, tied: bool) -> None:
+    """Reload a saved T5 and check its output head is tied to the embedding exactly when `tied`.
+
+    The trap this catches: transformers 5 builds a T5 1.1 in memory with a tied head whatever
+    the config says, so a config saved without an explicit `tie_word_embeddings: false` (or a
+    state dict without its own `lm_head.weight`) reloads as a tied, original-T5-shaped model.
+    Raises RuntimeError, naming what it found, when the reloaded model is the other shape.
+    """
+    from transformers import T5ForConditionalGeneration
+
+    model = T5ForConditionalGeneration.from_pretrained(str(model_dir))
+    is_tied = model.lm_head.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+    if is_tied != tied:
+        found = "tied to the input embedding" if is_tied else "a separate lm_head"
+        wanted = "an original T5 (tied head)" if tied else "a T5 1.1 (separate lm_head)"
+        raise RuntimeError(
+            f"{model_dir} should hold {wanted} but reloads with {found}; check "
+            "tie_word_embeddings in its config.json and lm_head.weight in its weights"
+        )

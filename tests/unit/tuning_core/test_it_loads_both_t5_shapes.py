@@ -7,7 +7,7 @@ import torch
 
 from tuning_core.errors import ModelLoadError
 from tuning_core.model import load_base_model
-from tuning_core.tiny import build_tiny_t5
+from tuning_core.tiny import build_tiny_t5, check_head_tying
 
 
 def test_it_loads_original_t5_with_a_tied_scaled_head(base_t5, tiny_dirs):
@@ -70,3 +70,20 @@ def test_it_explains_a_missing_model(tmp_path):
 def test_it_applies_a_dropout_override(tiny_dir):
     other = load_base_model(str(tiny_dir), dropout=0.0)
     assert {m.p for m in other.model.modules() if isinstance(m, torch.nn.Dropout)} == {0.0}
+
+
+
+def test_it_checks_the_head_of_a_built_model_after_reloading(tiny_dirs, tmp_path):
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    check_head_tying(tiny_dirs["t5.1.1"], tied=False)
+    check_head_tying(tiny_dirs["t5"], tied=True)
+    # The trap: a T5 1.1 built in process and saved with save_pretrained. transformers 5 keeps
+    # tie_word_embeddings=True whatever it is given, ties the head and saves no lm_head.weight.
+    config = T5Config(
+        vocab_size=64, d_model=8, d_kv=4, d_ff=16, num_layers=1, num_heads=2,
+        feed_forward_proj="gated-gelu", tie_word_embeddings=False,
+    )  # fmt: skip
+    T5ForConditionalGeneration(config).save_pretrained(tmp_path / "trapped")
+    with pytest.raises(RuntimeError, match="should hold a T5 1.1 .* reloads with tied"):
+        check_head_tying(tmp_path / "trapped", tied=False)
