@@ -177,6 +177,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     _claim_out_dir(out, checkpoint_dir, resume=args.resume, overwrite=args.overwrite)
     base = _base(args)
     metrics_path = out / "metrics.jsonl"
+    if args.resume:
+        _drop_metrics_after_checkpoint(metrics_path, checkpoint_dir)
     bar = _bar(train_config.max_steps, "train", "step")
     seen_step = 0
     # A resumed run continues the metrics of the run it continues; anything else starts them.
@@ -271,6 +273,24 @@ def _claim_out_dir(out: Path, checkpoint_dir: Path, *, resume: bool, overwrite: 
     if overwrite and checkpoint.exists():
         checkpoint.unlink()
     out.mkdir(parents=True, exist_ok=True)
+
+
+def _drop_metrics_after_checkpoint(metrics_path: Path, checkpoint_dir: Path) -> None:
+    """Keep only the metrics lines up to the checkpoint's step: the resumed run redoes the rest."""
+    from tuning_core.train import CHECKPOINT_FILE, load_checkpoint
+
+    checkpoint = checkpoint_dir / CHECKPOINT_FILE
+    if not checkpoint.exists() or not metrics_path.exists():
+        return
+    step = int(load_checkpoint(checkpoint)["step"])
+    kept = []
+    for line in metrics_path.read_text(encoding="utf-8").splitlines():
+        try:
+            if int(json.loads(line)["step"]) <= step:
+                kept.append(line)
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by the crash
+    metrics_path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
 
 
 def _label_words(args: argparse.Namespace, meta: dict[str, Any]) -> list[str] | None:

@@ -88,3 +88,16 @@ def test_it_takes_resume_or_overwrite_not_both(capsys, argv):
         build_parser().parse_args([*argv, "--resume", "--overwrite"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_it_drops_the_metrics_the_resumed_run_redoes(capsys, argv, tmp_path):
+    _train(capsys, argv)
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    # What a crash after step 2's checkpoint leaves: a point past it and half a line.
+    with open(metrics, "a") as fh:
+        fh.write(json.dumps({"kind": "step", "step": 3, "loss": 1.0}) + '\n{"kind": "st')
+    longer = [*argv, "--resume"]
+    longer[longer.index("--max-steps") + 1] = "3"
+
+    _train(capsys, longer)
+    assert _logged_steps(tmp_path / "run") == [1, 2, 3]
