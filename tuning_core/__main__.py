@@ -170,6 +170,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         max_target_length=args.max_target_length,
         eval_mode=args.eval_mode,
         optimizer=args.optimizer,
+        eval_sample=args.eval_sample or None,
+        attention_dropout=not args.no_attention_dropout,
     )
 
     out = Path(args.out)
@@ -237,6 +239,11 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
     summary = result.to_dict()
     summary.pop("train_losses")
+    if validation is not None and result.eval_sample_rows is not None:
+        # Training chose the best step on a sample; report the full split's score as well.
+        summary["validation_metrics"] = _score_full_split(
+            base, result, validation, train_config
+        )
     summary["final_loss"] = result.train_losses[-1] if result.train_losses else None
     _print_json(
         {
@@ -247,6 +254,28 @@ def cmd_train(args: argparse.Namespace) -> None:
             "result": summary,
         }
     )
+
+
+def _score_full_split(base: Any, result: Any, data: Any, config: Any) -> dict[str, Any]:
+    from tuning_core.evaluate import evaluate
+    from tuning_core.metrics import scalar_metrics
+
+    callback, close = _progress("validation")
+    try:
+        evaluation = evaluate(
+            base,
+            result.prompt,
+            data,
+            mode=result.eval_mode,
+            label_words=result.label_words,
+            batch_size=config.eval_batch_size,
+            max_input_length=config.max_input_length,
+            max_target_length=config.max_target_length,
+            progress=callback,
+        )
+    finally:
+        close()
+    return scalar_metrics(evaluation.metrics)
 
 
 def _claim_out_dir(out: Path, checkpoint_dir: Path, *, resume: bool, overwrite: bool) -> None:
@@ -461,6 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--eval-every", type=int, default=1000, metavar="N")
     t.add_argument("--eval-mode", choices=["auto", "rank", "generate"], default="auto")
     t.add_argument(
+        "--eval-sample",
+        type=int,
+        default=512,
+        metavar="N",
+        help="validation rows (stratified) scored during training; 0: all. The best prompt is "
+        "then scored on the whole split (default 512)",
+    )
+    t.add_argument(
         "--patience",
         type=int,
         default=None,
@@ -470,6 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0, metavar="N")
     t.add_argument(
         "--dropout", type=float, default=None, metavar="X", help="default: the model's own"
+    )
+    t.add_argument(
+        "--no-attention-dropout",
+        action="store_true",
+        help="no dropout on attention probabilities (the layers keep theirs); a faster step",
     )
     t.add_argument("--no-shuffle", action="store_true", help="keep the file's order")
     t.add_argument("--log-every", type=int, default=10, metavar="N")

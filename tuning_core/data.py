@@ -314,6 +314,49 @@ class TokenizedData:
         )
 
 
+def select_rows(data: TokenizedData, indices: Sequence[int]) -> TokenizedData:
+    """The rows `indices` of `data`, in that order.
+
+    The truncation counts are left at 0: they describe a whole split, and a subset is only scored.
+    """
+    return TokenizedData(
+        input_ids=[data.input_ids[i] for i in indices],
+        target_ids=[data.target_ids[i] for i in indices],
+        truncated_inputs=0,
+        truncated_targets=0,
+    )
+
+
+def stratified_sample(
+    targets: Sequence[str], size: int, *, seed: int, stratify: bool = True
+) -> list[int]:
+    """Sorted indices of a fixed sample of `size` rows; every row when there are no more.
+
+    With `stratify`, each distinct target keeps its share of the rows (largest remainder, ties by
+    target), drawn at random inside its class; otherwise rows are drawn uniformly. Deterministic
+    in `seed`, and draws from its own generator (torch's and Python's global ones are untouched,
+    so exact resumption holds).
+    """
+    import random
+
+    n = len(targets)
+    if size >= n:
+        return list(range(n))
+    rng = random.Random(seed)
+    if not stratify:
+        return sorted(rng.sample(range(n), size))
+    groups: dict[str, list[int]] = {}
+    for i, target in enumerate(targets):
+        groups.setdefault(target, []).append(i)
+    keys = sorted(groups)
+    quotas = {k: size * len(groups[k]) / n for k in keys}
+    counts = {k: math.floor(quotas[k]) for k in keys}
+    by_remainder = sorted(keys, key=lambda k: (counts[k] - quotas[k], k))
+    for k in by_remainder[: size - sum(counts.values())]:
+        counts[k] += 1
+    return sorted(i for k in keys for i in rng.sample(groups[k], counts[k]))
+
+
 def _truncate(ids: list[int], limit: int, eos: int) -> tuple[list[int], bool]:
     if len(ids) <= limit:
         return ids, False

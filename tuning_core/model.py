@@ -112,17 +112,26 @@ def set_dropout(model: Any, p: float) -> None:
 
 
 @contextlib.contextmanager
-def dropout_override(model: Any, p: float | None) -> Iterator[None]:
+def dropout_override(
+    model: Any, p: float | None, *, attention: bool = True
+) -> Iterator[None]:
     """Temporarily use dropout p (None: leave the model's own), restoring it afterwards.
 
+    attention=False turns off dropout on attention probabilities only (the layers keep theirs).
     A worker shares one base model between jobs, so a job's dropout must not leak into the next.
     """
-    if p is None:
+    if p is None and attention:
         yield
         return
-    saved = [(m, attr, getattr(m, attr)) for m, attr in _dropout_sites(model)]
+    sites = _dropout_sites(model)
+    saved = [(m, attr, getattr(m, attr)) for m, attr in sites]
     saved_rate = model.config.dropout_rate
-    set_dropout(model, p)
+    if p is not None:
+        set_dropout(model, p)
+    if not attention:
+        for module, attr in sites:
+            if attr == "dropout":  # an attention module's probability-dropout rate
+                setattr(module, attr, 0.0)
     try:
         yield
     finally:

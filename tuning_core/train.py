@@ -33,6 +33,8 @@ from tuning_core.data import (
     collate,
     epoch_batches,
     is_classification,
+    select_rows,
+    stratified_sample,
     tokenize,
 )
 from tuning_core.errors import ConfigError, DataError, DataProblem, NonFiniteLossError
@@ -93,6 +95,9 @@ class TrainResult:
     resumed_from_step: int | None
     elapsed_seconds: float
     last_prompt: Tensor | None = field(default=None, repr=False)
+    # Validation rows scored by each in-training evaluation when a sample (eval_sample) was used;
+    # None when they scored the whole split. Score the returned prompt on the full split then.
+    eval_sample_rows: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without the tensors)."""
@@ -160,6 +165,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         ) from exc
 
 
+def _eval_rows(
+    config: TrainConfig, val_targets: list[str] | None, *, stratify: bool
+) -> list[int] | None:
+    """Indices of the validation sample scored during training; None for the whole split."""
+    if val_targets is None or config.eval_sample is None or config.eval_sample >= len(val_targets):
+        return None
+    return stratified_sample(val_targets, config.eval_sample, seed=config.seed, stratify=stratify)
+
+
 def _choose_eval(
     prompt_config: PromptConfig,
     config: TrainConfig,
@@ -202,6 +216,10 @@ def train(
     should_stop: checked before every step; when it returns True, training stops with
         stopped_reason "cancelled" (after writing a checkpoint).
 
+    Evaluations during training score a fixed, stratified sample of `eval_sample` validation rows
+    (result.eval_sample_rows says how many; None: the whole split); score the returned prompt on
+    the full splits afterwards.
+
     Validation metric: rank-classification accuracy when the targets form a small label set
     (or label words are given), otherwise exact match of greedy decoding; higher is better and
     the best prompt is kept. Raises NonFiniteLossError when the loss becomes NaN or infinite.
@@ -228,6 +246,7 @@ def train(
             max_input_length=cfg.max_input_length,
             max_target_length=cfg.max_target_length,
         )
+    full_val_tok = val_tok
     train_targets = list(train_ds["target_text"])
     eval_mode, labels = _choose_eval(prompt_config, cfg, train_targets, val_targets)
     if prompt_config.label_words and labels is None:
@@ -240,13 +259,19 @@ def train(
                 )
             )
     metric_name = {"rank": "accuracy", "generate": "exact_match"}.get(eval_mode or "")
+    eval_rows = _eval_rows(cfg, val_targets, stratify=labels is not None)
+    if val_tok is not None and eval_rows is not None:
+        # In-training evaluations score a fixed sample; the caller scores the full splits.
+        val_tok = select_rows(val_tok, eval_rows)
+        val_inputs = [(val_inputs or [])[i] for i in eval_rows]
+        val_targets = [(val_targets or [])[i] for i in eval_rows]
     lengths = train_tok.input_lengths
     pad_id = tok.pad_token_id
 
     initial_prompt = init_prompt(base, prompt_config, seed=cfg.seed)
     soft = SoftPrompt(initial_prompt).to(device)
     optimizer = make_optimizer([soft.weight], cfg)
-    fingerprint = run_fingerprint(base, prompt_config, cfg, initial_prompt, train_tok, val_tok)
+    fingerprint = run_fingerprint(base, prompt_config, cfg, initial_prompt, train_tok, full_val_tok)
 
     step, epoch, position, examples_seen = 0, 0, 0, 0
     losses: list[float] = []
@@ -339,7 +364,7 @@ def train(
         window: list[float] = losses[step - step % cfg.log_every : step]
         base.model.train()  # dropout on; every weight still frozen
         try:
-            with dropout_override(base.model, cfg.dropout):
+            with dropout_override(base.model, cfg.dropout, attention=cfg.attention_dropout):
                 while step < cfg.max_steps:
                     if should_stop is not None and should_stop():
                         stopped = "cancelled"
@@ -444,7 +469,8 @@ def train(
         train_losses=losses,
         evaluations=evaluations,
         truncated_train_rows=train_tok.truncated_inputs,
-        truncated_validation_rows=val_tok.truncated_inputs if val_tok is not None else 0,
+        truncated_validation_rows=full_val_tok.truncated_inputs if full_val_tok is not None else 0,
+        eval_sample_rows=len(eval_rows) if eval_rows is not None and val_tok is not None else None,
         resumed_from_step=resumed_from,
         elapsed_seconds=elapsed(),
         last_prompt=last,
