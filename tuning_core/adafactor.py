@@ -117,7 +117,9 @@ class T5xAdafactor(torch.optim.Optimizer):
             v.mul_(beta2).add_(grad_sqr, alpha=mixing)
             update = grad * v.rsqrt()
         else:
-            row, col = factored_dims(tuple(p.shape), group["min_dim_size_to_factor"])  # type: ignore[misc]
+            dims = factored_dims(tuple(p.shape), group["min_dim_size_to_factor"])
+            assert dims is not None  # the state was made factored for this shape
+            row, col = dims
             v_row, v_col = state["v_row"], state["v_col"]
             # v_row averages over the column dim, v_col over the row dim (t5x's naming).
             v_row.mul_(beta2).add_(grad_sqr.mean(dim=col), alpha=mixing)
