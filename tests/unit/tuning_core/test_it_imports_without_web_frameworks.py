@@ -12,6 +12,8 @@ MODULES = [
     "tuning_core.errors",
     "tuning_core.model",
     "tuning_core.prompt_init",
+    "tuning_core.adafactor",
+    "tuning_core.fingerprint",
     "tuning_core.reading",
     "tuning_core.data",
     "tuning_core.train",
