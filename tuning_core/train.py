@@ -271,7 +271,6 @@ def train(
     initial_prompt = init_prompt(base, prompt_config, seed=cfg.seed)
     soft = SoftPrompt(initial_prompt).to(device)
     optimizer = make_optimizer([soft.weight], cfg)
-    fingerprint = run_fingerprint(base, prompt_config, cfg, initial_prompt, train_tok, full_val_tok)
 
     step, epoch, position, examples_seen = 0, 0, 0, 0
     losses: list[float] = []
@@ -285,6 +284,12 @@ def train(
     rng_state: dict[str, Any] | None = None
 
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
+    # Only runs that checkpoint need it (it hashes the model's files, once per process).
+    fingerprint = (
+        run_fingerprint(base, prompt_config, cfg, initial_prompt, train_tok, full_val_tok)
+        if ckpt_path is not None
+        else {}
+    )
     if ckpt_path is not None and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
         changed = differences(state.get("fingerprint") or {}, fingerprint)
