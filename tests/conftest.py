@@ -61,7 +61,7 @@ def _heartbeat_seen(hostname: str) -> bool:
     import redis
     from django.conf import settings
 
-    from workers.heartbeat import read_heartbeats
+    from webapp.lib.heartbeats import read_heartbeats
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     return any(b.hostname == hostname for b in read_heartbeats(client))

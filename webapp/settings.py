@@ -160,6 +160,16 @@ JOB_HEARTBEAT_INTERVAL = env_int("JOB_HEARTBEAT_INTERVAL", 5, minimum=1)
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 60, minimum=2)
 # How long a job whose worker died waits for any worker to come back before it is failed.
 JOB_ORPHAN_TIMEOUT = env_int("JOB_ORPHAN_TIMEOUT", 600, minimum=1)
+# Celery beat settles jobs of dead workers this often, whether or not a page is open.
+JOB_REAP_INTERVAL = env_int("JOB_REAP_INTERVAL", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "settle-jobs-of-dead-workers": {
+        "task": "workers.tasks.settle_jobs_of_dead_workers_task",
+        "schedule": float(JOB_REAP_INTERVAL),
+        # A run that waited longer than one interval is superseded by the next.
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": float(JOB_REAP_INTERVAL)},
+    },
+}
 # Live progress: at most this many websocket updates (and chart points) per second per job.
 JOB_PROGRESS_MAX_RATE = env_int("JOB_PROGRESS_MAX_RATE", 4, minimum=1)
 

@@ -1,15 +1,9 @@
-"""The Celery application, configured from Django settings (`CELERY_*`)."""
+"""The worker side of the Celery application (`webapp.lib.queue.app`): its tasks and signal handlers."""
 
 from __future__ import annotations
 
-import os
+from webapp.lib.queue import app
 
-from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
-
-app = Celery("soft_prompt_studio")
-app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["workers"])
 
 # Imported for its signal handlers: the heartbeat thread starts with each worker.

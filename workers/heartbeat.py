@@ -1,46 +1,17 @@
-"""Worker heartbeat in Redis, readable by the web side without asking Celery.
-
-Each worker process refreshes a key with a TTL; a worker that dies simply stops
-refreshing it and drops out of `read_heartbeats` once the key expires.
-"""
+"""The worker's heartbeat thread: refreshes this worker's key in the heartbeat store
+(`webapp.lib.heartbeats`) and requeues jobs of workers that stopped refreshing theirs."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
-from dataclasses import dataclass
 
 import redis
 from celery.signals import worker_ready, worker_shutdown
 
+from webapp.lib.heartbeats import delete_heartbeat, write_heartbeat
+
 logger = logging.getLogger(__name__)
-
-KEY_PREFIX = "sps:worker-heartbeat:"
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    hostname: str
-    timestamp: float
-    queues: tuple[str, ...]
-
-
-def write_heartbeat(client: redis.Redis, hostname: str, queues: tuple[str, ...], ttl: int) -> None:
-    payload = json.dumps({"hostname": hostname, "timestamp": time.time(), "queues": list(queues)})
-    client.set(KEY_PREFIX + hostname, payload, ex=ttl)
-
-
-def read_heartbeats(client: redis.Redis) -> list[Heartbeat]:
-    beats = []
-    for key in client.scan_iter(match=KEY_PREFIX + "*", count=100):
-        raw = client.get(key)
-        if raw is None:
-            continue
-        data = json.loads(raw)
-        beats.append(Heartbeat(data["hostname"], float(data["timestamp"]), tuple(data["queues"])))
-    return beats
 
 
 class _HeartbeatThread(threading.Thread):
@@ -64,10 +35,9 @@ class _HeartbeatThread(threading.Thread):
             self._recover_jobs_of_dead_workers()
             self.stopped.wait(interval)
         try:
-            client.delete(KEY_PREFIX + self.hostname)
+            delete_heartbeat(client, self.hostname)
         except redis.RedisError:
             pass
-
 
     def _recover_jobs_of_dead_workers(self) -> None:
         # A worker that was SIGKILLed never acknowledges its task, and the broker

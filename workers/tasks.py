@@ -42,3 +42,19 @@ def process_dataset_task(dataset_id: int) -> str | None:
 
     dataset = process_dataset(dataset_id)
     return dataset.status if dataset is not None else None
+
+
+@shared_task(name="workers.tasks.settle_jobs_of_dead_workers_task")
+def settle_jobs_of_dead_workers_task() -> list[int]:
+    """Celery beat's periodic reaping (default queue): requeue or fail jobs whose worker died."""
+    from webapp.jobs.services import settle_jobs_of_dead_workers
+
+    return settle_jobs_of_dead_workers()
+
+
+@shared_task(name="workers.tasks.measure_token_lengths_task")
+def measure_token_lengths_task(dataset_id: int, source: str, max_length: int) -> None:
+    """Token lengths of a dataset's inputs under one base model's tokenizer (default queue)."""
+    from webapp.datasets.services import measure_token_lengths
+
+    measure_token_lengths(dataset_id, source, max_length)

@@ -34,7 +34,9 @@ def test_it_accepts_the_compose_file(tmp_path: Path) -> None:
 
     config = json.loads(result.stdout)
     services = config["services"]
-    assert {"postgres", "redis", "web", "worker", "migrate"} <= set(services)
+    assert {"postgres", "redis", "web", "worker", "migrate", "beat", "worker-default"} <= set(services)
+    assert "beat" in services["beat"]["command"]
+    assert "default" in services["worker-default"]["command"]
     gpu = services["worker"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["driver"] == "nvidia" and "gpu" in gpu["capabilities"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from tests.support.processes import free_port, port_open
-from workers.heartbeat import write_heartbeat
+from webapp.lib.heartbeats import write_heartbeat
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from workers.heartbeat import Heartbeat, read_heartbeats
+from webapp.lib.heartbeats import Heartbeat, read_heartbeats
 
 State = Literal["ok", "down"]
 

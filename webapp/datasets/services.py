@@ -47,6 +47,7 @@ from webapp.datasets.processing import (
 from webapp.datasets.reading import FileScan, scan_file
 from webapp.lib.events import Event, publish, user_group
 from webapp.lib.files import remove_tree
+from webapp.lib.queue import TaskName, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,10 @@ class Staging:
     @property
     def dir(self) -> Path:
         return staging_root() / self.id
+
+    def is_visible_to(self, user: Any) -> bool:
+        """The ownership rule of a staged upload (a file, not a model, until uploads are rows)."""
+        return bool(self.owner_id == user.pk)
 
     @property
     def first(self) -> StagedFile:
@@ -234,7 +239,7 @@ def stage_upload(owner: Any, name: str, files: Sequence[IncomingFile]) -> Stagin
 
 def get_staging_for_user(user: Any, staging_id: str) -> Staging:
     staging = Staging.load(staging_id) if _is_hex_id(staging_id) else None
-    if staging is None or staging.owner_id != user.pk:
+    if staging is None or not staging.is_visible_to(user):
         raise Http404("No such upload")
     return staging
 
@@ -258,7 +263,7 @@ def rejected_stagings(user: Any) -> list[Staging]:
     found = []
     for entry in root.iterdir():
         staging = Staging.read(entry / MANIFEST)
-        if staging is not None and staging.owner_id == user.pk and staging.problems:
+        if staging is not None and staging.is_visible_to(user) and staging.problems:
             found.append(staging)
     return sorted(found, key=lambda s: s.created_at, reverse=True)
 
@@ -371,11 +376,7 @@ def create_dataset(owner: Any, staging: Staging, mapping: Mapping, *, name: str 
 
 
 def _enqueue_processing(dataset: Dataset) -> None:
-    from workers.tasks import process_dataset_task
-
-    dataset_id = dataset.pk
-    # After commit: a worker that picks the task up at once must find the row.
-    transaction.on_commit(lambda: process_dataset_task.delay(dataset_id))
+    enqueue_on_commit(TaskName.PROCESS_DATASET, dataset.pk)
 
 
 def _sources(dataset: Dataset) -> list[SourceFile]:
@@ -591,17 +592,57 @@ def _load_tokenizer(source: str) -> Any:
     return AutoTokenizer.from_pretrained(source, local_files_only=True)
 
 
-def token_lengths(dataset: Dataset, source: str, max_length: int) -> dict[str, Any]:
-    """Histogram of input lengths in tokens of `source`'s tokenizer, and the share of inputs that
-    would be truncated at `max_length`; cached on the dataset."""
-    key = f"{source}|{max_length}"
-    cached = dataset.token_stats.get(key)
-    if cached:
-        return cached
-    stats = _token_lengths_at(dataset.storage_dir / "splits", dataset.available_splits, source, max_length)
-    dataset.token_stats = {**dataset.token_stats, key: stats}
-    Dataset.objects.filter(pk=dataset.pk).update(token_stats=dataset.token_stats)
-    return stats
+def token_length_key(source: str, max_length: int) -> str:
+    return f"{source}|{max_length}"
+
+
+def token_lengths(dataset: Dataset, source: str, max_length: int) -> dict[str, Any] | None:
+    """What is known of `source`'s token lengths at `max_length`: the measured histogram and share
+    of inputs that would be truncated, `{"status": "measuring"}`, `{"status": "failed", "error": …}`,
+    or None when nobody asked yet. Pages only read this; `request_token_lengths` starts a measure."""
+    entry: dict[str, Any] | None = dataset.token_stats.get(token_length_key(source, max_length))
+    return entry
+
+
+def request_token_lengths(dataset: Dataset, source: str, max_length: int) -> None:
+    """Mark the measure as under way and hand it to a worker (tokenising every split is no work
+    for a web request). A measure already done or under way is not started again."""
+    key = token_length_key(source, max_length)
+    with transaction.atomic():
+        locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        entry = locked.token_stats.get(key)
+        if entry is not None and entry.get("status") != "failed":
+            return
+        locked.token_stats = {**locked.token_stats, key: {"status": "measuring"}}
+        locked.save(update_fields=["token_stats"])
+        enqueue_on_commit(TaskName.MEASURE_TOKEN_LENGTHS, dataset.pk, source, max_length)
+    dataset.token_stats = locked.token_stats
+
+
+def measure_token_lengths(dataset_id: int, source: str, max_length: int) -> None:
+    """The worker's side of `request_token_lengths`: measure, store, announce. A dataset deleted
+    meanwhile is nothing to measure."""
+    dataset = Dataset.objects.filter(pk=dataset_id, status=DatasetStatus.READY).first()
+    if dataset is None:
+        return
+    try:
+        entry = _token_lengths_at(dataset.storage_dir / "splits", dataset.available_splits, source, max_length)
+    except Exception as exc:  # noqa: BLE001 - a tokenizer that will not load is news for the page
+        logger.warning("could not measure token lengths with %s", source, exc_info=True)
+        first_line = (str(exc).splitlines() or [exc.__class__.__name__])[0]
+        entry = {"status": "failed", "error": first_line}
+    _store_token_lengths(dataset_id, token_length_key(source, max_length), entry)
+    _publish_status(dataset.owner_id, dataset_id, DatasetStatus.READY, "token lengths measured")
+
+
+def _store_token_lengths(dataset_id: int, key: str, entry: dict[str, Any]) -> None:
+    # Under a row lock: two measures finishing together must not drop each other's result.
+    with transaction.atomic():
+        locked = Dataset.objects.select_for_update().filter(pk=dataset_id).first()
+        if locked is None:
+            return
+        locked.token_stats = {**locked.token_stats, key: entry}
+        locked.save(update_fields=["token_stats"])
 
 
 def truncation_warning(stats: dict[str, Any], model_name: str) -> DataProblem | None:
@@ -626,7 +667,7 @@ def _measure_lengths(work: Path, result: ProcessResult) -> None:
     except Exception:
         logger.warning("could not measure token lengths with %s", source, exc_info=True)
         return
-    result.token_stats[f"{source}|{DEFAULT_MAX_INPUT_LENGTH}"] = stats
+    result.token_stats[token_length_key(source, DEFAULT_MAX_INPUT_LENGTH)] = stats
     warning = truncation_warning(stats, name)
     if warning:
         result.warnings.append(warning)

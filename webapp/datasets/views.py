@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -148,20 +150,40 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["word_chart"] = histogram_bars(word_hist, "words per input") if word_hist else None
         model_name = params.get("model")
         if model_name:
-            source = dict(models)[model_name]
-            max_length = params.get("max_length") or services.DEFAULT_MAX_INPUT_LENGTH
-            try:
-                stats = services.token_lengths(dataset, source, max_length)
-            except Exception as exc:  # noqa: BLE001 - a model that will not load is news, not a crash
-                context["token_error"] = (
-                    f"Could not load the tokenizer of {model_name} from local files ({str(exc).splitlines()[0]}); "
-                    "a hub model is downloaded when a job first uses it")
-            else:
-                context["token_stats"] = stats
-                context["token_chart"] = histogram_bars(stats["histogram"], f"tokens per input ({model_name})")
-                context["token_warning"] = services.truncation_warning(stats, model_name)
+            context.update(_token_context(dataset, model_name, dict(models)[model_name],
+                                          params.get("max_length") or services.DEFAULT_MAX_INPUT_LENGTH))
     template = "datasets/detail.html#dataset-detail" if is_fragment_request(request) else "datasets/detail.html"
     return render(request, template, context)
+
+
+def _token_context(dataset: Dataset, model_name: str, source: str, max_length: int) -> dict[str, Any]:
+    entry = services.token_lengths(dataset, source, max_length)
+    if entry is None:
+        return {"token_unmeasured": True}
+    if entry.get("status") == "measuring":
+        return {"token_measuring": True}
+    if entry.get("status") == "failed":
+        return {"token_error": (
+            f"Could not load the tokenizer of {model_name} from local files ({entry['error']}); "
+            "a hub model is downloaded when a job first uses it")}
+    return {"token_stats": entry,
+            "token_chart": histogram_bars(entry["histogram"], f"tokens per input ({model_name})"),
+            "token_warning": services.truncation_warning(entry, model_name)}
+
+
+@login_required
+@require_POST
+def measure_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = services.get_dataset_for_user(request.user, pk)
+    models = services.tokenizer_choices()
+    query = DetailQuery(request.POST, models=models)
+    if dataset.status != DatasetStatus.READY or not query.is_valid() or not query.cleaned_data["model"]:
+        messages.error(request, "Choose a base model (and a max input length from 8 to 8192) to measure with.")
+        return redirect("datasets:detail", pk=dataset.pk)
+    model_name = query.cleaned_data["model"]
+    max_length = query.cleaned_data["max_length"] or services.DEFAULT_MAX_INPUT_LENGTH
+    services.request_token_lengths(dataset, dict(models)[model_name], max_length)
+    return redirect(f"{reverse('datasets:detail', args=[dataset.pk])}?{urlencode({'model': model_name, 'max_length': max_length})}")
 
 
 @login_required

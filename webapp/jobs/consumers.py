@@ -13,7 +13,7 @@ from webapp.lib.events import job_group
 
 @database_sync_to_async
 def _owns_job(user: Any, job_id: int) -> bool:
-    return TuningJob.objects.filter(pk=job_id, owner=user).exists()
+    return TuningJob.objects.for_user(user).filter(pk=job_id).exists()
 
 
 class JobProgressConsumer(GroupEventsConsumer):

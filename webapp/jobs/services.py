@@ -22,9 +22,11 @@ from django.utils import timezone
 
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
+from webapp.datasets.models import Dataset
 from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, job_group, publish, user_group
 from webapp.lib.files import remove_tree
+from webapp.lib.queue import TaskName, enqueue_on_commit
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
 
@@ -95,7 +97,7 @@ def _build_configs(request: JobRequest) -> tuple[PromptConfig, TrainConfig]:
 
 def _check_request(owner: Any, request: JobRequest) -> None:
     dataset = request.dataset
-    if dataset.owner_id != owner.pk:
+    if not Dataset.objects.for_user(owner).filter(pk=dataset.pk).exists():
         raise JobLaunchError("No such dataset", field="dataset")
     if dataset.status != "ready":
         raise JobLaunchError(
@@ -106,7 +108,7 @@ def _check_request(owner: Any, request: JobRequest) -> None:
         raise JobLaunchError(f"Dataset {dataset.name!r} has no training split", field="dataset")
     parent = request.continue_from
     if parent is not None:
-        if parent.prompt.owner_id != owner.pk:
+        if not PromptVersion.objects.for_user(owner).filter(pk=parent.pk).exists():
             raise JobLaunchError("No such prompt version", field="continue_from")
         if parent.base_model_id != request.base_model.pk:
             raise JobLaunchError(
@@ -151,14 +153,8 @@ def launch_job(owner: Any, request: JobRequest) -> TuningJob:
             train_config=train_config.to_dict(), total_steps=train_config.max_steps,
             queue=settings.CELERY_GPU_QUEUE,
         )
-        transaction.on_commit(lambda: _enqueue(job))
+        enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=job.queue)
     return job
-
-
-def _enqueue(job: TuningJob) -> None:
-    from workers.tasks import gpu_train_job_task
-
-    gpu_train_job_task.apply_async(args=[job.pk], queue=job.queue)
 
 
 def prompt_config_for_worker(job: TuningJob) -> PromptConfig:
@@ -347,6 +343,19 @@ def cancel_job(job: TuningJob) -> TuningJob:
     return job
 
 
+def settle_jobs_of_dead_workers() -> list[int]:
+    """Reap with the queues that live workers consume now; nothing when Redis cannot tell.
+
+    Celery beat runs this periodically, so jobs are settled with no page open.
+    """
+    from webapp.core.health import live_queues
+
+    queues = live_queues()
+    if queues is None:
+        return []
+    return reap_stale_jobs(live_queues=queues)
+
+
 def reap_stale_jobs(*, live_queues: set[str]) -> list[int]:
     """Running jobs whose worker stopped beating: requeue them when a live worker
     consumes their queue (they resume from their checkpoint), fail them once no
@@ -368,7 +377,7 @@ def reap_stale_jobs(*, live_queues: set[str]) -> list[int]:
                     pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before
                 ).update(status=JobStatus.QUEUED, worker="")
                 if changed:
-                    transaction.on_commit(lambda job=job: _enqueue(job))
+                    enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=job.queue)
             if changed:
                 log_job_event(job.pk, "The worker running this job stopped; it was queued again and resumes "
                                      "from its last checkpoint")

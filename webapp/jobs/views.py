@@ -8,7 +8,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from webapp.core.health import live_queues
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm
 from webapp.jobs.models import BaseModel, TuningJob
@@ -18,21 +17,12 @@ from webapp.jobs.services import (
     get_job_for_user,
     headline_metric,
     launch_job,
-    reap_stale_jobs,
 )
 from webapp.lib.http import is_fragment_request
 
 
-def _recover_stale_jobs() -> None:
-    # Pages read the truth from the database: settle jobs whose worker died first.
-    queues = live_queues()
-    if queues is not None:
-        reap_stale_jobs(live_queues=queues)
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    _recover_stale_jobs()
     form = JobFilterForm(request.GET or None)
     jobs = TuningJob.objects.for_user(request.user).select_related("dataset", "base_model", "prompt")
     if form.is_valid() and form.cleaned_data["status"]:
@@ -66,7 +56,6 @@ def launch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _recover_stale_jobs()
     job = get_job_for_user(request.user, pk)
     # The reverse one-to-one raises a subclass of AttributeError when there is no version.
     version = getattr(job, "result_version", None)

@@ -11,7 +11,20 @@ from django.utils import timezone
 
 class PromptQuerySet(models.QuerySet["Prompt"]):
     def for_user(self, user: object) -> PromptQuerySet:
+        """The ownership rule: a prompt is its owner's alone (no teams yet)."""
         return self.filter(owner=user)
+
+
+class PromptVersionQuerySet(models.QuerySet["PromptVersion"]):
+    def for_user(self, user: object) -> PromptVersionQuerySet:
+        """A version belongs to whoever owns its prompt."""
+        return self.filter(prompt__in=Prompt.objects.for_user(user))
+
+
+class EvalRunQuerySet(models.QuerySet["EvalRun"]):
+    def for_user(self, user: object) -> EvalRunQuerySet:
+        """An evaluation belongs to whoever owns the version it evaluated."""
+        return self.filter(prompt_version__in=PromptVersion.objects.for_user(user))
 
 
 class Prompt(models.Model):
@@ -54,6 +67,8 @@ class PromptVersion(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = PromptVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["prompt", "-version"]
         constraints = [models.UniqueConstraint(fields=["prompt", "version"], name="unique_version_per_prompt")]
@@ -83,6 +98,8 @@ class EvalRun(models.Model):
     predictions = models.JSONField(default=list, help_text="Per-example predictions with scores")
     num_examples = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvalRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

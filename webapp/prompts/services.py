@@ -27,7 +27,7 @@ def get_prompt_for_user(user: Any, pk: int) -> Prompt:
 
 def get_version_for_user(user: Any, pk: int) -> PromptVersion:
     try:
-        return PromptVersion.objects.select_related("prompt", "base_model").get(pk=pk, prompt__owner=user)
+        return PromptVersion.objects.for_user(user).select_related("prompt", "base_model").get(pk=pk)
     except PromptVersion.DoesNotExist:
         raise Http404("No such prompt version") from None
 

@@ -76,7 +76,15 @@ def test_it_measures_token_lengths_of_a_base_model(client, alice, tmp_path, monk
     monkeypatch.setattr(services, "tokenizer_choices", lambda: [("tiny-t5", tiny)])
     dataset = make_dataset(alice, tmp_path, rows=40)
     client.force_login(alice)
-    html = client.get(f"/datasets/{dataset.pk}/", {"model": "tiny-t5", "max_length": 8}).content.decode()
+    page = f"/datasets/{dataset.pk}/"
+    assert "Not measured yet with tiny-t5 at 8 tokens" in client.get(page, {"model": "tiny-t5", "max_length": 8}).content.decode()
+    response = client.post(f"{page}token-lengths/", {"model": "tiny-t5", "max_length": 8})
+    assert response.status_code == 302
+    assert "Measuring token lengths" in client.get(response["Location"]).content.decode()
+
+    services.measure_token_lengths(dataset.pk, tiny, 8)  # what the worker's task runs
+    services.measure_token_lengths(dataset.pk, tiny, 512)
+    html = client.get(page, {"model": "tiny-t5", "max_length": 8}).content.decode()
     assert 'aria-label="Tokens per input"' in html
     assert "are longer than 8 tokens of tiny-t5 and will be truncated" in html
     html = client.get(f"/datasets/{dataset.pk}/", {"model": "tiny-t5", "max_length": 512}).content.decode()

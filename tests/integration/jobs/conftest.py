@@ -105,11 +105,10 @@ def launch_held(owner: Any, dataset: Dataset, base_model: BaseModel, **overrides
 
 
 def release(job: TuningJob, queue: str = "gpu") -> None:
-    from webapp.jobs.services import _enqueue
+    from webapp.lib.queue import TaskName, enqueue_on_commit
 
     TuningJob.objects.filter(pk=job.pk).update(queue=queue)
-    job.refresh_from_db()
-    _enqueue(job)
+    enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=queue)
 
 
 def job_communicator(user: Any, job_id: int) -> Any:

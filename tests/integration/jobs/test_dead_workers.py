@@ -62,9 +62,3 @@ def test_it_fails_a_job_no_worker_came_back_for(running_job, settings) -> None: 
     assert "stopped responding" in running_job.error_message
     assert "no worker came back" in running_job.error_message
 
-
-def test_the_job_page_settles_a_dead_job(running_job, settings, alice, client) -> None:  # type: ignore[no-untyped-def]
-    age_heartbeat(running_job, settings.JOB_HEARTBEAT_TIMEOUT + settings.JOB_ORPHAN_TIMEOUT + 1)
-    client.force_login(alice)
-    html = client.get(f"/jobs/{running_job.pk}/").content.decode()
-    assert "no worker came back" in html

@@ -104,6 +104,12 @@
     const el = document.getElementById("dataset-detail");
     if (el) window.SPS.refreshFragment(el.dataset.fragmentUrl, "dataset-detail");
   }
+  // Only while a worker is busy with this dataset can the page be behind: refreshing at other
+  // times would reset a form the user is filling in.
+  function workerBusy() {
+    const el = document.getElementById("dataset-detail");
+    return el && (el.dataset.status === "validating" || el.querySelector("[data-token-measuring]"));
+  }
   const detail = document.getElementById("dataset-detail");
   if (detail && window.SPS) {
     const id = detail.dataset.liveDataset;
@@ -111,12 +117,9 @@
       if (event.kind !== "dataset.status" || String(event.data.id) !== id) return;
       if (event.data.status === "rejected" && event.data.url) window.location.assign(event.data.url);
       else refreshDetail();
-    }, refreshDetail);
-    // A worker can finish before the socket opens: look again now and then while validating.
-    setInterval(() => {
-      const el = document.getElementById("dataset-detail");
-      if (el && el.dataset.status === "validating") refreshDetail();
-    }, 3000);
+    }, () => { if (workerBusy()) refreshDetail(); });
+    // A worker can finish before the socket opens: look again now and then while it works.
+    setInterval(() => { if (workerBusy()) refreshDetail(); }, 3000);
   }
   const list = document.getElementById("dataset-list");
   if (list && window.SPS) {
