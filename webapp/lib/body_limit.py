@@ -2,10 +2,16 @@
 
 Three layers, each keeping memory independent of what a client sends:
 
-- Daphne (Twisted) receives the whole body before it calls the application, then queues
-  all of it in memory at once. `guard_daphne` makes its request drop every byte past the
+- Daphne (Twisted) receives the whole body into a temporary file before it calls the
+  application. Twisted then parses a POSTed form itself, reading the whole body into memory
+  and through the email parser (about ten times its size; Daphne never uses the result),
+  and Daphne pushes all of the body into the application's queue at once: a 200 MB upload
+  cost the web process over 2 GB. `guard_daphne` turns Twisted's form parsing off, makes
+  its request drop every byte past the
   limit as it arrives (by `Content-Length` up front, by counting for chunked bodies) and
-  mark the request with the `BODY_REFUSED_HEADER` (a client's own copy of it is removed).
+  mark the request with the `BODY_REFUSED_HEADER` (a client's own copy of it is removed);
+  and it hands an accepted body to the application a few chunks at a time, read from
+  Twisted's temporary file as the application consumes them.
 - `BodyLimitMiddleware` (ASGI) counts the body as the application reads it, drains what
   is past the limit without keeping it, and flags the scope: the same rule under any ASGI
   server, and Django gets an empty body instead of a spooled copy.
@@ -19,6 +25,7 @@ fields and the multipart framing.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from django.conf import settings
@@ -83,10 +90,59 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
+# A paced body goes to the application in chunks of this size, at most PACED_CHUNKS waiting.
+PACED_CHUNK_BYTES = 256 * 1024
+PACED_CHUNKS = 4
+
+
+class PacedBody:
+    """Stands in for the application queue Daphne makes for one HTTP request.
+
+    Daphne reads the body from its temporary file and pushes every chunk at once. At the
+    first chunk this moves the file to its end (so Daphne's loop stops there) and feeds
+    the rest itself, keeping at most PACED_CHUNKS chunks in memory.
+    """
+
+    def __init__(self, queue: asyncio.Queue[dict[str, Any]], request: Any) -> None:
+        self.queue, self.request, self.chunk_size = queue, request, PACED_CHUNK_BYTES
+        self.started = False
+        self.disconnected = False
+
+    def put_nowait(self, message: dict[str, Any]) -> None:
+        if message.get("type") != "http.request":
+            self.disconnected = self.disconnected or message.get("type") == "http.disconnect"
+            self.queue.put_nowait(message)
+            return
+        if self.started:
+            return  # Daphne's loop reading the end of the file we moved it to
+        self.started = True
+        self.queue.put_nowait(message)
+        if message.get("more_body"):
+            content = self.request.content
+            offset = content.tell()
+            content.seek(0, 2)
+            asyncio.ensure_future(self._feed(content, offset, content.tell()))
+
+    async def _feed(self, content: Any, offset: int, end: int) -> None:
+        while offset < end and not self.disconnected:
+            while self.queue.qsize() >= PACED_CHUNKS and not self.disconnected:
+                await asyncio.sleep(0.002)
+            try:
+                content.seek(offset)
+                chunk = content.read(min(self.chunk_size, end - offset))
+            except (OSError, ValueError):  # the request ended and Twisted closed its file
+                return
+            offset += len(chunk)
+            self.queue.put_nowait({"type": "http.request", "body": chunk, "more_body": offset < end and bool(chunk)})
+            if not chunk:
+                return
+
+
 def guard_daphne() -> None:
-    """Make Daphne's request drop body bytes past the limit as they arrive (idempotent)."""
+    """Make Daphne drop body bytes past the limit as they arrive and pace the rest (idempotent)."""
     try:
         from daphne.http_protocol import WebRequest
+        from daphne.server import Server
     except ImportError:  # another ASGI server: BodyLimitMiddleware still applies
         return
     if getattr(WebRequest, "_sps_guarded", False):
@@ -97,6 +153,8 @@ def guard_daphne() -> None:
     def gotLength(self: Any, length: int | None) -> None:  # noqa: N802 - Twisted's name
         # Only the server sets this header: a client's copy goes before the body is read.
         self.requestHeaders.removeHeader(BODY_REFUSED_HEADER)
+        # Twisted's own parse of a POSTed form into request.args, which Daphne never reads.
+        self._parsePOSTFormSubmission = False
         self._sps_received = 0
         self._sps_refused = False
         original_got_length(self, length)
@@ -119,6 +177,15 @@ def guard_daphne() -> None:
         self.content.seek(0)
         self.content.truncate()
 
+    original_create = Server.create_application
+
+    def create_application(self: Any, protocol: Any, scope: dict[str, Any]) -> Any:
+        queue = original_create(self, protocol, scope)
+        if queue is None or scope.get("type") != "http" or not hasattr(protocol, "content"):
+            return queue
+        return PacedBody(queue, protocol)
+
+    Server.create_application = create_application
     WebRequest.gotLength = gotLength
     WebRequest.handleContentChunk = handleContentChunk
     WebRequest._sps_refuse = _sps_refuse
