@@ -673,16 +673,29 @@ def _measure_lengths(work: Path, result: ProcessResult) -> None:
         result.warnings.append(warning)
 
 
+# A SentencePiece piece is at most 16 characters (its trainer's max_sentencepiece_length).
+MAX_CHARS_PER_TOKEN = 16
+
+
+def token_measure_chars(max_length: int) -> int:
+    """How much of an input is tokenized to measure it: enough for `max_length` + 1 tokens
+    of the longest pieces, so an input over the limit still measures over it, while a 5 MB
+    cell costs what a short one does (its length past this is not needed, only that it is over)."""
+    return (max_length + 1) * MAX_CHARS_PER_TOKEN
+
+
 def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length: int) -> dict[str, Any]:
     import datasets
     import numpy as np
 
     tokenizer = _load_tokenizer(source)
+    cut = token_measure_chars(max_length)
     lengths: list[int] = []
     for split in splits:
         ds = datasets.load_from_disk(str(root / split))
         for batch in ds.select_columns(["input_text"]).iter(batch_size=1000):
-            lengths.extend(len(ids) for ids in tokenizer(batch["input_text"])["input_ids"])
+            texts = [text[:cut] for text in batch["input_text"]]
+            lengths.extend(len(ids) for ids in tokenizer(texts)["input_ids"])
     values = np.asarray(lengths, dtype=np.int64)
     over = int((values > max_length).sum())
     return {"source": source, "max_length": max_length, "histogram": histogram(values),
