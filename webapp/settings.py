@@ -170,6 +170,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": float(JOB_REAP_INTERVAL)},
     },
 }
+# A running job retries its database writes (progress, log, result) with backoff for this
+# long while PostgreSQL is unavailable, instead of failing; past it the job fails as before.
+JOB_DB_RETRY_SECONDS = env_int("JOB_DB_RETRY_SECONDS", 300, minimum=0)
 # Live progress: at most this many websocket updates (and chart points) per second per job.
 JOB_PROGRESS_MAX_RATE = env_int("JOB_PROGRESS_MAX_RATE", 4, minimum=1)
 

@@ -3,6 +3,10 @@
 Everything here is glue: load the data and the (pooled) base model, translate
 tuning_core's callbacks into service calls, and turn failures into messages a
 user can act on.
+
+A database that goes away for a moment (a PostgreSQL restart) must not fail a job
+that has trained for an hour: every write the job makes is retried with backoff
+for up to JOB_DB_RETRY_SECONDS, reconnecting between tries, and training waits.
 """
 
 from __future__ import annotations
@@ -10,22 +14,56 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import torch
+from django.db import InterfaceError, OperationalError
 
 from tuning_core.errors import DataError, TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import save_prompt
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
 from webapp.jobs import services
-from webapp.jobs.models import TuningJob
+from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.files import remove_tree
 from webapp.prompts.services import new_version_dir
 from workers.model_pool import get_pool
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DB_ERRORS = (OperationalError, InterfaceError)
+
+
+def with_db_retry(what: str, call: Callable[[], T], *, done: Callable[[], bool] | None = None) -> T | None:
+    """`call()`, retried with backoff while the database is unavailable, for a bounded time.
+
+    done: asked (itself with retries) before each new try; True means an earlier try took
+    effect although its answer was lost (the commit went through, the connection did not),
+    so the call is not repeated and None is returned.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    deadline = time.monotonic() + settings.JOB_DB_RETRY_SECONDS
+    delay = 0.5
+    while True:
+        try:
+            return call()
+        except DB_ERRORS as exc:
+            if time.monotonic() + delay > deadline:
+                logger.error("%s: the database stayed unavailable for %d s; giving up", what,
+                             settings.JOB_DB_RETRY_SECONDS)
+                raise
+            logger.warning("%s: the database is unavailable (%s); retrying in %.1f s", what,
+                           str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__, delay)
+            connection.close()  # the next query opens a fresh connection
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+        if done is not None and with_db_retry(f"{what} (checking)", done):
+            return None
 
 
 class JobHeartbeat(threading.Thread):
@@ -65,12 +103,12 @@ class ProgressRecorder:
         save_point = event.kind == "eval" or last_step or now - self.last_saved >= self.min_gap
         if save_point:
             self.last_saved = now
-        services.record_progress(self.job_id, event.to_dict(), save_point=save_point)
+        with_db_retry(f"job {self.job_id} progress", lambda: services.record_progress(
+            self.job_id, event.to_dict(), save_point=save_point))
         if event.kind == "eval":
             shown = ", ".join(f"{k} {v:.3f}" for k, v in event.metrics.items() if k in {"accuracy", "macro_f1", "exact_match", "f1"})
-            services.log_job_event(
-                self.job_id, f"Evaluation at step {event.step}: {shown or 'done'}" + (" (best so far)" if event.is_best else "")
-            )
+            message = f"Evaluation at step {event.step}: {shown or 'done'}" + (" (best so far)" if event.is_best else "")
+            with_db_retry(f"job {self.job_id} log", lambda: services.log_job_event(self.job_id, message))
 
 
 class CancelCheck:
@@ -85,7 +123,8 @@ class CancelCheck:
         now = time.monotonic()
         if not self.answer and now - self.checked_at >= 1.0:
             self.checked_at = now
-            self.answer = services.is_cancel_requested(self.job_id)
+            self.answer = bool(with_db_retry(f"job {self.job_id} cancel check",
+                                             lambda: services.is_cancel_requested(self.job_id)))
         return self.answer
 
 
@@ -99,7 +138,8 @@ def run_job(job: TuningJob, worker: str) -> None:
     except Exception as exc:
         if not isinstance(exc, (TuningError, torch.OutOfMemoryError)):
             logger.exception("job %s failed with an unexpected error", job.pk)
-        services.record_failure(job.pk, worker, failure_message(exc))
+        message = failure_message(exc)
+        with_db_retry(f"job {job.pk} failure", lambda: services.record_failure(job.pk, worker, message))
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
@@ -129,7 +169,8 @@ def _load_split(job: TuningJob, split: str) -> Any:
 def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     lease = get_pool().get(job.base_model.source)
     base = lease.base
-    services.record_model_lease(job.pk, reused=lease.reused, load_seconds=lease.load_seconds)
+    with_db_retry(f"job {job.pk} model lease", lambda: services.record_model_lease(
+        job.pk, reused=lease.reused, load_seconds=lease.load_seconds))
     if base.info.d_model != job.base_model.d_model:
         raise TuningError(
             f"The base model at {job.base_model.source} now has width {base.info.d_model}, but it was "
@@ -142,7 +183,8 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
 
     checkpoint = job.checkpoint_dir / CHECKPOINT_FILE
     if checkpoint.exists():
-        services.record_resume(job.pk, int(load_checkpoint(checkpoint)["step"]))
+        resumed_at = int(load_checkpoint(checkpoint)["step"])
+        with_db_retry(f"job {job.pk} resume", lambda: services.record_resume(job.pk, resumed_at))
 
     result = train(
         base, prompt_config, train_config, train_data, validation_data,
@@ -160,17 +202,37 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
             evals = _evaluate_splits(job, base, result, splits, train_config.max_input_length,
                                      train_config.max_target_length)
         if cancelled:
-            services.log_job_event(
-                job.pk, "Cancelled: the best prompt so far was kept as a new version" if trained
-                else "Cancelled before the first evaluation: no version was kept",
-            )
-        services.record_result(job.pk, worker, trained, evals, cancelled=cancelled)
+            message = ("Cancelled: the best prompt so far was kept as a new version" if trained
+                       else "Cancelled before the first evaluation: no version was kept")
+            with_db_retry(f"job {job.pk} log", lambda: services.log_job_event(job.pk, message))
+        with_db_retry(f"job {job.pk} result",
+                      lambda: services.record_result(job.pk, worker, trained, evals, cancelled=cancelled),
+                      done=lambda: _result_recorded(job.pk, trained))
     except BaseException:
         # No version row points at these files (the transaction rolled back): leave no orphans.
-        if trained is not None:
+        if trained is not None and not _result_recorded_or_unknown(job.pk, trained):
             remove_tree(trained.directory)
         raise
-    remove_tree(job.checkpoint_dir)
+    # The whole work folder: checkpoints are its only content, and an empty jobs/<id>/ is litter.
+    remove_tree(job.work_dir)
+
+
+def _result_recorded(job_id: int, trained: services.TrainedPrompt | None) -> bool:
+    """Whether the job already ended with this result (a commit whose answer was lost)."""
+    from webapp.prompts.models import PromptVersion
+
+    if trained is not None:
+        return PromptVersion.objects.filter(job_id=job_id, tensor_file=trained.tensor_file).exists()
+    return TuningJob.objects.filter(pk=job_id).exclude(status=JobStatus.RUNNING).exists()
+
+
+def _result_recorded_or_unknown(job_id: int, trained: services.TrainedPrompt) -> bool:
+    # With the database still away we cannot tell: keep the files (an orphan folder costs
+    # disk; deleting a recorded version's tensor would lose it).
+    try:
+        return _result_recorded(job_id, trained)
+    except DB_ERRORS:
+        return True
 
 
 def _save_version_files(

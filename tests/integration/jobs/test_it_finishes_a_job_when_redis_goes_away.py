@@ -50,6 +50,7 @@ def test_it_finishes_a_job_when_redis_shuts_down_mid_job(
     assert job.status == JobStatus.SUCCEEDED, job.error_message
     assert job.attempts == 1
     assert PromptVersion.objects.filter(job=job).count() == 1
+    assert not job.work_dir.exists(), "the job left its folder under MEDIA_ROOT/jobs/"
     assert "announcement to job-" in worker.log_path.read_text(errors="replace")
 
 

@@ -1,0 +1,58 @@
+"""PostgreSQL unreachable for a few seconds in the middle of a job: the worker's writes
+retry with backoff, training waits, and the job succeeds on its first attempt (no
+takeover) with one version, leaving no folder under MEDIA_ROOT/jobs/.
+
+Only the worker loses the database: it reaches PostgreSQL through a proxy the test cuts,
+so the test process (and every other test) keeps its connection.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from tests.integration.jobs.conftest import launch, wait_for, wait_for_status
+from tests.support import processes
+from tests.support.processes import celery_worker
+from tests.support.proxy import CuttableProxy
+from webapp.jobs.models import JobStatus
+from webapp.prompts.models import PromptVersion
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+QUEUE = "gpu-postgres-outage-test"
+OUTAGE_SECONDS = 6
+
+
+def test_it_finishes_a_job_when_postgres_is_away_for_a_while(
+    alice, ready_dataset, tiny_base_model, service_logs  # type: ignore[no-untyped-def]
+) -> None:
+    db = connection.settings_dict
+    proxy = CuttableProxy(db["HOST"] or "127.0.0.1", int(db["PORT"]))
+    through_proxy = processes.test_database_url().replace(f":{db['PORT']}/", f":{proxy.port}/")
+    worker = celery_worker(service_logs, "pg-outage@localhost", queues=QUEUE, DATABASE_URL=through_proxy)
+    try:
+        worker.start(ready=lambda: worker.log_path.exists() and "ready." in worker.log_tail(), timeout=90)
+        with override_settings(CELERY_GPU_QUEUE=QUEUE):
+            job = launch(alice, ready_dataset, tiny_base_model, max_steps=1500, eval_every=100)
+
+        wait_for(lambda: job.metrics.filter(kind="eval").exists(), timeout=120, what="a first evaluation")
+        proxy.cut()
+        time.sleep(OUTAGE_SECONDS)
+        job.refresh_from_db()
+        assert job.status == JobStatus.RUNNING and job.step < job.total_steps, "the job ended before the outage"
+        proxy.restore()
+
+        job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=300)
+    finally:
+        worker.stop()
+        proxy.close()
+
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    assert job.attempts == 1
+    assert PromptVersion.objects.filter(job=job).count() == 1
+    assert not job.work_dir.exists()
+    assert "the database is unavailable" in worker.log_path.read_text(errors="replace")
