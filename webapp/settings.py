@@ -66,6 +66,7 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF reads the form in process_view, after every __call__).
     "webapp.core.middleware.RequestSizeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "webapp.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"

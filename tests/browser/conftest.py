@@ -35,7 +35,20 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    """A page whose test may poll with string expressions (`wait_for_function`), which Playwright
+    evaluates with eval: the Content-Security-Policy is bypassed here, and enforced in
+    `strict_page` (test_content_security_policy.py drives every page through that)."""
+    yield from _page(browser, request, bypass_csp=True)
+
+
+@pytest.fixture
+def strict_page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A page under the site's Content-Security-Policy, as a user's browser runs it."""
+    yield from _page(browser, request, bypass_csp=False)
+
+
+def _page(browser, request: pytest.FixtureRequest, *, bypass_csp: bool) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

@@ -99,5 +99,47 @@
     }, resync);
   }
 
+  // The launch form: trainable parameters follow the prompt length and the model's width.
+  function launchForm() {
+    const widths = JSON.parse(document.getElementById("model-widths").textContent);
+    const length = document.getElementById("id_prompt_length");
+    const model = document.getElementById("id_base_model");
+    const out = document.getElementById("trainable-params");
+    function update() {
+      const p = parseInt(length.value, 10), d = widths[model.value];
+      out.textContent = (p > 0 && d) ? `${(p * d).toLocaleString("en-US")} (${p} × ${d})` : "—";
+    }
+    document.querySelectorAll(".preset").forEach((b) => b.addEventListener("click", () => {
+      length.value = b.dataset.length; update();
+    }));
+    length.addEventListener("input", update);
+    model.addEventListener("change", update);
+    update();
+  }
+
+  // The jobs list: any job of mine changed status, so re-read the table (same filter).
+  function liveJobsList() {
+    const url = window.location.pathname + window.location.search;
+    let pending = null;
+    SPS.listen("/ws/events/", (event) => {
+      if (event.kind !== "job.status") return;
+      clearTimeout(pending);
+      pending = setTimeout(() => SPS.refreshFragment(url, "jobs-table"), 150);
+    });
+  }
+
   window.SPS = Object.assign(window.SPS || {}, { jobPage, drawChart });
+
+  // Pages say what they are with data attributes on this script's tag: the
+  // Content-Security-Policy allows no inline script.
+  const options = document.currentScript ? document.currentScript.dataset : {};
+  const start = {
+    detail: () => jobPage(parseInt(options.jobId, 10), options.detailUrl),
+    launch: launchForm,
+    list: liveJobsList,
+  }[options.page];
+  if (start) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  }
 })();
