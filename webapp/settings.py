@@ -152,6 +152,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_GPU_QUEUE = env_str("CELERY_GPU_QUEUE", "gpu")
 CELERY_TASK_ROUTES = {"workers.tasks.gpu_*": {"queue": CELERY_GPU_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that sends a task must not hang on a broker that is down: one quick retry, then
+# the row waits for the reconciler.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 10, minimum=1)
 WORKER_HEARTBEAT_TIMEOUT = env_int("WORKER_HEARTBEAT_TIMEOUT", 60, minimum=2)
@@ -174,6 +178,14 @@ CELERY_BEAT_SCHEDULE = {
 # A running job retries its database writes (progress, log, result) with backoff for this
 # long while PostgreSQL is unavailable, instead of failing; past it the job fails as before.
 JOB_DB_RETRY_SECONDS = env_int("JOB_DB_RETRY_SECONDS", 300, minimum=0)
+# Queued work whose message is in no queue this long after it was sent is sent again
+# (a broker that restarted empty, or was down when the work was created).
+RESEND_LOST_WORK_AFTER = env_int("RESEND_LOST_WORK_AFTER", 60, minimum=1)
+CELERY_BEAT_SCHEDULE["resend-lost-work"] = {
+    "task": "workers.tasks.resend_lost_work_task",
+    "schedule": float(RESEND_LOST_WORK_AFTER),
+    "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": float(RESEND_LOST_WORK_AFTER)},
+}
 # Live progress: at most this many websocket updates (and chart points) per second per job.
 JOB_PROGRESS_MAX_RATE = env_int("JOB_PROGRESS_MAX_RATE", 4, minimum=1)
 

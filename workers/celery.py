@@ -7,9 +7,19 @@ from webapp.lib.queue import app
 app.autodiscover_tasks(["workers"])
 
 # Imported for its signal handlers: the heartbeat thread starts with each worker.
-from celery.signals import worker_process_init  # noqa: E402
+from celery.signals import worker_process_init, worker_ready  # noqa: E402
 
 import workers.heartbeat  # noqa: E402,F401
+
+
+@worker_ready.connect
+def _reconcile_on_start(**kwargs: object) -> None:
+    # A worker coming back after an outage sends lost work at once rather than at beat's next tick.
+    from django.conf import settings
+
+    from webapp.lib.queue import TaskName, send_now
+
+    send_now(TaskName.RESEND_LOST_WORK, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 @worker_process_init.connect

@@ -58,3 +58,13 @@ def measure_token_lengths_task(dataset_id: int, source: str, max_length: int) ->
     from webapp.datasets.services import measure_token_lengths
 
     measure_token_lengths(dataset_id, source, max_length)
+
+
+@shared_task(name="workers.tasks.resend_lost_work_task")
+def resend_lost_work_task() -> dict[str, list[int]]:
+    """Celery beat's reconciling (default queue): send again queued work whose message is lost."""
+    from dataclasses import asdict
+
+    from webapp.core.reconcile import resend_lost_work
+
+    return asdict(resend_lost_work())

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from tuning_core.errors import DataError, DataProblem
 from tuning_core.reading import format_of
@@ -47,7 +49,7 @@ from webapp.datasets.processing import (
 from webapp.datasets.reading import FileScan, scan_file
 from webapp.lib.events import Event, publish, user_group
 from webapp.lib.files import remove_tree
-from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +375,18 @@ def create_dataset(owner: Any, staging: Staging, mapping: Mapping, *, name: str 
     finally:
         discard_staging(staging)
     return dataset
+
+
+def resend_lost_processing(waiting: set[str], older_than: timedelta) -> list[int]:
+    """Datasets still validating `older_than` after their last change whose message is not among
+    `waiting`: send them again (a second delivery of a dataset being processed does nothing)."""
+    cutoff = timezone.now() - older_than
+    resent = []
+    for dataset in Dataset.objects.filter(status=DatasetStatus.VALIDATING, updated_at__lt=cutoff).order_by("pk"):
+        if task_id(TaskName.PROCESS_DATASET, dataset.pk) not in waiting and send_now(
+                TaskName.PROCESS_DATASET, dataset.pk):
+            resent.append(dataset.pk)
+    return resent
 
 
 def _enqueue_processing(dataset: Dataset) -> None:

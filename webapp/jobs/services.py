@@ -26,7 +26,7 @@ from webapp.datasets.models import Dataset
 from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, job_group, publish, user_group
 from webapp.lib.files import remove_tree
-from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
 
@@ -341,6 +341,20 @@ def cancel_job(job: TuningJob) -> TuningJob:
     if job.status == JobStatus.RUNNING:
         log_job_event(job.pk, "Cancellation requested: the worker stops at its next step")
     return job
+
+
+def resend_lost_jobs(waiting: set[str], older_than: timedelta) -> list[int]:
+    """Queued jobs older than `older_than` whose message is not among `waiting` (the ids in the
+    broker's queues): send them again. A duplicate is harmless, as claiming is atomic."""
+    cutoff = timezone.now() - older_than
+    resent = []
+    for job in TuningJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff).order_by("pk"):
+        if task_id(TaskName.TRAIN_JOB, job.pk) in waiting:
+            continue
+        if send_now(TaskName.TRAIN_JOB, job.pk, queue=job.queue):
+            log_job_event(job.pk, "Its queue message was lost (the broker was down or restarted); sent again")
+            resent.append(job.pk)
+    return resent
 
 
 def settle_jobs_of_dead_workers() -> list[int]:
