@@ -18,19 +18,21 @@ View = Callable[..., HttpResponse]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def token_user(request: HttpRequest) -> tuple[Any, bool]:
-    """(user or None, whether a token header was sent)."""
+def token_user(request: HttpRequest) -> tuple[Any, bool, ApiToken | None]:
+    """(user or None, whether a token header was sent, the expired token that was sent)."""
     header = request.headers.get("Authorization", "")
     if not header:
-        return None, False
+        return None, False, None
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "token" or not key.strip():
-        return None, True
+        return None, True, None
     token = ApiToken.objects.select_related("user").filter(key=key.strip()).first()
     if token is None or not token.user.is_active:
-        return None, True
+        return None, True, None
+    if token.expired:
+        return None, True, token
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user, True
+    return token.user, True, None
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
@@ -54,7 +56,11 @@ def api_view(methods: Sequence[str], *, before_body: Callable[[HttpRequest], Non
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if before_body is not None:
                 before_body(request)
-            user, sent_token = token_user(request)
+            user, sent_token, expired = token_user(request)
+            if expired is not None:
+                assert expired.expires_at is not None
+                return error_response(401, f"The token expired on {expired.expires_at:%Y-%m-%d %H:%M} UTC: "
+                                           "`manage.py api_token USERNAME` prints a new one")
             if sent_token and user is None:
                 return error_response(401, "Invalid token: send `Authorization: Token <key>` with the key "
                                            "`manage.py api_token USERNAME` prints")
