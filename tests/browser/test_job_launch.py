@@ -61,7 +61,9 @@ def test_it_launches_a_job_and_follows_it_live(page, asgi_server, celery_worker_
         assert line in reloaded_log, reloaded_log
         assert line in live_log, live_log
 
-    page.locator("#job-result h2 a").click()  # the prompt's page lists the new version
+    page.locator("#job-result h2 a").click()  # the version's page, then its prompt's page lists it
+    page.wait_for_url(f"{asgi_server}/prompts/versions/*/")
+    page.get_by_role("link", name="All versions of sentiment").click()
     page.wait_for_url(f"{asgi_server}/prompts/*/")
     version_row = page.locator("#version-1")
     assert "movie reviews" in version_row.inner_text()

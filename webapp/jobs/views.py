@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
+from webapp.jobs.charts import training_series
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm
 from webapp.jobs.models import BaseModel, TuningJob
 from webapp.jobs.services import (
     JobLaunchError,
     cancel_job,
     get_job_for_user,
-    headline_metric,
     launch_job,
 )
 from webapp.lib.http import is_fragment_request
@@ -24,7 +24,8 @@ from webapp.lib.http import is_fragment_request
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     form = JobFilterForm(request.GET or None)
-    jobs = TuningJob.objects.for_user(request.user).select_related("dataset", "base_model", "prompt")
+    jobs = TuningJob.objects.for_user(request.user).select_related(
+        "dataset", "base_model", "prompt", "result_version")
     if form.is_valid() and form.cleaned_data["status"]:
         jobs = jobs.filter(status=form.cleaned_data["status"])
     template = "jobs/index.html#jobs-table" if is_fragment_request(request) else "jobs/index.html"
@@ -64,24 +65,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "version": version,
         "eval_runs": list(version.eval_runs.order_by("split")) if version else [],
         "log_entries": job.log_entries.all(),
-        "series_json": json.dumps(_series(job)),
+        "series_json": json.dumps(training_series(job)),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
     }
     if is_fragment_request(request):
         return render(request, "jobs/detail.html#job-summary", context)
     return render(request, "jobs/detail.html", context)
-
-
-def _series(job: TuningJob) -> dict[str, list[list[float]]]:
-    train, evals = [], []
-    for point in job.metrics.all():
-        if point.kind == "train" and point.loss is not None:
-            train.append([point.step, point.loss])
-        elif point.kind == "eval" and point.values:
-            name = job.best_metric_name or headline_metric(point.values)
-            if name in point.values:
-                evals.append([point.step, point.values[name]])
-    return {"loss": train, "metric": evals}
 
 
 @login_required

@@ -65,6 +65,7 @@ class PromptVersion(models.Model):
     best_step = models.PositiveIntegerField(null=True, blank=True)
     metrics = models.JSONField(default=dict, help_text="Best validation metrics during training")
     notes = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True, help_text="Free-text labels such as production, baseline")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PromptVersionQuerySet.as_manager()

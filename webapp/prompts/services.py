@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 
+from webapp.jobs.models import TuningJob
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 
 
 class PromptNameTaken(Exception):
     pass
+
+
+class VersionInUse(Exception):
+    """A version that work still depends on cannot be deleted; the message says which work."""
 
 
 def get_prompt_for_user(user: Any, pk: int) -> Prompt:
@@ -83,3 +89,57 @@ def record_eval_run(
         predictions=predictions, num_examples=len(predictions),
     )
 
+
+
+def update_version_notes(version: PromptVersion, *, notes: str, tags: list[str]) -> PromptVersion:
+    """Replace a version's notes and tags (tags kept unique, in the order given)."""
+    version.notes = notes
+    version.tags = list(dict.fromkeys(tag for tag in tags if tag))
+    version.save(update_fields=["notes", "tags"])
+    return version
+
+
+def rename_prompt(prompt: Prompt, name: str) -> Prompt:
+    """Rename a prompt (every version keeps its number); names stay unique per owner."""
+    if name == prompt.name:
+        return prompt
+    try:
+        with transaction.atomic():
+            prompt.name = name
+            prompt.save(update_fields=["name"])
+    except IntegrityError:
+        prompt.refresh_from_db(fields=["name"])
+        raise PromptNameTaken(f"You already have a prompt named {name!r}: pick another name") from None
+    return prompt
+
+
+def delete_version(version: PromptVersion) -> None:
+    """Delete a version, its evaluations and its files.
+
+    Refused (VersionInUse) while a queued or running job continues from it: that job reads the
+    tensor file when it starts or resumes. The row and the check share a lock on the version, and
+    the files go only once the deletion is committed, so a rolled-back delete keeps its file.
+    """
+    with transaction.atomic():
+        locked = PromptVersion.objects.select_for_update().select_related("prompt").get(pk=version.pk)
+        users = list(TuningJob.objects.active().filter(parent_version=locked).order_by("pk"))
+        if users:
+            jobs = ", ".join(f"#{job.pk} ({job.status})" for job in users)
+            raise VersionInUse(
+                f"{locked} cannot be deleted: job {jobs} continues from it. "
+                "Cancel the job or wait for it to end, then delete."
+            )
+        tensor_path = locked.tensor_path
+        locked.delete()
+        transaction.on_commit(lambda: _remove_version_files(tensor_path))
+
+
+def _remove_version_files(tensor_path: Path) -> None:
+    """A version's directory (its tensor and metadata) when it is one of ours under
+    MEDIA_ROOT/prompts/; otherwise only the tensor file."""
+    prompts_root = (Path(settings.MEDIA_ROOT) / "prompts").resolve()
+    directory = tensor_path.parent.resolve()
+    if directory != prompts_root and prompts_root in directory.parents:
+        shutil.rmtree(directory, ignore_errors=True)
+    else:
+        tensor_path.unlink(missing_ok=True)

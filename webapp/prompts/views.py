@@ -1,24 +1,126 @@
 from __future__ import annotations
 
+import io
+import json
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from webapp.prompts.models import Prompt
-from webapp.prompts.services import get_prompt_for_user, get_version_for_user
+from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
+from webapp.jobs.charts import training_series
+from webapp.prompts.forms import RenamePromptForm, VersionNotesForm
+from webapp.prompts.models import Prompt, PromptVersion
+from webapp.prompts.queries import (
+    best_version,
+    config_rows,
+    init_label,
+    lineage,
+    validation_headline,
+)
+from webapp.prompts.services import (
+    PromptNameTaken,
+    VersionInUse,
+    delete_version,
+    get_prompt_for_user,
+    get_version_for_user,
+    rename_prompt,
+    update_version_notes,
+)
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    prompts = Prompt.objects.for_user(request.user).select_related("base_model").prefetch_related("versions")
-    return render(request, "prompts/index.html", {"prompts": prompts})
+    prompts = list(Prompt.objects.for_user(request.user).select_related("base_model")
+                   .prefetch_related("versions__eval_runs"))
+    rows = [(prompt, prompt.versions.all()[0] if prompt.versions.all() else None, best_version(prompt.versions.all()))
+            for prompt in prompts]
+    return render(request, "prompts/index.html", {"rows": rows})
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     prompt = get_prompt_for_user(request.user, pk)
-    versions = prompt.versions.select_related("job", "parent", "job__dataset").prefetch_related("eval_runs")
-    return render(request, "prompts/detail.html", {"prompt": prompt, "versions": versions})
+    versions = list(prompt.versions.select_related("job", "parent", "job__dataset").prefetch_related("eval_runs"))
+    best = best_version(versions)
+    return render(request, "prompts/detail.html", {
+        "prompt": prompt, "versions": versions, "best": best, "latest": versions[0] if versions else None,
+        "best_headline": validation_headline(best) if best else None,
+        "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
+    })
+
+
+def _versions(request: HttpRequest) -> Any:
+    return PromptVersion.objects.for_user(request.user).select_related(
+        "prompt", "base_model", "parent", "parent__prompt", "job", "job__dataset")
+
+
+def _version_page(request: HttpRequest, version: PromptVersion, *, notes_form: VersionNotesForm | None = None,
+                  rename_form: RenamePromptForm | None = None, status: int = 200) -> HttpResponse:
+    ancestors, tree = lineage(version, request.user)
+    job = version.job
+    return render(request, "prompts/version.html", {
+        "version": version, "prompt": version.prompt, "job": job,
+        "init_label": init_label(version),
+        "ancestors": ancestors, "tree": tree,
+        "config_rows": config_rows(job, version) if job else [],
+        "series_json": json.dumps(training_series(job)) if job else "",
+        "eval_runs": version.eval_runs.select_related("dataset").order_by("split", "-created_at"),
+        "headline": validation_headline(version),
+        "notes_form": notes_form or VersionNotesForm(initial={"notes": version.notes, "tags": ", ".join(version.tags)}),
+        "rename_form": rename_form or RenamePromptForm(initial={"name": version.prompt.name}),
+        "filename": _download_name(version, ""),
+        "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
+    }, status=status)
+
+
+@login_required
+def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _version_page(request, get_object_or_404(_versions(request), pk=pk))
+
+
+@login_required
+@require_POST
+def version_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(_versions(request), pk=pk)
+    form = VersionNotesForm(request.POST)
+    if not form.is_valid():
+        return _version_page(request, version, notes_form=form, status=400)
+    update_version_notes(version, notes=form.cleaned_data["notes"], tags=form.cleaned_data["tags"])
+    messages.success(request, f"Saved notes and tags of {version}")
+    return redirect("prompts:version", pk=version.pk)
+
+
+@login_required
+@require_POST
+def version_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(_versions(request), pk=pk)
+    form = RenamePromptForm(request.POST)
+    if form.is_valid():
+        try:
+            rename_prompt(version.prompt, form.cleaned_data["name"])
+        except PromptNameTaken as exc:
+            form.add_error("name", str(exc))
+    if form.errors:
+        return _version_page(request, version, rename_form=form, status=400)
+    messages.success(request, f"Renamed the prompt to {version.prompt.name}")
+    return redirect("prompts:version", pk=version.pk)
+
+
+@login_required
+@require_POST
+def version_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(_versions(request), pk=pk)
+    try:
+        delete_version(version)
+    except VersionInUse as exc:
+        messages.error(request, str(exc))
+        return redirect("prompts:version", pk=version.pk)
+    messages.success(request, f"Deleted {version} and its files")
+    return redirect("prompts:detail", pk=version.prompt_id)
 
 
 @login_required
@@ -26,12 +128,37 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     return version_file_response(get_version_for_user(request.user, pk))
 
 
-def version_file_response(version) -> FileResponse:  # type: ignore[no-untyped-def]
+@login_required
+def download_npy(request: HttpRequest, pk: int) -> FileResponse:
+    return version_npy_response(get_version_for_user(request.user, pk))
+
+
+def _download_name(version: PromptVersion, suffix: str) -> str:
+    return f"{version.prompt.name}-v{version.version}{suffix}".replace("/", "_").replace('"', "")
+
+
+def version_file_response(version: PromptVersion) -> FileResponse:
     path = version.tensor_path
     if not path.exists():
         raise Http404("The prompt file is missing from storage")
-    filename = f"{version.prompt.name}-v{version.version}.safetensors".replace("/", "_").replace('"', "")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename,
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=_download_name(version, ".safetensors"),
                             content_type="application/octet-stream")
     response["X-Content-SHA256"] = version.sha256
     return response
+
+
+def version_npy_response(version: PromptVersion) -> FileResponse:
+    """The same (p, d) float32 matrix as a NumPy .npy file, converted as it is read."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from tuning_core.export import TENSOR_NAME
+
+    path = version.tensor_path
+    if not path.exists():
+        raise Http404("The prompt file is missing from storage")
+    buffer = io.BytesIO()
+    np.save(buffer, load_file(str(path))[TENSOR_NAME])
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=_download_name(version, ".npy"),
+                        content_type="application/octet-stream")

@@ -1,0 +1,62 @@
+"""A version page (tags, notes, lineage) in Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.integration.jobs.conftest import launch_held, make_ready_dataset
+from tests.integration.prompts.conftest import classification_metrics_of, make_version, rank_predictions
+from webapp.jobs.base_models import register_base_model
+from webapp.jobs.models import JobMetric, TuningJob
+from webapp.prompts.models import EvalRun, Prompt, PromptVersion
+from webapp.prompts.services import record_eval_run
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def versions(alice: Any, tiny_model_dir: Any) -> tuple[list[PromptVersion], EvalRun]:
+    base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
+    dataset = make_ready_dataset(alice, train=8, validation=4, test=0)
+    prompt = Prompt.objects.create(owner=alice, name="sentiment", base_model=base_model)
+    v1 = make_version(prompt, seed=1, accuracy=0.8)
+    # v2 continues from v1 in a job whose curve the version page draws.
+    job = launch_held(alice, dataset, base_model, continue_from=v1, max_steps=30)
+    for step in (10, 20, 30):
+        JobMetric.objects.create(job=job, kind="train", step=step, loss=2.0 / step)
+        JobMetric.objects.create(job=job, kind="eval", step=step, values={"accuracy": 0.5 + step / 100})
+    TuningJob.objects.filter(pk=job.pk).update(status="succeeded", step=30, total_steps=30,
+                                               best_metric_name="accuracy")
+    v2 = make_version(prompt, seed=2, accuracy=0.6, parent=v1, job=job)
+    predictions = rank_predictions()
+    run = record_eval_run(version=v2, dataset=dataset, split="validation", mode="rank",
+                          metrics=classification_metrics_of(predictions), predictions=predictions)
+    return [v1, v2], run
+
+
+def test_it_edits_tags_and_notes_and_follows_the_lineage(page, asgi_server, alice, versions) -> None:  # type: ignore[no-untyped-def]
+    (v1, v2), _ = versions
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/prompts/{v1.prompt_id}/")
+    page.locator("#version-2").get_by_role("link", name="v2", exact=True).click()
+    page.wait_for_url(f"{asgi_server}/prompts/versions/{v2.pk}/")
+    assert page.locator("#version-init").inner_text() == "continued from v1"
+    assert page.locator("#version-chart").get_attribute("data-points") == "6"
+    assert "Learning rate" in page.locator("#version-config").inner_text()
+
+    page.get_by_label("Tags").fill("production, baseline")
+    page.get_by_label("Notes").fill("Shipped on Monday.")
+    page.get_by_role("button", name="Save notes and tags").click()
+    page.wait_for_url(f"{asgi_server}/prompts/versions/{v2.pk}/")
+    assert page.locator("#version-tags .tag").all_inner_texts() == ["production", "baseline"]
+    assert "Shipped on Monday." in page.locator("#version-notes").inner_text()
+    page.screenshot(path="test-results/prompt-version.png", full_page=True)
+
+    page.locator("#lineage").get_by_role("link", name="sentiment v1").click()
+    page.wait_for_url(f"{asgi_server}/prompts/versions/{v1.pk}/")
+    assert page.locator("#lineage li.current").first.inner_text().startswith("sentiment v1")
+    assert page.locator("#lineage").get_by_role("link", name="sentiment v2").is_visible()

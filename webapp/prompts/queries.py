@@ -1,0 +1,149 @@
+"""What the prompt pages show, read from the database: lineage, the best version, a job's
+configuration as labelled rows. Reads only, never writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.jobs.models import TuningJob
+from webapp.jobs.services import headline_metric
+from webapp.prompts.models import PromptVersion
+
+INIT_LABELS = {
+    "class_labels": "class labels",
+    "vocab": "vocabulary sample",
+    "random": "random uniform",
+    "from_file": "from a prompt file",
+}
+
+
+def init_label(version: PromptVersion) -> str:
+    """How the version started: "continued from v2" rather than the engine's `from_file`."""
+    if version.parent_id is not None:
+        parent = version.parent
+        assert parent is not None
+        if parent.prompt_id == version.prompt_id:
+            return f"continued from v{parent.version}"
+        return f"continued from {parent}"
+    return INIT_LABELS.get(version.init, version.init or "—")
+
+
+def validation_headline(version: PromptVersion) -> tuple[str, float] | None:
+    """The version's headline validation metric: the best one seen during training, else its
+    validation EvalRun's."""
+    metrics = version.metrics or {}
+    if not _numbers(metrics):
+        runs = [run for run in version.eval_runs.all() if run.split == "validation"]
+        metrics = runs[0].metrics if runs else {}
+    numbers = _numbers(metrics)
+    if not numbers:
+        return None
+    name = headline_metric(numbers)
+    return name, numbers[name]
+
+
+def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "count"}
+
+
+def best_version(versions: Iterable[PromptVersion]) -> PromptVersion | None:
+    """The version with the highest validation headline metric (the later one on a tie)."""
+    scored = [(headline[1], v.version, v) for v in versions if (headline := validation_headline(v))]
+    return max(scored, key=lambda t: (t[0], t[1]))[2] if scored else None
+
+
+@dataclass
+class LineageNode:
+    version: PromptVersion
+    children: list[LineageNode] = field(default_factory=list)
+    current: bool = False
+
+
+def lineage(version: PromptVersion, user: Any) -> tuple[list[PromptVersion], LineageNode]:
+    """Ancestors (root first) and the tree of descendants under `version`, the user's only."""
+    visible = PromptVersion.objects.for_user(user).select_related("prompt")
+    ancestors: list[PromptVersion] = []
+    seen = {version.pk}
+    parent_id = version.parent_id
+    while parent_id is not None and parent_id not in seen:
+        parent = visible.filter(pk=parent_id).first()
+        if parent is None:
+            break
+        ancestors.append(parent)
+        seen.add(parent.pk)
+        parent_id = parent.parent_id
+    ancestors.reverse()
+
+    root = LineageNode(version, current=True)
+    frontier = [root]
+    while frontier:
+        by_parent: dict[int, list[PromptVersion]] = {}
+        for child in visible.filter(parent__in=[n.version.pk for n in frontier]).exclude(pk__in=seen) \
+                .order_by("created_at", "pk"):
+            by_parent.setdefault(child.parent_id or 0, []).append(child)
+            seen.add(child.pk)
+        next_frontier = []
+        for node in frontier:
+            node.children = [LineageNode(child) for child in by_parent.get(node.version.pk, [])]
+            next_frontier.extend(node.children)
+        frontier = next_frontier
+    return ancestors, root
+
+
+CONFIG_LABELS = {
+    "prompt_length": "Prompt length (tokens)",
+    "init": "Initialisation",
+    "label_words": "Label words",
+    "learning_rate": "Learning rate",
+    "weight_decay": "Weight decay",
+    "optimizer": "Optimizer",
+    "decay_rate": "Second-moment decay",
+    "batch_size": "Batch size",
+    "grad_accum_steps": "Gradient accumulation steps",
+    "max_steps": "Maximum steps",
+    "eval_every": "Evaluate every (steps)",
+    "eval_sample": "Validation sample during training",
+    "patience": "Early-stopping patience (evaluations)",
+    "max_input_length": "Maximum input length (tokens)",
+    "max_target_length": "Maximum target length (tokens)",
+    "seed": "Seed",
+    "dropout": "Dropout",
+    "attention_dropout": "Attention dropout",
+    "shuffle": "Shuffle",
+    "group_by_length": "Batches grouped by length",
+    "log_every": "Log every (steps)",
+    "eval_mode": "Evaluation mode",
+    "eval_batch_size": "Evaluation batch size",
+    "precision": "Precision",
+}
+HIDDEN_CONFIG = {"init_from"}  # a path inside the worker's storage: "continued from vN" says it
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_display(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def config_rows(job: TuningJob, version: PromptVersion | None = None) -> list[tuple[str, str]]:
+    """A job's prompt and training configuration as (label, value) rows, prompt first."""
+    order = {key: i for i, key in enumerate(CONFIG_LABELS)}
+    rows = []
+    for config in (job.prompt_config or {}, job.train_config or {}):
+        # JSON columns keep no key order: known settings in CONFIG_LABELS' order, others after.
+        for key in sorted(config, key=lambda k: (order.get(k, len(order)), k)):
+            if key in HIDDEN_CONFIG:
+                continue
+            value = config[key]
+            shown = init_label(version) if key == "init" and version is not None else _display(value)
+            rows.append((CONFIG_LABELS.get(key, key.replace("_", " ").capitalize()), shown))
+    return rows
