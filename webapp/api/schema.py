@@ -35,7 +35,11 @@ def error_ref(description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-COMMON_RESPONSES = {"401": error_ref("Missing or invalid token"), "404": error_ref("No such object, or not yours")}
+COMMON_RESPONSES = {
+    "401": error_ref("Missing, invalid or expired token"),
+    "404": error_ref("No such object, or not yours"),
+    "503": error_ref("The database is unavailable; retry after the Retry-After header's seconds"),
+}
 
 
 def build_schema(server_url: str = "/api/v1") -> dict[str, Any]:
@@ -45,7 +49,8 @@ def build_schema(server_url: str = "/api/v1") -> dict[str, Any]:
             "title": "Soft Prompt Studio API",
             "version": "1",
             "description": "Token auth: `Authorization: Token <key>`; `python manage.py api_token USERNAME` "
-                           "prints a user's key. Every 4xx answers with the Error schema.",
+                           "prints a user's key; keys expire (API_TOKEN_DAYS). Every error, 4xx and 5xx, answers with "
+                           "the Error schema: 413 for a body over the upload limit, 503 while the database is down.",
         },
         "servers": [{"url": server_url}],
         "security": [{"tokenAuth": []}],
