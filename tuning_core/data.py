@@ -29,6 +29,7 @@ from tuning_core.reading import (
     iter_rows,
     open_parquet,
 )
+from tuning_core.task import MAX_LABELS, is_label_set
 
 # HF LengthGroupedSampler's choice: sort by length inside windows of 50 batches, so batches have
 # little padding while the order stays random at the scale of an epoch.
@@ -272,18 +273,9 @@ def as_text_dataset(data: Any, *, name: str = "data") -> Any:
     return ds
 
 
-# More distinct targets than this is free text, not a label set.
-MAX_LABELS = 50
-
-
-def is_small_label_set(distinct: int, rows: int, *, max_labels: int = MAX_LABELS) -> bool:
-    """`distinct` values over `rows` rows form a label set: few, and few compared with the rows."""
-    return distinct <= min(max_labels, max(2, rows // 2))
-
-
 def is_classification(targets: Sequence[str], *, max_labels: int = MAX_LABELS) -> bool:
     """Targets drawn from a small label set (rank classification applies) rather than free text."""
-    return is_small_label_set(len(set(targets)), len(targets), max_labels=max_labels)
+    return is_label_set(set(targets), len(targets), max_labels=max_labels)
 
 
 def label_set(targets: Sequence[str]) -> list[str]:

@@ -24,6 +24,7 @@ from django.db import InterfaceError, OperationalError
 from tuning_core.errors import DataError, TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import save_prompt
+from tuning_core.task import eval_mode_for
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
 from webapp.jobs import services
 from webapp.jobs.models import JobStatus, TuningJob
@@ -258,9 +259,8 @@ def _evaluate_splits(
     job: TuningJob, base: Any, result: TrainResult, splits: dict[str, Any], max_input_length: int,
     max_target_length: int,
 ) -> list[services.EvalOutcome]:
-    classification = job.dataset.task_kind == "classification"
-    mode: Literal["rank", "generate"] = "rank" if classification else "generate"
-    label_words = job.dataset.label_words if classification else None
+    mode: Literal["rank", "generate"] = eval_mode_for(job.dataset.task_kind).value  # type: ignore[assignment]
+    label_words = job.dataset.label_words if mode == "rank" else None
     outcomes = []
     for split, data in splits.items():
         if data is None or len(data) == 0:

@@ -67,7 +67,7 @@ def _create(request: HttpRequest) -> JsonResponse:
         return error_response(400, f"The upload was refused: {exc}", problem_details(exc.problems))
     try:
         distinct = staging.distinct(data["label_column"])
-        kind = detect_task_kind(len(distinct) if distinct is not None else None, staging.rows)
+        kind = detect_task_kind(distinct, staging.rows)
         split = (SplitMode.FILES if not staging.single_file
                  else SplitMode.COLUMN if data.get("split_column") else SplitMode.AUTO)
         mapping = fields.mapping(data["label_map"], kind, data.get("split_mode") or split)

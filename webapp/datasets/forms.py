@@ -154,6 +154,9 @@ class MappingForm(MappingFields):
         data = super().clean()
         if self.errors:
             return data
+        if data.get("task_kind") == TaskKind.GENERATION:
+            # The page hides the label words for generation: what it kept there means nothing.
+            data["label_map"] = {}
         label_map = data.get("label_map") or {}
         if data.get("task_kind") == TaskKind.CLASSIFICATION and len(set(label_map.values())) > MAX_CLASSES:
             self.add_error("label_map", f"At most {MAX_CLASSES} label words for classification")

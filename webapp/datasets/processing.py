@@ -19,15 +19,14 @@ from typing import Any
 import numpy as np
 
 from tuning_core.data import (
-    MAX_LABELS,
     MAX_PROBLEMS,
     closest_column_hint,
     format_examples,
-    is_small_label_set,
     template_fields,
 )
 from tuning_core.errors import DataError, DataProblem
 from tuning_core.reading import iter_rows
+from tuning_core.task import MAX_LABELS, task_kind_of
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
 from webapp.datasets.reading import cell_text
 
@@ -365,12 +364,10 @@ def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> dict[str, Any]:
             "mean": round(float(values.mean()), 1), "p95": int(np.percentile(values, 95))}
 
 
-def detect_task_kind(distinct_values: int | None, rows: int) -> str:
-    """Classification when the label column holds a small set of values (few compared with the
-    rows, and at most MAX_CLASSES); `None` means more values than the scan kept."""
-    if distinct_values is None:
-        return "generation"
-    return "classification" if is_small_label_set(distinct_values, rows) else "generation"
+def detect_task_kind(distinct_values: Sequence[str] | None, rows: int) -> str:
+    """The task kind `tuning_core.task` decides for a label column's distinct values; `None`
+    means more values than the scan kept."""
+    return task_kind_of(distinct_values, rows).value
 
 
 def render_template(template: str, row: dict[str, Any]) -> str:

@@ -304,7 +304,7 @@ def suggested_mapping(staging: Staging) -> dict[str, Any]:
     else:
         template = " ".join(f"{c}: {{{c}}}" for c in inputs)
     distinct = staging.distinct(label)
-    kind = detect_task_kind(len(distinct) if distinct is not None else None, staging.rows)
+    kind = detect_task_kind(distinct, staging.rows)
     split_column = lowered.get("split", "")
     return {
         "input_template": template,

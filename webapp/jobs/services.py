@@ -7,6 +7,7 @@ cancelled, and only these functions move it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,8 +21,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from tuning_core.config import InitMethod, PromptConfig, TrainConfig
+from tuning_core.config import EvalMode, InitMethod, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
+from tuning_core.task import eval_mode_for, headline_metric_for
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, job_group, publish, user_group
@@ -61,8 +63,8 @@ class JobRequest:
 
 
 def headline_metric(metrics: dict[str, Any]) -> str:
-    """The metric a job is judged by: accuracy for classification, else the first reported."""
-    return "accuracy" if "accuracy" in metrics else next(iter(metrics))
+    """The headline of a set of evaluation metrics, by the mode that produced them."""
+    return headline_metric_for(EvalMode.RANK if "accuracy" in metrics else EvalMode.GENERATE)
 
 
 def get_job_for_user(user: Any, pk: int) -> TuningJob:
@@ -165,7 +167,11 @@ def prompt_config_for_worker(job: TuningJob) -> PromptConfig:
 
 
 def train_config_for_worker(job: TuningJob) -> TrainConfig:
-    return TrainConfig.from_dict(dict(job.train_config))
+    config = TrainConfig.from_dict(dict(job.train_config))
+    if config.eval_mode is EvalMode.AUTO:
+        # Validation during training is scored as the final evaluation is: by the dataset's kind.
+        config = dataclasses.replace(config, eval_mode=eval_mode_for(job.dataset.task_kind))
+    return config
 
 
 # --- the worker side ---------------------------------------------------------------------------

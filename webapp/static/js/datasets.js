@@ -65,6 +65,15 @@
     });
   }
 
+  // --- mapping: label words only mean something for classification ---------------------------
+  const taskKind = document.querySelector("#mapping-form #id_task_kind");
+  const labelWords = document.querySelector("#mapping-form [data-label-words]");
+  if (taskKind && labelWords) {
+    const follow = () => { labelWords.hidden = taskKind.value !== "classification"; };
+    taskKind.addEventListener("change", follow);
+    follow();
+  }
+
   // --- mapping: show what the model will read as the template changes ------------------------
   const templateInput = document.querySelector("#mapping-form #id_input_template");
   const previewScript = document.getElementById("preview-rows");

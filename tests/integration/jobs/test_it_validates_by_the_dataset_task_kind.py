@@ -1,0 +1,22 @@
+"""In-training validation is scored the way the dataset's task kind says, like the final evaluation:
+a generation dataset with few distinct answers is still decoded, not ranked."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.jobs.conftest import launch_held
+from tuning_core.config import EvalMode
+from webapp.datasets.models import Dataset
+from webapp.jobs.services import train_config_for_worker
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("kind", "mode"), [("classification", EvalMode.RANK), ("generation", EvalMode.GENERATE)])
+def test_the_worker_validates_by_task_kind(alice, ready_dataset, tiny_base_model, kind: str,  # type: ignore[no-untyped-def]
+                                           mode: EvalMode) -> None:
+    Dataset.objects.filter(pk=ready_dataset.pk).update(task_kind=kind)
+    ready_dataset.refresh_from_db()
+    job = launch_held(alice, ready_dataset, tiny_base_model, init="vocab")
+    assert train_config_for_worker(job).eval_mode is mode
