@@ -35,4 +35,5 @@ def test_it_measures_token_lengths_in_the_background(page, asgi_server, celery_w
     page.get_by_role("button", name="Measure").click()
     expect(page.get_by_role("img", name="Tokens per input")).to_be_visible(timeout=60_000)
     expect(page.locator("[data-token-warning]")).to_contain_text("are longer than 8 tokens of tiny-t5")
-    page.screenshot(path=str(tmp_path / "token-lengths.png"), full_page=True)  # kept for a look
+    expect(page.locator("[data-target-tokens]")).to_contain_text("Tokens per target: mean")
+    page.screenshot(path=str(tmp_path / "token-lengths.png"), full_page=True)

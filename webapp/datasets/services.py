@@ -704,15 +704,18 @@ def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length
 
     tokenizer = _load_tokenizer(source)
     cut = token_measure_chars(max_length)
-    lengths: list[int] = []
+    lengths: dict[str, list[int]] = {"input_text": [], "target_text": []}
     for split in splits:
         ds = datasets.load_from_disk(str(root / split))
-        for batch in ds.select_columns(["input_text"]).iter(batch_size=1000):
-            texts = [text[:cut] for text in batch["input_text"]]
-            lengths.extend(len(ids) for ids in tokenizer(texts)["input_ids"])
-    values = np.asarray(lengths, dtype=np.int64)
+        for batch in ds.select_columns(list(lengths)).iter(batch_size=1000):
+            for column, found in lengths.items():
+                texts = [text[:cut] for text in batch[column]]
+                found.extend(len(ids) for ids in tokenizer(texts)["input_ids"])
+    values = np.asarray(lengths["input_text"], dtype=np.int64)
     over = int((values > max_length).sum())
+    # Targets beside inputs: a generation task's answers must fit the max target length too.
     return {"source": source, "max_length": max_length, "histogram": histogram(values),
+            "target_histogram": histogram(np.asarray(lengths["target_text"], dtype=np.int64)),
             "over": over, "share_over": round(over / max(1, len(values)), 4)}
 
 

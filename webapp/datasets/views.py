@@ -168,6 +168,9 @@ def _token_context(dataset: Dataset, model_name: str, source: str, max_length: i
             "a hub model is downloaded when a job first uses it")}
     return {"token_stats": entry,
             "token_chart": histogram_bars(entry["histogram"], f"tokens per input ({model_name})"),
+            # Measured before targets were: such entries have no target histogram.
+            "target_token_chart": (histogram_bars(entry["target_histogram"], f"tokens per target ({model_name})")
+                                   if "target_histogram" in entry else None),
             "token_warning": services.truncation_warning(entry, model_name)}
 
 

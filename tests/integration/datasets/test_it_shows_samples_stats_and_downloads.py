@@ -86,6 +86,7 @@ def test_it_measures_token_lengths_of_a_base_model(client, alice, tmp_path, monk
     services.measure_token_lengths(dataset.pk, tiny, 512)
     html = client.get(page, {"model": "tiny-t5", "max_length": 8}).content.decode()
     assert 'aria-label="Tokens per input"' in html
+    assert 'aria-label="Tokens per target"' in html
     assert "are longer than 8 tokens of tiny-t5 and will be truncated" in html
     html = client.get(f"/datasets/{dataset.pk}/", {"model": "tiny-t5", "max_length": 512}).content.decode()
     assert "Every input fits in 512 tokens." in html
