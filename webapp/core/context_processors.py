@@ -5,4 +5,5 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"site_name": settings.SITE_NAME}
+    # The upload limit lets the upload page refuse a file before sending it.
+    return {"site_name": settings.SITE_NAME, "upload_max_bytes": settings.UPLOAD_MAX_BYTES}

@@ -21,6 +21,17 @@
     }
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
+      // Over the limit: say so now instead of sending it all to be refused (the server refuses too).
+      const error = form.querySelector("[data-upload-error]");
+      const total = Array.from(form.querySelectorAll("input[type=file]"))
+        .flatMap((input) => Array.from(input.files)).reduce((sum, f) => sum + f.size, 0);
+      if (error && total > Number(form.dataset.maxBytes)) {
+        error.textContent = `The files come to ${(total / 1048576).toFixed(1)} MB, over the upload limit of ` +
+          `${form.dataset.limit}; choose smaller files (nothing was sent).`;
+        error.hidden = false;
+        return;
+      }
+      if (error) error.hidden = true;
       const box = form.querySelector("[data-upload-progress]");
       const bar = box.querySelector("progress");
       const percent = box.querySelector("[data-upload-percent]");
