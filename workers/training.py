@@ -207,7 +207,8 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
                        else "Cancelled before the first evaluation: no version was kept")
             with_db_retry(f"job {job.pk} log", lambda: services.log_job_event(job.pk, message))
         with_db_retry(f"job {job.pk} result",
-                      lambda: services.record_result(job.pk, worker, trained, evals, cancelled=cancelled),
+                      lambda: services.record_result(job.pk, worker, trained, evals, cancelled=cancelled,
+                                                     stop_reason=result.stopped_reason),
                       done=lambda: _result_recorded(job.pk, trained))
     except BaseException:
         # No version row points at these files (the transaction rolled back): leave no orphans.

@@ -107,6 +107,10 @@ class TuningJob(models.Model):
     )
     cancel_requested = models.BooleanField(default=False)
     error_message = models.TextField(blank=True)
+    stop_reason = models.CharField(
+        max_length=20, blank=True, choices=[(r, r.replace("_", " ")) for r in ("max_steps", "early_stopping", "cancelled")],
+        help_text="Why training ended (tuning_core's stopped_reason)",
+    )
 
     objects = TuningJobQuerySet.as_manager()
 
@@ -119,6 +123,16 @@ class TuningJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def stop_explanation(self) -> str:
+        """Why a job ended before its last step, in words; empty when it ran them all."""
+        if self.stop_reason != "early_stopping":
+            return ""
+        patience = self.train_config.get("patience")
+        best = f"; best at step {self.best_step}" if self.best_step is not None else ""
+        return (f"Stopped early at step {self.step}: no improvement in {patience} evaluation"
+                f"{'' if patience == 1 else 's'}{best}")
 
     @property
     def progress_percent(self) -> int:

@@ -281,7 +281,8 @@ class TrainedPrompt:
 
 
 def record_result(
-    job_id: int, worker: str, trained: TrainedPrompt | None, evals: list[EvalOutcome], *, cancelled: bool
+    job_id: int, worker: str, trained: TrainedPrompt | None, evals: list[EvalOutcome], *, cancelled: bool,
+    stop_reason: str = "",
 ) -> PromptVersion | None:
     """Finish a job: succeeded (or cancelled) with its version and EvalRuns.
 
@@ -308,14 +309,17 @@ def record_result(
             job.status = JobStatus.CANCELLED if cancelled else JobStatus.SUCCEEDED
             job.finished_at = timezone.now()
             job.eta_seconds = 0 if not cancelled else None
+            job.stop_reason = "cancelled" if cancelled else stop_reason
             if not cancelled:
                 job.step = job.total_steps if job.step == 0 else job.step
-            job.save(update_fields=["status", "finished_at", "eta_seconds", "step"])
+            job.save(update_fields=["status", "finished_at", "eta_seconds", "step", "stop_reason"])
     if not owned:
         # Lost the race or the job ended meanwhile: leave no orphan files.
         if trained is not None:
             remove_tree(trained.directory)
         return None
+    if job.stop_explanation:
+        log_job_event(job.pk, job.stop_explanation)
     if not cancelled:
         log_job_event(job.pk, f"Succeeded: saved {version}" if version else "Succeeded")
     _announce(job)

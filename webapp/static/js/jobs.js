@@ -39,6 +39,15 @@
     container.dataset.points = String(series.loss.length + series.metric.length);
   }
 
+  // As webapp/lib/durations.py writes them: "45 s", "2 min 40 s", "1 h 5 min".
+  function humanDuration(seconds) {
+    const total = Math.round(seconds);
+    const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    if (h) return m ? `${h} h ${m} min` : `${h} h`;
+    if (m) return s ? `${m} min ${s} s` : `${m} min`;
+    return `${s} s`;
+  }
+
   function jobPage(jobId, detailUrl) {
     const series = JSON.parse(document.getElementById("job-series").textContent);
     const chart = document.getElementById("job-chart");
@@ -82,7 +91,7 @@
         bar.value = d.step;
         setText("job-step", d.step);
         if (d.loss !== null && d.loss !== undefined) setText("job-loss", d.loss.toFixed(4));
-        if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", Math.round(d.eta_seconds) + " s");
+        if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", humanDuration(d.eta_seconds));
         if (d.point === "step" && d.loss !== null && d.loss !== undefined) series.loss.push([d.step, d.loss]);
         if (d.point === "eval") {
           const name = d.metric_name;
