@@ -1,4 +1,5 @@
-"""A version page (tags, notes, lineage) in Chromium."""
+"""A version page (tags, notes, lineage) and an evaluation page (filter the errors) in Chromium,
+under the site's Content-Security-Policy (`strict_page`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import log_in
+from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
 from tests.conftest import PASSWORD
 from tests.integration.jobs.conftest import launch_held, make_ready_dataset
 from tests.integration.prompts.conftest import classification_metrics_of, make_version, rank_predictions
@@ -38,14 +40,17 @@ def versions(alice: Any, tiny_model_dir: Any) -> tuple[list[PromptVersion], Eval
     return [v1, v2], run
 
 
-def test_it_edits_tags_and_notes_and_follows_the_lineage(page, asgi_server, alice, versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_edits_tags_and_notes_and_follows_the_lineage(strict_page, asgi_server, alice, versions) -> None:  # type: ignore[no-untyped-def]
     (v1, v2), _ = versions
+    page = strict_page
+    page.add_init_script(RECORD_VIOLATIONS)
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/prompts/{v1.prompt_id}/")
+    page.screenshot(path="test-results/prompt-page.png", full_page=True)
     page.locator("#version-2").get_by_role("link", name="v2", exact=True).click()
     page.wait_for_url(f"{asgi_server}/prompts/versions/{v2.pk}/")
     assert page.locator("#version-init").inner_text() == "continued from v1"
-    assert page.locator("#version-chart").get_attribute("data-points") == "6"
+    assert page.locator("#version-chart").get_attribute("data-points") == "6"  # prompts.js ran
     assert "Learning rate" in page.locator("#version-config").inner_text()
 
     page.get_by_label("Tags").fill("production, baseline")
@@ -60,3 +65,29 @@ def test_it_edits_tags_and_notes_and_follows_the_lineage(page, asgi_server, alic
     page.wait_for_url(f"{asgi_server}/prompts/versions/{v1.pk}/")
     assert page.locator("#lineage li.current").first.inner_text().startswith("sentiment v1")
     assert page.locator("#lineage").get_by_role("link", name="sentiment v2").is_visible()
+    assert page.evaluate("window.__violations") == []
+
+
+def test_it_filters_an_evaluation_to_its_errors(strict_page, asgi_server, alice, versions) -> None:  # type: ignore[no-untyped-def]
+    (_, v2), run = versions
+    page = strict_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/prompts/versions/{v2.pk}/")
+    page.get_by_role("link", name="Open evaluation").click()
+    page.wait_for_url(f"{asgi_server}/prompts/evaluations/{run.pk}/")
+    assert page.locator("table.predictions tbody tr").count() == 50
+    page.screenshot(path="test-results/prompt-evaluation.png", full_page=True)
+
+    page.get_by_label("Errors only").check()
+    page.locator("#id_sort").select_option("confidence")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/?errors_only=on*")
+    rows = page.locator("table.predictions tbody tr")
+    assert rows.count() == 30
+    assert page.locator("table.predictions tbody tr.right").count() == 0
+    assert rows.first.get_attribute("data-index") == "3"  # the least confident error first
+    assert "30 of 120 predictions" in page.locator("#prediction-count").inner_text()
+    assert page.get_by_label("Errors only").is_checked()
+    page.screenshot(path="test-results/prompt-evaluation-errors.png", full_page=True)
+    assert page.evaluate("window.__violations") == []

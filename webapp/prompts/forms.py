@@ -1,10 +1,13 @@
-"""Every input of the prompt pages: notes and tags, renaming."""
+"""Every input of the prompt pages: notes and tags, renaming, prediction filters."""
 
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 from django import forms
+
+from webapp.prompts.predictions import PredictionFilter, Sort
 
 MAX_TAGS = 20
 
@@ -32,3 +35,37 @@ class RenamePromptForm(forms.Form):
         if not name:
             raise forms.ValidationError("A prompt needs a name")
         return name
+
+
+SORT_CHOICES = [("", "Dataset order"), ("confidence", "Least confident first"),
+                ("-confidence", "Most confident first")]
+
+
+class PredictionFilterForm(forms.Form):
+    """The query string of an evaluation page; an unknown label is an error naming the field."""
+
+    errors_only = forms.BooleanField(required=False, label="Errors only")
+    gold = forms.ChoiceField(required=False, label="Gold")
+    predicted = forms.ChoiceField(required=False, label="Predicted")
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort")
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, gold_labels: list[str], predicted_labels: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        gold_field, predicted_field = self.fields["gold"], self.fields["predicted"]
+        assert isinstance(gold_field, forms.ChoiceField) and isinstance(predicted_field, forms.ChoiceField)
+        gold_field.choices = [("", "Any")] + [(label, label) for label in gold_labels]
+        predicted_field.choices = [("", "Any")] + [(label, label) for label in predicted_labels]
+        if not gold_labels:
+            del self.fields["gold"], self.fields["predicted"]
+
+    def to_filter(self) -> PredictionFilter:
+        """The filter the form describes; an invalid form filters nothing (its errors are shown)."""
+        if not self.is_valid():
+            return PredictionFilter()
+        data = self.cleaned_data
+        return PredictionFilter(
+            errors_only=bool(data["errors_only"]), gold=data.get("gold") or "", predicted=data.get("predicted") or "",
+            search=data["q"].strip(), sort=cast(Sort, data["sort"] or ""), page=data["page"] or 1,
+        )

@@ -81,6 +81,23 @@ class PromptVersion(models.Model):
     def tensor_path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.tensor_file
 
+    INIT_LABELS = {
+        "class_labels": "class labels",
+        "vocab": "vocabulary sample",
+        "random": "random uniform",
+        "from_file": "from a prompt file",
+    }
+
+    @property
+    def init_description(self) -> str:
+        """How the version started: "continued from v2" rather than the engine's `from_file`."""
+        if self.parent_id is not None:
+            parent = self.parent
+            assert parent is not None
+            return f"continued from v{parent.version}" if parent.prompt_id == self.prompt_id \
+                else f"continued from {parent}"
+        return self.INIT_LABELS.get(self.init, self.init or "—")
+
 
 class EvalRun(models.Model):
     """One evaluation of a prompt version (or, later, an ensemble) on a dataset split."""

@@ -1,5 +1,5 @@
 """What the prompt pages show, read from the database: lineage, the best version, a job's
-configuration as labelled rows. Reads only, never writes."""
+configuration as labelled rows, a confusion matrix as shaded cells. Reads only, never writes."""
 
 from __future__ import annotations
 
@@ -11,23 +11,10 @@ from webapp.jobs.models import TuningJob
 from webapp.jobs.services import headline_metric
 from webapp.prompts.models import PromptVersion
 
-INIT_LABELS = {
-    "class_labels": "class labels",
-    "vocab": "vocabulary sample",
-    "random": "random uniform",
-    "from_file": "from a prompt file",
-}
-
 
 def init_label(version: PromptVersion) -> str:
     """How the version started: "continued from v2" rather than the engine's `from_file`."""
-    if version.parent_id is not None:
-        parent = version.parent
-        assert parent is not None
-        if parent.prompt_id == version.prompt_id:
-            return f"continued from v{parent.version}"
-        return f"continued from {parent}"
-    return INIT_LABELS.get(version.init, version.init or "—")
+    return version.init_description
 
 
 def validation_headline(version: PromptVersion) -> tuple[str, float] | None:
@@ -41,7 +28,7 @@ def validation_headline(version: PromptVersion) -> tuple[str, float] | None:
     if not numbers:
         return None
     name = headline_metric(numbers)
-    return name, numbers[name]
+    return (name, numbers[name]) if name in numbers else None
 
 
 def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
@@ -147,3 +134,27 @@ def config_rows(job: TuningJob, version: PromptVersion | None = None) -> list[tu
             shown = init_label(version) if key == "init" and version is not None else _display(value)
             rows.append((CONFIG_LABELS.get(key, key.replace("_", " ").capitalize()), shown))
     return rows
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    count: int
+    shade: int  # 0–10: the cell's share of its gold row, for the heatmap's colour class
+    diagonal: bool
+    column: str
+    filterable: bool  # a predicted label the prediction filter knows (not "<invalid>")
+
+
+def confusion_table(metrics: dict[str, Any]) -> tuple[list[str], list[tuple[str, int, list[MatrixCell]]]] | None:
+    """Column names and (gold label, row total, cells) rows of a stored confusion matrix."""
+    matrix = metrics.get("confusion_matrix") if metrics else None
+    if not isinstance(matrix, dict) or not matrix.get("matrix"):
+        return None
+    labels, columns = list(matrix["labels"]), list(matrix.get("columns") or matrix["labels"])
+    rows = []
+    for i, (label, counts) in enumerate(zip(labels, matrix["matrix"])):
+        total = sum(counts)
+        cells = [MatrixCell(int(c), round(10 * c / total) if total else 0, i == j, columns[j], columns[j] in labels)
+                 for j, c in enumerate(counts)]
+        rows.append((label, total, cells))
+    return columns, rows

@@ -13,4 +13,5 @@ urlpatterns = [
     path("versions/<int:pk>/delete/", views.version_delete, name="version_delete"),
     path("versions/<int:pk>/download/", views.download, name="download"),
     path("versions/<int:pk>/download.npy", views.download_npy, name="download_npy"),
+    path("evaluations/<int:pk>/", views.evaluation, name="evaluation"),
 ]

@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.charts import training_series
-from webapp.prompts.forms import RenamePromptForm, VersionNotesForm
-from webapp.prompts.models import Prompt, PromptVersion
+from webapp.prompts.forms import PredictionFilterForm, RenamePromptForm, VersionNotesForm
+from webapp.prompts.models import EvalRun, Prompt, PromptVersion
+from webapp.prompts.predictions import label_options, select_predictions
 from webapp.prompts.queries import (
     best_version,
     config_rows,
+    confusion_table,
     init_label,
     lineage,
     validation_headline,
@@ -162,3 +164,20 @@ def version_npy_response(version: PromptVersion) -> FileResponse:
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename=_download_name(version, ".npy"),
                         content_type="application/octet-stream")
+
+
+@login_required
+def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(
+        EvalRun.objects.for_user(request.user).select_related("prompt_version__prompt", "dataset"), pk=pk)
+    gold_labels, predicted_labels = label_options(run)
+    form = PredictionFilterForm(request.GET, gold_labels=gold_labels, predicted_labels=predicted_labels)
+    page = select_predictions(run, form.to_filter())
+    metrics = run.metrics or {}
+    per_class = metrics.get("per_class") if isinstance(metrics.get("per_class"), dict) else None
+    return render(request, "prompts/evaluation.html", {
+        "run": run, "version": run.prompt_version, "form": form, "page": page,
+        "generation": run.mode == EvalRun.Mode.GENERATE,
+        "per_class": list(per_class.items()) if per_class else [],
+        "confusion": confusion_table(metrics),
+    })

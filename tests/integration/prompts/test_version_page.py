@@ -41,13 +41,14 @@ def test_it_shows_a_version_with_its_lineage(alice, lineage_versions) -> None:  
     assert 'load_file("sentiment-v2.safetensors")["prompt"]' in html
 
 
-def test_it_links_versions_everywhere(alice, lineage_versions, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_links_evaluations_and_versions_everywhere(alice, lineage_versions, rank_run) -> None:  # type: ignore[no-untyped-def]
     v1 = lineage_versions[0]
     client = logged_in(alice)
-    assert "validation" in client.get(f"/prompts/versions/{v1.pk}/").content.decode()
+    assert f'href="/prompts/evaluations/{rank_run.pk}/"' in client.get(f"/prompts/versions/{v1.pk}/").content.decode()
     prompt_page = client.get(f"/prompts/{v1.prompt_id}/").content.decode()
     for version in lineage_versions:
         assert f'href="/prompts/versions/{version.pk}/"' in prompt_page
+    assert f'href="/prompts/evaluations/{rank_run.pk}/"' in prompt_page
     listing = client.get("/prompts/").content.decode()
     assert f'href="/prompts/versions/{lineage_versions[2].pk}/"' in listing  # latest
     assert f'href="/prompts/versions/{v1.pk}/"' in listing  # best
@@ -177,3 +178,17 @@ def test_it_hides_version_pages_from_others(request, lineage_versions, stranger)
 def test_it_asks_strangers_to_log_in(lineage_versions) -> None:  # type: ignore[no-untyped-def]
     response = Client().get(f"/prompts/versions/{lineage_versions[0].pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_it_marks_the_best_generation_version_by_exact_match(alice, tiny_base) -> None:  # type: ignore[no-untyped-def]
+    from webapp.prompts.models import Prompt
+    from webapp.prompts.queries import best_version
+
+    prompt = Prompt.objects.create(owner=alice, name="answers", base_model=tiny_base)
+    first, second = make_version(prompt, seed=1, accuracy=0), make_version(prompt, seed=2, accuracy=0)
+    PromptVersion.objects.filter(pk=first.pk).update(metrics={"exact_match": 0.4, "f1": 0.9})
+    PromptVersion.objects.filter(pk=second.pk).update(metrics={"exact_match": 0.5, "f1": 0.6})
+    assert best_version(prompt.versions.all()) == second
+    PromptVersion.objects.filter(pk=second.pk).update(metrics={"f1": 0.6})  # no headline: not ranked
+    assert best_version(prompt.versions.all()) == first
+    assert logged_in(alice).get(f"/prompts/{prompt.pk}/").status_code == 200
