@@ -77,6 +77,19 @@ def test_it_answers_413_for_a_chunked_body_by_counting(alice, small_limit_server
     assert "over the size limit of 64 KB" in _shape(response.read())["error"]
 
 
+@pytest.mark.parametrize("size", [8192, 16384, 300_000])
+def test_it_reads_bodies_whose_size_is_a_whole_number_of_chunks(alice, small_limit_server, size) -> None:  # type: ignore[no-untyped-def]
+    # Daphne reads 8 KB at a time and the paced body 256 KB: a body ending on a chunk's edge
+    # must still end (the application would otherwise wait for more forever).
+    body = b"label_column=" + b"x" * (size - len(b"label_column="))
+    connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
+    connection.request("POST", "/api/v1/datasets/", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {ensure_token(alice).key}"})
+    response = connection.getresponse()
+    assert response.status in {400, 413}
+    _shape(response.read())
+
+
 def test_it_ignores_a_clients_own_refusal_header(alice, small_limit_server) -> None:  # type: ignore[no-untyped-def]
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
     connection.request("GET", "/api/v1/datasets/", headers={

@@ -124,17 +124,19 @@ class PacedBody:
             asyncio.ensure_future(self._feed(content, offset, content.tell()))
 
     async def _feed(self, content: Any, offset: int, end: int) -> None:
-        while offset < end and not self.disconnected:
+        while not self.disconnected:
             while self.queue.qsize() >= PACED_CHUNKS and not self.disconnected:
                 await asyncio.sleep(0.002)
             try:
                 content.seek(offset)
-                chunk = content.read(min(self.chunk_size, end - offset))
+                chunk = content.read(min(self.chunk_size, end - offset)) if offset < end else b""
             except (OSError, ValueError):  # the request ended and Twisted closed its file
                 return
             offset += len(chunk)
-            self.queue.put_nowait({"type": "http.request", "body": chunk, "more_body": offset < end and bool(chunk)})
-            if not chunk:
+            last = offset >= end or not chunk
+            # The last message says so even when it is empty (a body of exactly one first chunk).
+            self.queue.put_nowait({"type": "http.request", "body": chunk, "more_body": not last})
+            if last:
                 return
 
 
