@@ -40,11 +40,17 @@ def versions(alice: Any, tiny_model_dir: Any) -> tuple[list[PromptVersion], Eval
     return [v1, v2], run
 
 
-def test_it_edits_tags_and_notes_and_follows_the_lineage(strict_page, asgi_server, alice, versions) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def alices_page(strict_page, asgi_server, alice):  # type: ignore[no-untyped-def]
+    """Alice logged in, under the Content-Security-Policy, its violations recorded."""
+    strict_page.add_init_script(RECORD_VIOLATIONS)
+    log_in(strict_page, asgi_server, "alice", PASSWORD)
+    return strict_page
+
+
+def test_it_edits_tags_and_notes_and_follows_the_lineage(alices_page, asgi_server, versions) -> None:  # type: ignore[no-untyped-def]
     (v1, v2), _ = versions
-    page = strict_page
-    page.add_init_script(RECORD_VIOLATIONS)
-    log_in(page, asgi_server, "alice", PASSWORD)
+    page = alices_page
     page.goto(f"{asgi_server}/prompts/{v1.prompt_id}/")
     page.screenshot(path="test-results/prompt-page.png", full_page=True)
     page.locator("#version-2").get_by_role("link", name="v2", exact=True).click()
@@ -68,11 +74,9 @@ def test_it_edits_tags_and_notes_and_follows_the_lineage(strict_page, asgi_serve
     assert page.evaluate("window.__violations") == []
 
 
-def test_it_filters_an_evaluation_to_its_errors(strict_page, asgi_server, alice, versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_an_evaluation_to_its_errors(alices_page, asgi_server, versions) -> None:  # type: ignore[no-untyped-def]
     (_, v2), run = versions
-    page = strict_page
-    page.add_init_script(RECORD_VIOLATIONS)
-    log_in(page, asgi_server, "alice", PASSWORD)
+    page = alices_page
     page.goto(f"{asgi_server}/prompts/versions/{v2.pk}/")
     page.get_by_role("link", name="Open evaluation").click()
     page.wait_for_url(f"{asgi_server}/prompts/evaluations/{run.pk}/")
