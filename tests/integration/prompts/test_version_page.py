@@ -148,6 +148,9 @@ def test_it_refuses_to_delete_a_version_a_queued_job_continues_from(  # type: ig
     html = response.content.decode()
     assert f"sentiment v3 cannot be deleted: job #{job.pk} (queued) continues from it" in html
     assert PromptVersion.objects.filter(pk=v3.pk).exists() and v3.tensor_path.exists()
+    # The job's page links the version it continues from.
+    job_page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'Continues training from <a href="/prompts/versions/{v3.pk}/">sentiment v3</a>' in job_page
 
 
 def test_it_downloads_npy_equal_to_the_safetensors(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
