@@ -257,6 +257,10 @@ def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) 
             "eta_seconds": eta, "is_best": bool(progress.get("is_best")),
             "metric_name": headline_metric(metrics) if metrics else None,
         }))
+        owner_id = TuningJob.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
+        if owner_id is not None:
+            publish(user_group(owner_id), Event(kind="job.step", data={
+                "id": job_id, "step": step, "total_steps": total}))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from typing import Any, Literal, TypedDict
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-EventKind = Literal["worker.pong", "job.status", "job.progress", "job.log", "dataset.status"]
+# job.step is the small per-user echo of job.progress that keeps the jobs list's progress column live.
+EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status"]
 
 
 class Event(TypedDict):

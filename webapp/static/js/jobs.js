@@ -126,11 +126,18 @@
     update();
   }
 
-  // The jobs list: any job of mine changed status, so re-read the table (same filter).
+  // The jobs list: any job of mine changed status, so re-read the table (same filter); its
+  // progress moves live with each step the worker records.
   function liveJobsList() {
     const url = window.location.pathname + window.location.search;
     let pending = null;
     SPS.listen("/ws/events/", (event) => {
+      if (event.kind === "job.step") {
+        // Progress moves often: change the one cell in place rather than re-read the table.
+        const cell = document.querySelector(`tr[data-job-id="${event.data.id}"] [data-progress]`);
+        if (cell) cell.textContent = `${event.data.step} / ${event.data.total_steps}`;
+        return;
+      }
       if (event.kind !== "job.status") return;
       clearTimeout(pending);
       pending = setTimeout(() => SPS.refreshFragment(url, "jobs-table"), 150);
