@@ -172,6 +172,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         optimizer=args.optimizer,
         eval_sample=args.eval_sample or None,
         attention_dropout=not args.no_attention_dropout,
+        precision=args.precision,
     )
 
     out = Path(args.out)
@@ -272,6 +273,7 @@ def _score_full_split(base: Any, result: Any, data: Any, config: Any) -> dict[st
             max_input_length=config.max_input_length,
             max_target_length=config.max_target_length,
             progress=callback,
+            precision=config.precision,
         )
     finally:
         close()
@@ -349,6 +351,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             batch_size=args.batch_size,
             max_input_length=args.max_input_length,
             progress=callback,
+            precision=args.precision,
         )
     finally:
         close()
@@ -387,6 +390,7 @@ def cmd_ensemble(args: argparse.Namespace) -> None:
             batch_size=args.batch_size,
             max_input_length=args.max_input_length,
             progress=callback,
+            precision=args.precision,
         )
     finally:
         close()
@@ -446,6 +450,15 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect and export soft prompts. Results are JSON on stdout.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def precision_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--precision",
+            choices=["auto", "fp32", "bf16"],
+            default="auto",
+            help="bf16 autocast of the frozen model (the prompt stays fp32); auto: bf16 where "
+            "the CPU (AVX512-BF16/AMX) or GPU computes it natively, else fp32",
+        )
 
     def model_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -523,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="adafactor",
         help="adafactor: t5x's, as the paper's code (default); hf-adafactor: transformers'",
     )
+    precision_opt(t)
     t.add_argument("--checkpoint-dir", metavar="DIR", help="default: OUT/checkpoint")
     t.add_argument("--out", required=True, metavar="DIR")
     again = t.add_mutually_exclusive_group()
@@ -553,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", required=True, metavar="F")
     _add_data_options(e)
     e.add_argument("--mode", choices=["rank", "generate"], default="rank")
+    precision_opt(e)
     e.add_argument(
         "--label-words", help="comma-separated label set (default: the prompt's, else the targets)"
     )
@@ -573,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--data", required=True, metavar="F")
     _add_data_options(en)
     en.add_argument("--label-words", help="comma-separated label set")
+    precision_opt(en)
     en.add_argument("--batch-size", type=int, default=64, metavar="N")
     en.add_argument("--max-input-length", type=int, default=256, metavar="N")
     en.add_argument("--predictions", metavar="FILE", help="write per-example votes (JSONL)")

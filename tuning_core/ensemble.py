@@ -14,6 +14,7 @@ from typing import Any
 
 from torch import Tensor
 
+from tuning_core.config import Precision
 from tuning_core.data import as_text_dataset, tokenize
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import Progress, label_token_ids, resolve_labels, score_labels
@@ -74,6 +75,7 @@ def evaluate_ensemble(
     max_input_length: int = 256,
     max_target_length: int = 16,
     progress: Progress | None = None,
+    precision: Precision | str = Precision.AUTO,
 ) -> EnsembleResult:
     """Score every prompt (each (p_k, d); lengths may differ) on `data` in one batched pass.
 
@@ -95,6 +97,7 @@ def evaluate_ensemble(
         label_token_ids(base, labels, max_target_length),
         batch_size=batch_size,
         progress=progress,
+        precision=precision,
     )  # (K, N, L)
     K, N, _ = scores.shape
     member_idx = scores.argmax(dim=2)  # (K, N)

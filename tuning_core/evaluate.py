@@ -17,6 +17,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from tuning_core.config import Precision
 from tuning_core.data import (
     TokenizedData,
     as_text_dataset,
@@ -79,12 +80,13 @@ class EvalResult:
 
 
 @contextlib.contextmanager
-def inference(base: FrozenT5) -> Iterator[None]:
-    """Eval mode (no dropout) and no autograd, restoring the model's mode afterwards."""
+def inference(base: FrozenT5, precision: Precision | str = Precision.AUTO) -> Iterator[None]:
+    """Eval mode (no dropout), no autograd and `precision`'s autocast, restoring the model's mode
+    afterwards."""
     was_training = base.model.training
     base.model.eval()
     try:
-        with torch.inference_mode(), base.autocast():
+        with torch.inference_mode(), base.autocast(precision):
             yield
     finally:
         base.model.train(was_training)
@@ -123,11 +125,13 @@ def score_labels(
     *,
     batch_size: int = 64,
     progress: Progress | None = None,
+    precision: Precision | str = Precision.AUTO,
 ) -> Tensor:
     """Log-likelihood of every label under every prompt, in one pass per batch.
 
     prompts: K tensors (p_k, d) (lengths may differ: see model.stack_prompts).
     label_ids: L token-id lists. Returns (K, N, L) float32 on CPU.
+    precision: auto, fp32 or bf16 (see TrainConfig.precision).
     Each batch row is (example, prompt): the encoder runs once per pair, then every label is
     scored against it (see `label_log_likelihoods`).
     """
@@ -141,7 +145,7 @@ def score_labels(
     pad_id = base.tokenizer.pad_token_id
     rows_per_batch = max(1, batch_size // K)
     done = 0
-    with inference(base):
+    with inference(base, precision):
         for idx in eval_batches(data.input_lengths, rows_per_batch):
             batch = collate(data, idx, pad_id).to(base.device)
             B = len(idx)
@@ -222,6 +226,7 @@ def generate_texts(
     batch_size: int = 64,
     progress: Progress | None = None,
     min_new_tokens: int = 0,
+    precision: Precision | str = Precision.AUTO,
 ) -> list[str]:
     """Greedy decoding with the prompt in front of each input; texts in data order.
 
@@ -232,7 +237,7 @@ def generate_texts(
     texts: list[str] = [""] * len(data)
     pad_id = base.tokenizer.pad_token_id
     done = 0
-    with inference(base):
+    with inference(base, precision):
         for idx in eval_batches(data.input_lengths, batch_size):
             batch = collate(data, idx, pad_id).to(base.device)
             embeds, mask = prepend_prompt(base, prompt, batch.input_ids, batch.attention_mask)
@@ -284,6 +289,7 @@ def evaluate_tokenized(
     batch_size: int,
     max_target_length: int,
     progress: Progress | None = None,
+    precision: Precision | str = Precision.AUTO,
 ) -> EvalResult:
     """`evaluate` on already tokenised data (training reuses the validation split's tokens)."""
     if mode == "rank":
@@ -291,7 +297,13 @@ def evaluate_tokenized(
             raise DataError(DataProblem("Rank classification needs a label set"))
         label_ids = label_token_ids(base, labels, max_target_length)
         scores = score_labels(
-            base, [prompt], tokenized, label_ids, batch_size=batch_size, progress=progress
+            base,
+            [prompt],
+            tokenized,
+            label_ids,
+            batch_size=batch_size,
+            progress=progress,
+            precision=precision,
         )[0]  # (N, L)
         best = scores.argmax(dim=1).tolist()
         rows = scores.tolist()  # one conversion, not one small tensor op per example
@@ -318,7 +330,13 @@ def evaluate_tokenized(
             max_target_length, max(len(x) for x in label_token_ids(base, labels, max_target_length))
         )
     texts = generate_texts(
-        base, prompt, tokenized, max_new_tokens=max_new, batch_size=batch_size, progress=progress
+        base,
+        prompt,
+        tokenized,
+        max_new_tokens=max_new,
+        batch_size=batch_size,
+        progress=progress,
+        precision=precision,
     )
     gen_metrics: dict[str, Any] = dict(text_metrics(targets, texts))
     if labels:
@@ -358,6 +376,7 @@ def evaluate(
     max_input_length: int = 256,
     max_target_length: int = 16,
     progress: Progress | None = None,
+    precision: Precision | str = Precision.AUTO,
 ) -> EvalResult:
     """Score `prompt` (p, d) on `data` (a Dataset with `input_text` and `target_text`).
 
@@ -365,7 +384,7 @@ def evaluate(
     mode "generate": greedy decoding; with a label set (given, or the targets form a small set),
     classification metrics plus `invalid_rate`; otherwise free-text exact match and token F1.
     Metrics: accuracy, macro_f1, mcc, per_class, confusion_matrix (classification);
-    exact_match and f1 (generate).
+    exact_match and f1 (generate). precision: auto, fp32 or bf16, as the prompt was trained.
     """
     ds = as_text_dataset(data)
     inputs = list(ds["input_text"])
@@ -389,4 +408,5 @@ def evaluate(
         batch_size=batch_size,
         max_target_length=max_target_length,
         progress=progress,
+        precision=precision,
     )

@@ -7,7 +7,8 @@ that shapes the trajectory:
 - the sha256 of the tokenised training and validation data (not their row counts: another
   dataset of the same size must not mix either);
 - the initial prompt's sha256 (covers init, seed, label words and an init_from file's content);
-- every TrainConfig field except those documented as safe to change on resume.
+- every TrainConfig field except those documented as safe to change on resume, with `precision`
+  as it resolves on this device (fp32 or bf16).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from torch import Tensor
 from tuning_core.config import PromptConfig, TrainConfig
 from tuning_core.data import TokenizedData
 from tuning_core.export import sha256_file
-from tuning_core.model import FrozenT5
+from tuning_core.model import FrozenT5, resolve_precision
 
 # TrainConfig fields a resumed run may change: they decide when to stop or how often to report,
 # never what an optimizer step computes.
@@ -110,6 +111,8 @@ def run_fingerprint(
 ) -> dict[str, Any]:
     """Everything that must match for a checkpoint to continue this run."""
     trajectory = {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_FIELDS}
+    # What the arithmetic is, not what was asked: "auto" is bf16 on one machine and fp32 on another.
+    trajectory["precision"] = resolve_precision(config.precision, base.device).value
     # init_from's path is left out: the initial prompt's hash covers the file's content.
     prompt = {k: v for k, v in prompt_config.to_dict().items() if k != "init_from"}
     return {

@@ -15,6 +15,7 @@ Shapes: B batch rows, p prompt tokens, n input tokens, T target tokens, d model 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from tuning_core.config import Precision
 from tuning_core.errors import ConfigError, ModelLoadError, first_line
 
 # ----------------------------------------------------------------------------------------------
@@ -64,11 +66,45 @@ class FrozenT5:
         """The input embedding matrix, (V, d)."""
         return self.model.get_input_embeddings().weight
 
-    def autocast(self) -> contextlib.AbstractContextManager[Any]:
-        """bf16 autocast on CUDA (T5 overflows in fp16; bf16 has fp32's range), nothing on CPU."""
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
+    def autocast(
+        self, precision: Precision | str = Precision.AUTO
+    ) -> contextlib.AbstractContextManager[Any]:
+        """bf16 autocast when `precision` resolves to bf16 on this device, else nothing.
+
+        bf16, not fp16: T5 overflows in fp16, and bf16 has fp32's range. Parameters (the prompt
+        included) stay float32; autocast only lowers the matrix products' inputs.
+        """
+        if resolve_precision(precision, self.device) is Precision.BF16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
+
+
+@functools.cache
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` computes bf16 matrix products natively (not emulated, so faster).
+
+    CUDA: what torch reports (Ampere and later). CPU: AVX512-BF16 or AMX, which oneDNN uses for
+    bf16 matmuls; without them bf16 is converted back and forth and is slower than fp32.
+    """
+    if device.type == "cuda":
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    return False
+
+
+def resolve_precision(precision: Precision | str, device: torch.device) -> Precision:
+    """fp32 or bf16: what `precision` means on `device` (auto: bf16 where it is native)."""
+    try:
+        chosen = Precision(precision)
+    except ValueError:
+        choices = ", ".join(m.value for m in Precision)
+        raise ConfigError(f"precision must be one of {choices}; got {precision!r}") from None
+    if chosen is Precision.AUTO:
+        return Precision.BF16 if native_bf16(device) else Precision.FP32
+    if chosen is Precision.BF16 and device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"precision bf16 is not available on device {device}")
+    return chosen
 
 
 # The old name, kept for callers outside tuning_core (workers/model_pool.py) until they import

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from tuning_core.adafactor import T5xAdafactor
-from tuning_core.config import EvalMode, OptimizerName, PromptConfig, TrainConfig
+from tuning_core.config import EvalMode, OptimizerName, Precision, PromptConfig, TrainConfig
 from tuning_core.data import (
     TokenizedData,
     as_text_dataset,
@@ -46,6 +46,7 @@ from tuning_core.model import (
     SoftPrompt,
     dropout_override,
     prompted_forward,
+    resolve_precision,
     shift_right,
     target_nll,
 )
@@ -98,6 +99,8 @@ class TrainResult:
     # Validation rows scored by each in-training evaluation when a sample (eval_sample) was used;
     # None when they scored the whole split. Score the returned prompt on the full split then.
     eval_sample_rows: int | None = None
+    # The arithmetic the run used: "fp32" or "bf16" (what precision "auto" resolved to).
+    precision: str = "fp32"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without the tensors)."""
@@ -267,6 +270,7 @@ def train(
         val_targets = [(val_targets or [])[i] for i in eval_rows]
     lengths = train_tok.input_lengths
     pad_id = tok.pad_token_id
+    precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 on this device
 
     initial_prompt = init_prompt(base, prompt_config, seed=cfg.seed)
     soft = SoftPrompt(initial_prompt).to(device)
@@ -381,7 +385,8 @@ def train(
                     indices = batches[position]
                     position += 1
                     loss = _train_step(
-                        base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps, pad_id
+                        base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps, pad_id,
+                        precision,
                     )
                     step += 1
                     examples_seen += len(indices)
@@ -419,6 +424,7 @@ def train(
                                 labels=labels,
                                 batch_size=cfg.eval_batch_size,
                                 max_target_length=cfg.max_target_length,
+                                precision=precision,
                             )
                             metrics = scalar_metrics(result.metrics)
                             evaluations.append({"step": step, **metrics})
@@ -478,6 +484,7 @@ def train(
         eval_sample_rows=len(eval_rows) if eval_rows is not None and val_tok is not None else None,
         resumed_from_step=resumed_from,
         elapsed_seconds=elapsed(),
+        precision=precision.value,
         last_prompt=last,
     )
 
@@ -490,15 +497,20 @@ def _train_step(
     indices: list[int],
     grad_accum_steps: int,
     pad_id: int,
+    precision: Precision,
 ) -> float:
-    """One optimizer step on the batch `indices`; returns its mean token loss."""
+    """One optimizer step on the batch `indices`; returns its mean token loss.
+
+    Under bf16 only the frozen model's forward (and so its backward) is autocast; the loss is
+    computed in float32 from the logits, and the prompt's gradient and update stay float32.
+    """
     n_tokens = sum(len(data.target_ids[i]) for i in indices)
     chunks = [c for c in _split(indices, grad_accum_steps) if c]
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros((), device=base.device)
     for chunk in chunks:
         batch = collate(data, chunk, pad_id).to(base.device)
-        with base.autocast():
+        with base.autocast(precision):
             logits = prompted_forward(
                 base, soft(), batch.input_ids, batch.attention_mask, shift_right(base, batch.labels)
             )  # (b, T, V)

@@ -267,7 +267,8 @@ def _evaluate_splits(
         if data is None or len(data) == 0:
             continue
         evaluation = evaluate(base, result.prompt, data, mode=mode, label_words=label_words,
-                              max_input_length=max_input_length, max_target_length=max_target_length)
+                              max_input_length=max_input_length, max_target_length=max_target_length,
+                              precision=result.precision)  # the arithmetic the prompt trained in
         outcomes.append(services.EvalOutcome(
             split=split, mode=mode, metrics=evaluation.metrics,
             predictions=[p.to_dict() for p in evaluation.predictions],
