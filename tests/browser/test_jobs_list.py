@@ -44,6 +44,7 @@ def test_it_cancels_from_the_job_page(page, asgi_server, alice, two_queued_jobs)
     job = two_queued_jobs[1]
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/jobs/{job.pk}/")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel job").click()
     page.wait_for_url(f"{asgi_server}/jobs/{job.pk}/")
     assert page.locator("#job-status").inner_text() == "Cancelled"

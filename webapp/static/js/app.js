@@ -65,3 +65,12 @@ window.SPS = (function () {
 
   return { listen, refreshFragment, refreshElements, socketUrl };
 })();
+
+// Forms that destroy or stop something ask first: <form data-confirm="Cancel this job?">.
+// Delegated from the document, so forms that arrive in a refreshed fragment ask too.
+document.addEventListener("submit", (ev) => {
+  const form = ev.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    ev.preventDefault();
+  }
+});

@@ -112,10 +112,6 @@
     }));
   }
 
-  // --- confirmations ----------------------------------------------------------------------------
-  document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (ev) => {
-    if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
-  }));
 
   // --- live status --------------------------------------------------------------------------------
   // A rejected dataset is deleted and its upload waits on a mapping page: the event names it, and

@@ -101,7 +101,10 @@
         redraw();
       } else if (event.kind === "job.log") {
         addLog(d.message, d.at);
+        setText("job-phase", d.message);
       } else if (event.kind === "job.status") {
+        // A flash message ("Job 3 queued", "Cancelling…") belongs to the moment it was said.
+        document.querySelectorAll("main > .messages").forEach((m) => m.remove());
         refreshSummary();
         if (d.final) setTimeout(() => connection.close(), 1500);
       }
