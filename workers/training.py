@@ -159,6 +159,11 @@ def failure_message(exc: BaseException) -> str:
             "again may help, and if it does not, report it with the job number.")
 
 
+def _say(job: TuningJob, message: str) -> None:
+    """What the job is doing before its first step, for its page and event log."""
+    with_db_retry(f"job {job.pk} log", lambda: services.log_job_event(job.pk, message))
+
+
 def _load_split(job: TuningJob, split: str) -> Any:
     import datasets
 
@@ -168,6 +173,7 @@ def _load_split(job: TuningJob, split: str) -> Any:
 
 
 def _run(job: TuningJob, worker: str, max_rate: int) -> None:
+    _say(job, f"Loading the base model {job.base_model.name}")
     lease = get_pool().get(job.base_model.source)
     base = lease.base
     with_db_retry(f"job {job.pk} model lease", lambda: services.record_model_lease(
@@ -181,6 +187,8 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     validation_data = _load_split(job, "validation")
     prompt_config = services.prompt_config_for_worker(job)
     train_config = services.train_config_for_worker(job)
+    _say(job, f"Tokenising {len(train_data):,} training and "
+              f"{len(validation_data) if validation_data is not None else 0:,} validation rows")
 
     checkpoint = job.checkpoint_dir / CHECKPOINT_FILE
     if checkpoint.exists():
