@@ -577,9 +577,10 @@ def delete_dataset(dataset: Dataset) -> None:
             dataset.delete()
             transaction.on_commit(lambda: remove_tree(storage))
     except ProtectedError as exc:
+        names = ", ".join(f"#{job.pk}" for job in sorted(exc.protected_objects, key=lambda j: j.pk))
         raise DatasetInUse(
-            f"{dataset.name!r} is kept because {len(exc.protected_objects)} tuning job(s) trained on it "
-            "still refer to it; delete those jobs first") from None
+            f"{dataset.name!r} is kept because tuning job{'s' if len(exc.protected_objects) > 1 else ''} {names} "
+            "trained on it; delete those jobs first (their prompt versions stay)") from None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -135,7 +135,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         query = DetailQuery({}, models=models)
         query.is_valid()
     params = query.cleaned_data
-    context: dict[str, Any] = {"dataset": dataset, "query": query, "rename_form": RenameForm(initial={"name": dataset.name})}
+    context: dict[str, Any] = {"dataset": dataset, "query": query, "rename_form": RenameForm(initial={"name": dataset.name}),
+                               "jobs": list(dataset.jobs.select_related("prompt").order_by("pk"))}
     if dataset.status == DatasetStatus.READY:
         split = params.get("split") or (dataset.available_splits or ["train"])[0]
         if split not in dataset.available_splits:

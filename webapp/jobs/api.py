@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import path
 
 from webapp.api.auth import api_view
@@ -13,7 +13,7 @@ from webapp.api.errors import error_response, form_error
 from webapp.api.schema import COMMON_RESPONSES, error_ref
 from webapp.jobs.forms import JobFilterForm, JobLaunchForm
 from webapp.jobs.models import TuningJob
-from webapp.jobs.services import JobLaunchError, cancel_job, get_job_for_user, launch_job
+from webapp.jobs.services import JobInUse, JobLaunchError, cancel_job, delete_job, get_job_for_user, launch_job
 
 
 def job_json(job: TuningJob) -> dict[str, Any]:
@@ -78,9 +78,16 @@ def jobs_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse(job_json(job), status=201)
 
 
-@api_view(["GET"])
-def job_view(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(job_json(get_job_for_user(request.user, pk)))
+@api_view(["GET", "DELETE"])
+def job_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_job_for_user(request.user, pk)
+    if request.method == "DELETE":
+        try:
+            delete_job(job)
+        except JobInUse as exc:
+            return error_response(409, str(exc))
+        return HttpResponse(status=204)
+    return JsonResponse(job_json(job))
 
 
 @api_view(["GET"])
@@ -170,7 +177,11 @@ SCHEMA: dict[str, Any] = {
         },
         "/jobs/{id}/": {"parameters": _ID, "get": {
             "tags": ["jobs"], "summary": "One job", "responses": {
-                "200": {"description": "OK", "content": _JOB_REF}, **COMMON_RESPONSES}}},
+                "200": {"description": "OK", "content": _JOB_REF}, **COMMON_RESPONSES}},
+            "delete": {
+                "tags": ["jobs"], "summary": "Delete a finished job (its prompt version stays)", "responses": {
+                    "204": {"description": "Deleted, with its metrics, log and checkpoint files"},
+                    "409": error_ref("The job is queued or running: cancel it first"), **COMMON_RESPONSES}}},
         "/jobs/{id}/metrics/": {"parameters": _ID, "get": {
             "tags": ["jobs"], "summary": "The training-loss and validation series", "responses": {
                 "200": {"description": "OK"}, **COMMON_RESPONSES}}},

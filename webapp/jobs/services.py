@@ -440,3 +440,26 @@ def log_job_event(job_id: int, message: str) -> None:
     publish(job_group(job_id), Event(kind="job.log", data={"message": entry.message,
                                                            "at": entry.created_at.isoformat()}))
 
+
+
+class JobInUse(Exception):
+    """Deleting a job that is still queued or running."""
+
+
+def delete_job(job: TuningJob) -> None:
+    """Delete a finished job with its chart points, event log and checkpoint files.
+
+    The prompt version it made stays (a version outlives the job that trained it); a prompt left
+    with no version and no other job, as a job that failed before its first evaluation leaves
+    one, goes with it.
+    """
+    if job.is_active:
+        raise JobInUse(f"Job {job.pk} is {job.status}: cancel it first, then delete it")
+    job_id, work_dir, prompt = job.pk, job.work_dir, job.prompt
+    with transaction.atomic():
+        job.delete()
+        if not prompt.versions.exists() and not prompt.jobs.exists():
+            prompt.delete()
+        transaction.on_commit(lambda: remove_tree(work_dir))
+    publish(user_group(job.owner_id), Event(kind="job.status", data={
+        "job_id": job_id, "status": "deleted", "final": True}))

@@ -10,4 +10,5 @@ urlpatterns = [
     path("base-models/", views.base_models, name="base_models"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
 ]

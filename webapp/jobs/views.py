@@ -13,8 +13,10 @@ from webapp.jobs.charts import training_series
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm
 from webapp.jobs.models import BaseModel, TuningJob
 from webapp.jobs.services import (
+    JobInUse,
     JobLaunchError,
     cancel_job,
+    delete_job,
     get_job_for_user,
     launch_job,
 )
@@ -84,6 +86,19 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "Job cancelled" if job.status == "cancelled" else
                       "Cancelling: the worker stops at its next step and keeps the best prompt so far")
     return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_job_for_user(request.user, pk)
+    try:
+        delete_job(job)
+    except JobInUse as exc:
+        messages.error(request, str(exc))
+        return redirect("jobs:detail", pk=job.pk)
+    messages.success(request, f"Deleted job {pk}.")
+    return redirect("jobs:index")
 
 
 @login_required

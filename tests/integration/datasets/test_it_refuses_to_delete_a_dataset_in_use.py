@@ -45,11 +45,17 @@ def test_the_api_answers_409(alice, tmp_path) -> None:  # type: ignore[no-untype
 
 def test_a_finished_job_still_protects_it(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
     dataset = make_dataset(alice, tmp_path)
-    _job(dataset, "succeeded")
+    job = _job(dataset, "succeeded")
     client.force_login(alice)
     response = client.post(f"/datasets/{dataset.pk}/delete/", follow=True)
-    assert "still refer to it; delete those jobs first" in response.content.decode()
+    html = response.content.decode()
+    assert f"is kept because tuning job #{job.pk} trained on it; delete those jobs first" in html
+    assert f'href="/jobs/{job.pk}/"' in html, "the page links the job that holds it"
     assert Dataset.objects.filter(pk=dataset.pk).exists()
+
+    client.post(f"/jobs/{job.pk}/delete/")  # no dead end: the job goes, then the dataset can
+    client.post(f"/datasets/{dataset.pk}/delete/")
+    assert not Dataset.objects.filter(pk=dataset.pk).exists()
 
 
 def test_an_unused_dataset_is_deleted_with_its_files(client, alice, tmp_path,
