@@ -156,6 +156,11 @@ _LAUNCH = {
         "patience": {"type": "integer", "nullable": True},
         "max_input_length": {"type": "integer", "example": 256},
         "seed": {"type": "integer", "example": 0},
+        "precision": {"type": "string", "enum": ["auto", "fp32", "bf16"], "default": "auto",
+                      "description": "bf16 autocast of the frozen model; auto: where the device has native bf16"},
+        "eval_sample": {"type": "integer", "minimum": 0, "default": 512,
+                        "description": "validation rows scored at each evaluation during training; 0: all"},
+        "attention_dropout": {"type": "boolean", "default": True},
     },
 }
 _JOB_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from tuning_core.config import EvalMode, InitMethod, PromptConfig, TrainConfig
+from tuning_core.config import EvalMode, InitMethod, Precision, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
 from tuning_core.task import eval_mode_for, headline_metric_for
 from webapp.datasets.models import Dataset
@@ -60,6 +60,9 @@ class JobRequest:
     patience: int | None
     max_input_length: int
     seed: int
+    precision: Precision = Precision.AUTO
+    eval_sample: int | None = 512  # None: the whole validation split at every evaluation
+    attention_dropout: bool = True
 
 
 def headline_metric(metrics: dict[str, Any]) -> str:
@@ -90,7 +93,8 @@ def _build_configs(request: JobRequest) -> tuple[PromptConfig, TrainConfig]:
         train_config = TrainConfig(
             learning_rate=request.learning_rate, batch_size=request.batch_size, max_steps=request.max_steps,
             eval_every=min(request.eval_every, request.max_steps), patience=request.patience,
-            max_input_length=request.max_input_length, seed=request.seed,
+            max_input_length=request.max_input_length, seed=request.seed, precision=request.precision,
+            eval_sample=request.eval_sample, attention_dropout=request.attention_dropout,
         )
     except ConfigError as exc:
         raise JobLaunchError(str(exc)) from exc

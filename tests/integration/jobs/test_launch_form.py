@@ -47,7 +47,48 @@ def test_it_launches_a_job_and_redirects_to_it(client_for_alice, form_data, djan
     assert job.prompt_config["prompt_length"] == 20
     assert job.prompt_config["label_words"] == ["negative", "positive"]
     assert job.train_config["batch_size"] == 8 and job.train_config["learning_rate"] == 0.3
+    # The advanced fields left out: the engine's defaults.
+    assert job.train_config["precision"] == "auto" and job.train_config["eval_sample"] == 512
+    assert job.train_config["attention_dropout"] is True
     assert len(callbacks) == 1, "the job is enqueued once, after commit"
+
+
+def test_it_offers_precision_and_evaluation_settings_under_advanced(client_for_alice) -> None:  # type: ignore[no-untyped-def]
+    html = client_for_alice.get("/jobs/new/").content.decode()
+    advanced = html[html.index('<fieldset class="advanced">'):html.index("</fieldset>")]
+    assert "<legend>Advanced</legend>" in advanced
+    for value in ("auto", "fp32", "bf16"):
+        assert f'<option value="{value}"' in advanced
+    assert 'name="eval_sample" value="512"' in advanced
+    assert '<option value="true" selected>On (the paper&#x27;s recipe)</option>' in advanced
+
+
+def test_it_launches_with_the_advanced_settings_and_shows_them(client_for_alice, form_data) -> None:  # type: ignore[no-untyped-def]
+    response = client_for_alice.post(
+        "/jobs/new/", {**form_data, "precision": "bf16", "eval_sample": 0, "attention_dropout": "false"}
+    )
+    job = TuningJob.objects.get()
+    assert response.status_code == 302
+    assert job.train_config["precision"] == "bf16"
+    assert job.train_config["eval_sample"] is None, "0 scores the whole split"
+    assert job.train_config["attention_dropout"] is False
+    page = client_for_alice.get(f"/jobs/{job.pk}/").content.decode()
+    assert '<td id="job-precision">bf16</td>' in page
+    assert "on the whole split" in page and "none on attention probabilities" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("precision", "fp16", "Select a valid choice. fp16 is not one of the available choices."),
+        ("eval_sample", -1, "Ensure this value is greater than or equal to 0."),
+        ("attention_dropout", "maybe", "Select a valid choice: true or false."),
+    ],
+)
+def test_it_refuses_bad_advanced_values(client_for_alice, form_data, field, value, message) -> None:  # type: ignore[no-untyped-def]
+    response = client_for_alice.post("/jobs/new/", {**form_data, field: value})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not TuningJob.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -102,6 +143,12 @@ def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> No
     assert created.status_code == 201
     body = created.json()
     assert body["status"] == "queued" and body["prompt"]["name"] == "sentiment"
+    assert body["train_config"]["precision"] == "auto" and body["train_config"]["attention_dropout"] is True
+
+    advanced = {**form_data, "prompt_name": "sentiment bf16", "precision": "bf16", "eval_sample": 128,
+                "attention_dropout": False}
+    config = api.post("/api/v1/jobs/", advanced, content_type="application/json").json()["train_config"]
+    assert (config["precision"], config["eval_sample"], config["attention_dropout"]) == ("bf16", 128, False)
 
     not_json = api.post("/api/v1/jobs/", "[1, 2]", content_type="application/json")
     assert not_json.status_code == 400 and not_json.json()["error"] == "The body is not a JSON object"
