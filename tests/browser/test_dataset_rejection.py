@@ -46,4 +46,4 @@ def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_wor
     expect(page.locator("[data-dataset-status]")).to_have_text("Ready", timeout=60_000)
     expect(page.get_by_role("img", name="Rows per label")).to_contain_text("negative")
     page.goto(f"{asgi_server}/datasets/")
-    expect(page.locator("#dataset-list")).not_to_contain_text("Recently rejected uploads")
+    expect(page.locator("#dataset-list")).not_to_contain_text("Uploads waiting for a mapping")

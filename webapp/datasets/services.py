@@ -257,17 +257,23 @@ def discard_staging(staging: Staging) -> None:
     remove_tree(staging.dir)
 
 
-def rejected_stagings(user: Any) -> list[Staging]:
-    """The user's uploads that processing rejected and that wait to be fixed, newest first."""
+def waiting_uploads(user: Any) -> list[Staging]:
+    """The user's uploads that wait on their mapping page, newest first: those never mapped and
+    those that processing rejected (with their problems). Kept for STAGING_TTL_SECONDS."""
     root = staging_root()
     if not root.is_dir():
         return []
     found = []
     for entry in root.iterdir():
         staging = Staging.read(entry / MANIFEST)
-        if staging is not None and staging.is_visible_to(user) and staging.problems:
+        if staging is not None and staging.is_visible_to(user):
             found.append(staging)
     return sorted(found, key=lambda s: s.created_at, reverse=True)
+
+
+def rejected_stagings(user: Any) -> list[Staging]:
+    """The user's uploads that processing rejected and that wait to be fixed, newest first."""
+    return [staging for staging in waiting_uploads(user) if staging.problems]
 
 
 def staging_for_rejected_dataset(user: Any, dataset_id: int) -> Staging | None:

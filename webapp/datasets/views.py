@@ -27,7 +27,7 @@ from webapp.lib.http import is_fragment_request
 def index(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.for_user(request.user)
     template = "datasets/index.html#dataset-list" if is_fragment_request(request) else "datasets/index.html"
-    return render(request, template, {"datasets": datasets, "rejected": services.rejected_stagings(request.user)})
+    return render(request, template, {"datasets": datasets, "waiting": services.waiting_uploads(request.user)})
 
 
 # The upload handler must be in place before CSRF checking reads request.POST.

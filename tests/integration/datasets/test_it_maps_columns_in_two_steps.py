@@ -148,7 +148,8 @@ def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, medi
     [staging] = [s.name for s in staging_root().iterdir()]
 
     html = client.get("/datasets/").content.decode()
-    assert "Recently rejected uploads" in html and f'href="/datasets/new/{staging}/">Broken NLI</a>' in html
+    assert "Uploads waiting for a mapping" in html and f'href="/datasets/new/{staging}/">Broken NLI</a>' in html
+    assert "Broken NLI</a>: rejected, " in html
 
     client.force_login(bob)
     assert "Broken NLI" not in client.get("/datasets/").content.decode()

@@ -1,0 +1,39 @@
+"""An upload left before its mapping waits on the datasets page, to resume or to discard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.factories import review_rows, write_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_waiting_upload_can_be_resumed_or_discarded(page, asgi_server, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    path = write_csv(tmp_path / "reviews.csv", review_rows(20))
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/datasets/new/")
+    page.get_by_label("Name").fill("Half-done")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+    mapping_url = page.url
+
+    page.goto(f"{asgi_server}/datasets/")  # walks away before creating the dataset
+    waiting = page.get_by_role("region", name="Uploads waiting for a mapping")
+    expect(waiting).to_contain_text("Half-done: not mapped yet")
+    waiting.get_by_role("link", name="Resume").click()
+    page.wait_for_url(mapping_url)
+
+    page.goto(f"{asgi_server}/datasets/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("region", name="Uploads waiting for a mapping").get_by_role("button", name="Discard").click()
+    page.wait_for_url(f"{asgi_server}/datasets/")
+    expect(page.locator(".messages")).to_contain_text("The upload was discarded.")
+    expect(page.get_by_role("region", name="Uploads waiting for a mapping")).to_have_count(0)
