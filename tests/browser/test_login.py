@@ -11,11 +11,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_logs_in_and_shows_the_navigation(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{asgi_server}/")
     assert "/accounts/login/" in page.url
+    assert page.locator(".brand").inner_text() == "Soft Prompt Studio", "the site's name, not the host"
 
     log_in(page, asgi_server, "alice", PASSWORD)
 
     nav = page.get_by_role("navigation", name="Main")
-    for label in ["Datasets", "Jobs", "Prompts", "Ensembles"]:
+    for label in ["Datasets", "Jobs", "Prompts", "Ensembles", "Base models"]:
         assert nav.get_by_role("link", name=label).is_visible()
     assert page.locator(".who").inner_text() == "alice"
 

@@ -6,4 +6,5 @@ from django.http import HttpRequest
 
 def site(request: HttpRequest) -> dict[str, object]:
     # The upload limit lets the upload page refuse a file before sending it.
-    return {"site_name": settings.SITE_NAME, "upload_max_bytes": settings.UPLOAD_MAX_BYTES}
+    # Not `site_name`: Django's login view sets that to the request's host, over ours.
+    return {"product_name": settings.SITE_NAME, "upload_max_bytes": settings.UPLOAD_MAX_BYTES}
