@@ -193,7 +193,25 @@ def guess_encoding(path: Path, around: int) -> str | None:
     best = from_bytes(sample).best()
     if best is None or best.encoding in ("utf_8", "ascii"):
         return None
+    if best.encoding in _LATIN_SINGLE_BYTE and _decodes(sample, "cp1252"):
+        # A few accented letters cannot tell these code pages apart, and the detector's pick among
+        # them is close to arbitrary (a Latin-1 file was named Windows-1250); Western European is
+        # by far the likeliest, so say that, naming both of its usual spellings.
+        return _WESTERN_EUROPEAN
     return _ENCODING_NAMES.get(best.encoding, best.encoding.replace("_", "-").upper())
+
+
+_LATIN_SINGLE_BYTE = {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "cp1257", "iso8859_13",
+                      "cp1254", "iso8859_9", "mac_roman"}
+_WESTERN_EUROPEAN = "Latin-1 / Windows-1252 (Western European)"
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        sample.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------------
