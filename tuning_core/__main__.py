@@ -11,9 +11,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuning_core.errors import ConfigError, TuningError
+
+if TYPE_CHECKING:
+    from tuning_core.config import TrainConfig
 
 EXIT_USER_ERROR = 2
 
@@ -124,8 +127,35 @@ def _base(args: argparse.Namespace, dropout: float | None = None) -> Any:
 # commands
 
 
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The `train` command's recipe, from its parsed arguments."""
+    from tuning_core.config import TrainConfig
+
+    return TrainConfig(
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        grad_accum_steps=args.grad_accum_steps,
+        max_steps=args.max_steps,
+        eval_every=args.eval_every,
+        patience=args.patience,
+        seed=args.seed,
+        dropout=args.dropout,
+        shuffle=not args.no_shuffle,
+        # The file's order means no grouping by length either, which would reorder every window.
+        group_by_length=not (args.no_shuffle or args.no_group_by_length),
+        log_every=args.log_every,
+        max_input_length=args.max_input_length,
+        max_target_length=args.max_target_length,
+        eval_mode=args.eval_mode,
+        optimizer=args.optimizer,
+        eval_sample=args.eval_sample or None,
+        attention_dropout=not args.no_attention_dropout,
+        precision=args.precision,
+    )
+
+
 def cmd_train(args: argparse.Namespace) -> None:
-    from tuning_core.config import InitMethod, PromptConfig, TrainConfig
+    from tuning_core.config import InitMethod, PromptConfig
     from tuning_core.data import is_classification, label_set
     from tuning_core.export import load_prompt, save_prompt
     from tuning_core.train import ProgressEvent, train
@@ -155,25 +185,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         init_from=args.init_from,
         label_words=label_words,
     )
-    train_config = TrainConfig(
-        learning_rate=args.lr,
-        batch_size=args.batch_size,
-        grad_accum_steps=args.grad_accum_steps,
-        max_steps=args.max_steps,
-        eval_every=args.eval_every,
-        patience=args.patience,
-        seed=args.seed,
-        dropout=args.dropout,
-        shuffle=not args.no_shuffle,
-        log_every=args.log_every,
-        max_input_length=args.max_input_length,
-        max_target_length=args.max_target_length,
-        eval_mode=args.eval_mode,
-        optimizer=args.optimizer,
-        eval_sample=args.eval_sample or None,
-        attention_dropout=not args.no_attention_dropout,
-        precision=args.precision,
-    )
+    train_config = train_config_from_args(args)
 
     out = Path(args.out)
     checkpoint_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoint"
@@ -526,7 +538,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no dropout on attention probabilities (the layers keep theirs); a faster step",
     )
-    t.add_argument("--no-shuffle", action="store_true", help="keep the file's order")
+    t.add_argument("--no-shuffle", action="store_true",
+                   help="train on the rows in the file's order (no shuffling, no grouping by length)")
+    t.add_argument("--no-group-by-length", action="store_true",
+                   help="shuffle rows without grouping similar lengths into a batch (more padding)")
     t.add_argument("--log-every", type=int, default=10, metavar="N")
     t.add_argument("--max-input-length", type=int, default=256, metavar="N")
     t.add_argument("--max-target-length", type=int, default=16, metavar="N")
