@@ -90,7 +90,9 @@ class MappingFields(forms.Form):
         data = super().clean()
         ratio = (data.get("validation_ratio") or 0) + (data.get("test_ratio") or 0)
         if ratio >= 0.9:
-            raise forms.ValidationError("Validation and test together must leave at least 10% for training")
+            # Added, not raised: a raised error would stop the checks below and in subclasses,
+            # and the page must name every problem it can know in one round trip.
+            self.add_error(None, "Validation and test together must leave at least 10% for training")
         if data.get("split_mode") == SplitMode.COLUMN and not data.get("split_column"):
             self.add_error("split_column", "Choose the column that names each row's split")
         return data
@@ -152,15 +154,20 @@ class MappingForm(MappingFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.errors:
-            return data
+        if any(name not in data for name in ("input_template", "label_column", "label_map", "task_kind")):
+            return data  # those fields' own errors are shown; the checks below need their values
         if data.get("task_kind") == TaskKind.GENERATION:
             # The page hides the label words for generation: what it kept there means nothing.
             data["label_map"] = {}
         label_map = data.get("label_map") or {}
         if data.get("task_kind") == TaskKind.CLASSIFICATION and len(set(label_map.values())) > MAX_CLASSES:
             self.add_error("label_map", f"At most {MAX_CLASSES} label words for classification")
+        label_column, template = data["label_column"], data["input_template"]
         self.check_columns(self.mapping(label_map, TaskKind.CLASSIFICATION, data.get("split_mode") or SplitMode.AUTO))
+        if label_column in template_fields(template):
+            self.add_error("input_template", (
+                f"The input template includes the label column {{{label_column}}}: the model would read "
+                "the answer it is meant to predict. Remove it from the template"))
         return data
 
 

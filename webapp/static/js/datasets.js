@@ -90,16 +90,34 @@
   const previewScript = document.getElementById("preview-rows");
   if (templateInput && previewScript) {
     const rows = JSON.parse(previewScript.textContent);
-    // Python's str.format placeholders: {column}, with {{ and }} standing for literal braces.
-    const render = (template, row) => template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (match, name) => {
-      if (match === "{{") return "{";
-      if (match === "}}") return "}";
-      return row[name] === undefined || row[name] === null ? "" : String(row[name]);
-    });
+    // Python's str.format placeholders: {column}, with {{ and }} standing for literal braces. A
+    // placeholder that names no column is shown marked, so a typo shows before submitting.
+    const render = (template, row) => {
+      const nodes = [];
+      let text = "", last = 0;
+      template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (match, name, at) => {
+        text += template.slice(last, at);
+        last = at + match.length;
+        if (match === "{{" || match === "}}") text += match[0];
+        else if (!(name in row)) {
+          nodes.push(document.createTextNode(text));
+          text = "";
+          const mark = document.createElement("mark");
+          mark.className = "unknown-column";
+          mark.title = "No column of this name";
+          mark.textContent = match;
+          nodes.push(mark);
+        } else text += row[name] === null ? "" : String(row[name]);
+        return match;
+      });
+      nodes.push(document.createTextNode(text + template.slice(last)));
+      return nodes;
+    };
     const refresh = () => document.querySelectorAll("[data-preview-row]").forEach((cell) => {
-      cell.textContent = render(templateInput.value, rows[Number(cell.dataset.previewRow)]);
+      cell.replaceChildren(...render(templateInput.value, rows[Number(cell.dataset.previewRow)]));
     });
     templateInput.addEventListener("input", refresh);
+    refresh();
     // Column buttons insert `{column}` where the cursor is: picking input columns by click.
     document.querySelectorAll("[data-insert-column]").forEach((chip) => chip.addEventListener("click", () => {
       const name = "{" + chip.dataset.insertColumn.replace(/[{}]/g, (b) => b + b) + "}";

@@ -1,0 +1,37 @@
+"""The mapping page marks an unknown {placeholder} in the live preview and, on submit, names every
+problem at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.factories import review_rows, write_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_marks_unknown_columns_and_lists_all_problems(page, asgi_server, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    path = write_csv(tmp_path / "reviews.csv", review_rows(30))
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/datasets/new/")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+
+    page.get_by_label("Input template").fill("review: {txt} ({label})")
+    unknown = page.locator("table.preview mark.unknown-column").first
+    expect(unknown).to_have_text("{txt}")
+    page.get_by_label("Validation share").fill("0.5")
+    page.get_by_label("Test share").fill("0.45")
+    page.get_by_role("button", name="Create the dataset").click()
+
+    expect(page.get_by_text("Validation and test together must leave at least 10% for training")).to_be_visible()
+    expect(page.get_by_text("refers to column 'txt', which the file lacks")).to_be_visible()
+    expect(page.get_by_text("includes the label column {label}")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "mapping-problems.png"), full_page=True)
