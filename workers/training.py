@@ -27,9 +27,11 @@ from tuning_core.export import save_prompt
 from tuning_core.task import eval_mode_for
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
 from webapp.jobs import services
+from webapp.jobs.evaluations import EVALUATION
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.files import remove_tree
 from webapp.prompts.services import new_version_dir
+from workers.evaluation import run_evaluation
 from workers.model_pool import get_pool
 
 logger = logging.getLogger(__name__)
@@ -135,7 +137,10 @@ def run_job(job: TuningJob, worker: str) -> None:
     heartbeat = JobHeartbeat(job.pk, worker, settings.JOB_HEARTBEAT_INTERVAL)
     heartbeat.start()
     try:
-        _run(job, worker, settings.JOB_PROGRESS_MAX_RATE)
+        if job.method == EVALUATION:
+            run_evaluation(job, worker, CancelCheck(job.pk))
+        else:
+            _run(job, worker, settings.JOB_PROGRESS_MAX_RATE)
     except Exception as exc:
         if not isinstance(exc, (TuningError, torch.OutOfMemoryError)):
             logger.exception("job %s failed with an unexpected error", job.pk)

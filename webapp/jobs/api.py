@@ -45,7 +45,7 @@ def job_json(job: TuningJob) -> dict[str, Any]:
     }
 
 
-def _request_data(request: HttpRequest) -> QueryDict | dict[str, Any] | None:
+def request_data(request: HttpRequest) -> QueryDict | dict[str, Any] | None:
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
@@ -65,7 +65,7 @@ def jobs_view(request: HttpRequest) -> JsonResponse:
         if filters.cleaned_data["status"]:
             jobs = jobs.filter(status=filters.cleaned_data["status"])
         return JsonResponse({"results": [job_json(j) for j in jobs[:500]]})
-    data = _request_data(request)
+    data = request_data(request)
     if data is None:
         return error_response(400, "The body is not a JSON object")
     form = JobLaunchForm(data, user=request.user)

@@ -202,7 +202,7 @@ def claim_job(job_id: int, worker: str) -> TuningJob | None:
         return None
     job = TuningJob.objects.select_related("dataset", "base_model", "prompt", "parent_version").get(pk=job_id)
     log_job_event(job.pk, f"Running on {worker}" + (f" (attempt {job.attempts})" if job.attempts > 1 else ""))
-    _announce(job)
+    announce_job(job)
     return job
 
 
@@ -330,7 +330,7 @@ def record_result(
         log_job_event(job.pk, job.stop_explanation)
     if not cancelled:
         log_job_event(job.pk, f"Succeeded: saved {version}" if version else "Succeeded")
-    _announce(job)
+    announce_job(job)
     return version
 
 
@@ -343,7 +343,7 @@ def record_failure(job_id: int, worker: str | None, message: str) -> None:
     )
     if changed:
         log_job_event(job_id, f"Failed: {message}")
-        _announce(TuningJob.objects.get(pk=job_id))
+        announce_job(TuningJob.objects.get(pk=job_id))
 
 
 def cancel_job(job: TuningJob) -> TuningJob:
@@ -355,7 +355,7 @@ def cancel_job(job: TuningJob) -> TuningJob:
     )
     TuningJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
-    _announce(job)
+    announce_job(job)
     if job.status == JobStatus.RUNNING:
         log_job_event(job.pk, "Cancellation requested: the worker stops at its next step")
     return job
@@ -426,11 +426,11 @@ def reap_stale_jobs(*, live_queues: set[str]) -> list[int]:
             changed = 0
         if changed:
             touched.append(job.pk)
-            _announce(TuningJob.objects.get(pk=job.pk))
+            announce_job(TuningJob.objects.get(pk=job.pk))
     return touched
 
 
-def _announce(job: TuningJob) -> None:
+def announce_job(job: TuningJob) -> None:
     data = {"job_id": job.pk, "status": job.status, "step": job.step, "total_steps": job.total_steps,
             "error_message": job.error_message, "final": job.status in FINAL_STATUSES}
     event = Event(kind="job.status", data=data)

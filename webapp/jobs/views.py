@@ -65,7 +65,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "version": version,
-        "eval_runs": list(version.eval_runs.order_by("split")) if version else [],
+        # A training job's version was evaluated on its splits; an evaluation job made its own run.
+        "eval_runs": list(version.eval_runs.order_by("split")) if version else list(job.eval_runs.all()),
         "log_entries": job.log_entries.all(),
         "series_json": json.dumps(training_series(job)),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,

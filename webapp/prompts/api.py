@@ -8,7 +8,12 @@ from django.http import FileResponse, HttpRequest, JsonResponse
 from django.urls import path
 
 from webapp.api.auth import api_view
-from webapp.api.schema import COMMON_RESPONSES
+from webapp.api.errors import error_response, form_error
+from webapp.api.schema import COMMON_RESPONSES, error_ref
+from webapp.jobs.api import job_json, request_data
+from webapp.jobs.evaluations import launch_evaluation
+from webapp.jobs.services import JobLaunchError
+from webapp.prompts.forms import EvaluateVersionForm
 from webapp.prompts.models import Prompt, PromptVersion
 from webapp.prompts.services import get_prompt_for_user, get_version_for_user
 from webapp.prompts.views import version_file_response
@@ -75,7 +80,22 @@ def version_download_view(request: HttpRequest, pk: int) -> FileResponse:
     return version_file_response(get_version_for_user(request.user, pk))
 
 
+@api_view(["POST"])
+def version_evaluate_view(request: HttpRequest, pk: int) -> JsonResponse:
+    """Queue an evaluation of a version on one of the user's datasets: `{"dataset": id, "split": "test"}`."""
+    version = get_version_for_user(request.user, pk)
+    form = EvaluateVersionForm(request_data(request) or {}, user=request.user)
+    if not form.is_valid():
+        return form_error(form)
+    try:
+        job = launch_evaluation(request.user, version, form.cleaned_data["dataset"], form.cleaned_data["split"])
+    except JobLaunchError as exc:
+        return error_response(400, str(exc), [{"field": "dataset", "message": str(exc)}])
+    return JsonResponse(job_json(job), status=202)
+
+
 urlpatterns = [
+    path("versions/<int:pk>/evaluate/", version_evaluate_view, name="version_evaluate"),
     path("prompts/", prompts_view, name="prompts"),
     path("prompts/<int:pk>/", prompt_view, name="prompt"),
     path("prompts/<int:pk>/download/", prompt_download_view, name="prompt_download"),
@@ -102,6 +122,16 @@ SCHEMA: dict[str, Any] = {
         "/prompts/{id}/download/": {"parameters": _ID, "get": {
             "tags": ["prompts"], "summary": "The latest version's safetensors file",
             "responses": {"200": _SAFETENSORS, **COMMON_RESPONSES}}},
+        "/versions/{id}/evaluate/": {"parameters": _ID, "post": {
+            "tags": ["prompts"], "summary": "Evaluate a version on one of your datasets (a job on the GPU queue)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["dataset"], "properties": {
+                    "dataset": {"type": "integer"},
+                    "split": {"type": "string", "enum": ["validation", "test", "train"], "default": "test"}}}}}},
+            "responses": {"202": {"description": "Queued: the job, followed like a training job",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                          "400": error_ref("An incompatible dataset or split, named in details"),
+                          **COMMON_RESPONSES}}},
         "/prompts/versions/{id}/download/": {"parameters": _ID, "get": {
             "tags": ["prompts"], "summary": "One version's safetensors file",
             "responses": {"200": _SAFETENSORS, **COMMON_RESPONSES}}},

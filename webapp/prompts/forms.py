@@ -69,3 +69,21 @@ class PredictionFilterForm(forms.Form):
             errors_only=bool(data["errors_only"]), gold=data.get("gold") or "", predicted=data.get("predicted") or "",
             search=data["q"].strip(), sort=cast(Sort, data["sort"] or ""), page=data["page"] or 1,
         )
+
+
+class EvaluateVersionForm(forms.Form):
+    """Which of the user's ready datasets, and which split, to evaluate a version on."""
+
+    dataset = forms.ModelChoiceField(queryset=None, empty_label=None)  # type: ignore[arg-type]
+    split = forms.ChoiceField(choices=[("validation", "validation"), ("test", "test"), ("train", "train")],
+                              initial="test", required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        from webapp.datasets.models import Dataset
+
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["dataset"])
+        field.queryset = Dataset.objects.for_user(user).ready()
+
+    def clean_split(self) -> str:
+        return str(self.cleaned_data.get("split") or "test")

@@ -110,6 +110,10 @@ class EvalRun(models.Model):
         PromptVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="eval_runs"
     )
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="eval_runs")
+    job = models.ForeignKey(
+        "jobs.TuningJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="eval_runs",
+        help_text="The job that ran this evaluation (training or an evaluation job)",
+    )
     split = models.CharField(max_length=20)
     mode = models.CharField(max_length=10, choices=Mode.choices)
     metrics = models.JSONField(default=dict)

@@ -82,10 +82,10 @@ def record_prompt_version(
 
 def record_eval_run(
     *, version: PromptVersion, dataset: Any, split: str, mode: str, metrics: dict[str, Any],
-    predictions: list[dict[str, Any]],
+    predictions: list[dict[str, Any]], job: Any = None,
 ) -> EvalRun:
     return EvalRun.objects.create(
-        prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics,
+        prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics, job=job,
         predictions=predictions, num_examples=len(predictions),
     )
 

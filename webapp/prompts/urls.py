@@ -10,6 +10,7 @@ urlpatterns = [
     path("versions/<int:pk>/", views.version_detail, name="version"),
     path("versions/<int:pk>/notes/", views.version_notes, name="version_notes"),
     path("versions/<int:pk>/rename/", views.version_rename, name="version_rename"),
+    path("versions/<int:pk>/evaluate/", views.version_evaluate, name="version_evaluate"),
     path("versions/<int:pk>/delete/", views.version_delete, name="version_delete"),
     path("versions/<int:pk>/download/", views.download, name="download"),
     path("versions/<int:pk>/download.npy", views.download_npy, name="download_npy"),

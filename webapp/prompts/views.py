@@ -12,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.charts import training_series
-from webapp.prompts.forms import PredictionFilterForm, RenamePromptForm, VersionNotesForm
+from webapp.jobs.evaluations import EVALUATION, launch_evaluation
+from webapp.jobs.services import JobLaunchError
+from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
 from webapp.prompts.queries import (
@@ -61,7 +63,8 @@ def _versions(request: HttpRequest) -> Any:
 
 
 def _version_page(request: HttpRequest, version: PromptVersion, *, notes_form: VersionNotesForm | None = None,
-                  rename_form: RenamePromptForm | None = None, status: int = 200) -> HttpResponse:
+                  rename_form: RenamePromptForm | None = None, evaluate_form: EvaluateVersionForm | None = None,
+                  status: int = 200) -> HttpResponse:
     ancestors, tree = lineage(version, request.user)
     job = version.job
     return render(request, "prompts/version.html", {
@@ -76,7 +79,29 @@ def _version_page(request: HttpRequest, version: PromptVersion, *, notes_form: V
         "rename_form": rename_form or RenamePromptForm(initial={"name": version.prompt.name}),
         "filename": _download_name(version, ""),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
+        "evaluate_form": evaluate_form or EvaluateVersionForm(user=request.user, initial=_evaluate_initial(version)),
+        "evaluation_jobs": version.child_jobs.filter(method=EVALUATION).select_related("dataset").order_by("-pk")[:10],
     }, status=status)
+
+
+def _evaluate_initial(version: PromptVersion) -> dict[str, Any]:
+    return {"dataset": version.job.dataset_id} if version.job else {}
+
+
+@login_required
+@require_POST
+def version_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(_versions(request), pk=pk)
+    form = EvaluateVersionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _version_page(request, version, evaluate_form=form, status=400)
+    try:
+        job = launch_evaluation(request.user, version, form.cleaned_data["dataset"], form.cleaned_data["split"])
+    except JobLaunchError as exc:
+        form.add_error("dataset", str(exc))
+        return _version_page(request, version, evaluate_form=form, status=400)
+    messages.success(request, f"Evaluating {version} on {job.dataset.name} ({form.cleaned_data['split']})")
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @login_required

@@ -1,0 +1,67 @@
+"""The worker side of an evaluation job: score one prompt version on one dataset split."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from tuning_core.evaluate import evaluate
+from tuning_core.export import load_prompt
+from webapp.jobs import evaluations, services
+from webapp.jobs.models import TuningJob
+from workers.model_pool import get_pool
+
+
+class EvaluationCancelled(Exception):
+    """Raised from the progress callback: `evaluate` has no stop hook of its own."""
+
+
+class EvaluationProgress:
+    """progress callback: records examples done as the job's steps, at most `max_rate` a second,
+    and stops the evaluation once a cancel was requested."""
+
+    def __init__(self, job_id: int, max_rate: int, should_stop: Any) -> None:
+        self.job_id = job_id
+        self.min_gap = 1.0 / max_rate
+        self.started = self.last_saved = time.monotonic()
+        self.should_stop = should_stop
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.should_stop():
+            raise EvaluationCancelled
+        now = time.monotonic()
+        if now - self.last_saved < self.min_gap and done < total:
+            return
+        self.last_saved = now
+        point = {"kind": "step", "step": done, "total_steps": total, "elapsed_seconds": now - self.started}
+        services.record_progress(self.job_id, point, save_point=False)
+
+
+def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
+    import datasets
+
+    config = job.train_config
+    version = job.parent_version
+    assert version is not None, "an evaluation job names the version it evaluates"
+    services.log_job_event(job.pk, f"Loading the base model {job.base_model.name}")
+    base = get_pool().get(job.base_model.source).base
+    prompt, _ = load_prompt(Path(settings.MEDIA_ROOT) / version.tensor_file, base=base)
+    data = datasets.load_from_disk(str(job.dataset.split_path(config["split"])))
+    services.log_job_event(job.pk, f"Scoring {len(data):,} {config['split']} rows of {job.dataset.name} with {version}")
+    try:
+        result = evaluate(
+            base, prompt, data, mode=config["mode"],
+            label_words=config["label_words"] if config["mode"] == "rank" else None,
+            max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
+            precision=config["precision"],
+            progress=EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop),
+        )
+    except EvaluationCancelled:
+        services.log_job_event(job.pk, "Cancelled: the evaluation stopped and kept no results")
+        services.record_result(job.pk, worker, None, [], cancelled=True)
+        return
+    evaluations.record_evaluation(job.pk, worker, metrics=result.metrics,
+                                  predictions=[p.to_dict() for p in result.predictions])
