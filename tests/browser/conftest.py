@@ -90,3 +90,16 @@ def outside_event_loop(function, *args, **kwargs):  # type: ignore[no-untyped-de
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(call).result()
+
+
+def upload_for_mapping(page, base_url: str, path: Path, name: str = "") -> str:  # type: ignore[no-untyped-def]
+    """Upload `path` on the upload page and land on its mapping page; returns that page's URL."""
+    import re
+
+    page.goto(f"{base_url}/datasets/new/")
+    if name:
+        page.get_by_label("Name").fill(name)
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+    return str(page.url)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, upload_for_mapping
 from tests.conftest import PASSWORD
 from tests.factories import write_csv
 
@@ -20,12 +20,7 @@ def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_wor
     path = write_csv(tmp_path / "films.csv", [{"text": f"film number {i}", "label": ("neg", "pos")[i % 2]}
                                               for i in range(30)])
     log_in(page, asgi_server, "alice", PASSWORD)
-    page.goto(f"{asgi_server}/datasets/new/")
-    page.get_by_label("Name").fill("Films")
-    page.set_input_files("#id_file", str(path))
-    page.get_by_role("button", name="Upload and check").click()
-    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
-    first_mapping = page.url
+    first_mapping = upload_for_mapping(page, asgi_server, path, "Films")
 
     page.get_by_label("Label words").fill("pos = positive")  # forgets `neg`
     page.get_by_role("button", name="Create the dataset").click()

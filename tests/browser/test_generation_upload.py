@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, upload_for_mapping
 from tests.conftest import PASSWORD
 from tests.factories import write_csv
 
@@ -23,11 +23,7 @@ def test_a_free_text_file_is_proposed_as_generation(page, asgi_server, celery_wo
     rows = [{"question": f"When did museum {i} open?", "answer": ANSWERS[i % 20]} for i in range(60)]
     path = write_csv(tmp_path / "museums.csv", rows)
     log_in(page, asgi_server, "alice", PASSWORD)
-    page.goto(f"{asgi_server}/datasets/new/")
-    page.get_by_label("Name").fill("Museums")
-    page.set_input_files("#id_file", str(path))
-    page.get_by_role("button", name="Upload and check").click()
-    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+    upload_for_mapping(page, asgi_server, path, "Museums")
 
     expect(page.get_by_label("Label column")).to_have_value("answer")
     expect(page.get_by_label("Task kind")).to_have_value("generation")

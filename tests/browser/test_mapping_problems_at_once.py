@@ -3,11 +3,9 @@ problem at once."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, upload_for_mapping
 from tests.conftest import PASSWORD
 from tests.factories import review_rows, write_csv
 
@@ -19,10 +17,7 @@ def test_it_marks_unknown_columns_and_lists_all_problems(page, asgi_server, alic
 
     path = write_csv(tmp_path / "reviews.csv", review_rows(30))
     log_in(page, asgi_server, "alice", PASSWORD)
-    page.goto(f"{asgi_server}/datasets/new/")
-    page.set_input_files("#id_file", str(path))
-    page.get_by_role("button", name="Upload and check").click()
-    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
+    upload_for_mapping(page, asgi_server, path)
 
     page.get_by_label("Input template").fill("review: {txt} ({label})")
     unknown = page.locator("table.preview mark.unknown-column").first

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, upload_for_mapping
 from tests.conftest import PASSWORD
 from tests.factories import review_rows, write_csv
 
@@ -18,12 +16,7 @@ def test_a_waiting_upload_can_be_resumed_or_discarded(page, asgi_server, alice, 
 
     path = write_csv(tmp_path / "reviews.csv", review_rows(20))
     log_in(page, asgi_server, "alice", PASSWORD)
-    page.goto(f"{asgi_server}/datasets/new/")
-    page.get_by_label("Name").fill("Half-done")
-    page.set_input_files("#id_file", str(path))
-    page.get_by_role("button", name="Upload and check").click()
-    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
-    mapping_url = page.url
+    mapping_url = upload_for_mapping(page, asgi_server, path, "Half-done")
 
     page.goto(f"{asgi_server}/datasets/")  # walks away before creating the dataset
     waiting = page.get_by_role("region", name="Uploads waiting for a mapping")
