@@ -143,3 +143,25 @@ class JobLaunchForm(forms.Form):
 
 class JobFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All")] + list(JobStatus.choices), required=False)
+
+
+def initial_from_job(job: Any) -> dict[str, Any]:
+    """The launch form filled in as `job` was launched: "launch again with changes".
+
+    A new prompt needs a new name, so the old one gets a suffix the user can change.
+    """
+    prompt, train = job.prompt_config, job.train_config
+    initial: dict[str, Any] = {
+        "dataset": job.dataset_id, "base_model": job.base_model_id,
+        "prompt_length": prompt.get("prompt_length"), "init": prompt.get("init"),
+        **{name: train.get(name) for name in ("learning_rate", "batch_size", "max_steps", "eval_every", "patience",
+                                              "max_input_length", "seed", "precision")},
+        "eval_sample": train.get("eval_sample") or 0,
+        "attention_dropout": "false" if train.get("attention_dropout") is False else "true",
+    }
+    if job.parent_version_id:
+        initial["continue_from"] = job.parent_version_id
+    else:
+        initial["prompt_name"] = f"{job.prompt.name}-again"
+    return {name: value for name, value in initial.items() if value is not None}
+

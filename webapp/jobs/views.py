@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.charts import training_series
-from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm
+from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm, initial_from_job
 from webapp.jobs.models import BaseModel, TuningJob
 from webapp.jobs.services import (
     JobInUse,
@@ -47,8 +47,10 @@ def launch(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Job {job.pk} queued: training {job.prompt.name}")
                 return redirect("jobs:detail", pk=job.pk)
     else:
-        initial = {}
-        if "dataset" in request.GET and request.GET["dataset"].isdigit():
+        initial: dict[str, object] = {}
+        if request.GET.get("from", "").isdigit():  # "launch again with changes" from that job
+            initial = initial_from_job(get_job_for_user(request.user, int(request.GET["from"])))
+        elif request.GET.get("dataset", "").isdigit():
             initial["dataset"] = int(request.GET["dataset"])
         form = JobLaunchForm(user=request.user, initial=initial)
     widths = {str(m.pk): m.d_model for m in BaseModel.objects.all()}
