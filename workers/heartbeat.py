@@ -27,11 +27,19 @@ class _HeartbeatThread(threading.Thread):
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
         interval = settings.WORKER_HEARTBEAT_INTERVAL
         ttl = settings.WORKER_HEARTBEAT_TIMEOUT
+        redis_down = False
         while not self.stopped.is_set():
             try:
                 write_heartbeat(client, self.hostname, self.queues, ttl)
-            except redis.RedisError:
-                logger.warning("could not write worker heartbeat", exc_info=True)
+            except redis.RedisError as exc:
+                # Once per outage, not a traceback every interval while Redis is away.
+                if not redis_down:
+                    logger.warning("could not write the worker heartbeat (%s); retrying quietly", exc)
+                redis_down = True
+            else:
+                if redis_down:
+                    logger.warning("worker heartbeat written again: Redis is back")
+                redis_down = False
             self._recover_jobs_of_dead_workers()
             self.stopped.wait(interval)
         try:
