@@ -192,8 +192,9 @@ def label_log_likelihoods(
         cache = first.past_key_values
         cache.batch_repeat_interleave(L)  # row r*L+l continues row r with label l
         rest = base.model(
-            # Only the shapes of these are used: cross-attention reads the cached keys/values.
-            encoder_outputs=BaseModelOutput(last_hidden_state=hidden.repeat_interleave(L, 0)),
+            # Only the shape of these states is used: cross-attention reads the cached keys and
+            # values. A stride-0 view gives the shape without copying (R*L, S, d) floats.
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden[:1].expand(R * L, -1, -1)),
             attention_mask=mask.repeat_interleave(L, 0),
             decoder_input_ids=dec_in[:, 1:].repeat(R, 1),  # (R*L, T-1)
             past_key_values=cache,
