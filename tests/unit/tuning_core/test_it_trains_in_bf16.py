@@ -21,7 +21,7 @@ def _config(precision: str) -> TrainConfig:
     # lr 0.03, not the paper's 0.3: on this 32-wide random model the paper's step makes the
     # trajectory chaotic, and bf16's rounding (emulated on CPUs without AVX512-BF16) then moves
     # the curve by up to 40% by step 200 (measured; 0.5% at lr 0.03). The t5-small-shaped
-    # comparison at lr 0.3 is bench/precision.py's.
+    # comparison at lr 0.3 is bench/engine.py (b).
     return TrainConfig(
         batch_size=8, max_steps=200, eval_every=1_000, dropout=0.0, precision=precision,
         learning_rate=0.03,
