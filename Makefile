@@ -17,6 +17,6 @@ lint:
 	.venv/bin/ruff check webapp workers tuning_core tests bench
 	.venv/bin/mypy tuning_core webapp/*/services.py
 
-bench:  ## benchmarks that print ratios (a few minutes on 2 cores; see bench/README.md)
+bench:  ## benchmarks that print ratios (about 15 minutes on 2 busy cores; see bench/README.md)
 	.venv/bin/python bench/engine.py --threads 1
 	.venv/bin/python bench/train_step.py --threads 1

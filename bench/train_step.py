@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
 from tuning_core.data import TokenizedData, collate, tokenize
 from tuning_core.evaluate import generate_texts, label_token_ids, score_labels
-from tuning_core.model import FrozenT5, SoftPrompt, load_base_model
+from tuning_core.model import FrozenT5, SoftPrompt, load_base_model, resolve_precision
 from tuning_core.prompt_init import init_prompt
 from tuning_core.tiny import build_tiny_t5
 from tuning_core.train import _train_step, make_optimizer
@@ -114,13 +114,14 @@ def bench_train_step(
     )
     indices = list(range(args.batch_size))
     pad_id = base.tokenizer.pad_token_id
+    precision = resolve_precision("auto", base.device)  # both sides: base.autocast()'s auto
 
     soft = SoftPrompt(prompt).to(base.device)
     ours_opt = make_optimizer([soft.weight], config)
     base.model.train()
 
     def ours() -> None:
-        _train_step(base, soft, ours_opt, data, indices, 1, pad_id)
+        _train_step(base, soft, ours_opt, data, indices, 1, pad_id, precision)
 
     # PEFT wraps (and would modify) the model it is given, so it gets its own copy.
     model = T5ForConditionalGeneration.from_pretrained(base.info.source).to(base.device)
