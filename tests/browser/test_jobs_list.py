@@ -55,7 +55,7 @@ def test_it_cancels_from_the_job_page(page, asgi_server, alice, two_queued_jobs)
 def test_it_lists_base_models_with_their_size(page, asgi_server, alice, two_queued_jobs) -> None:  # type: ignore[no-untyped-def]
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/jobs/")
-    page.get_by_role("link", name="Base models").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Base models").click()
     page.wait_for_url(f"{asgi_server}/jobs/base-models/")
     row = page.locator("tbody tr").first
     assert "tiny-t5" in row.inner_text()

@@ -28,7 +28,8 @@ def deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_it_is_clean_with_the_documented_production_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
     key_file = tmp_path / "secret_key"
     key_file.write_text(secrets.token_urlsafe(50))
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; production never does.
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(documented_production_env(), SECRET_KEY_FILE=str(key_file))
 
     result = deploy_check(env)
