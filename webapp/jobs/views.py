@@ -86,8 +86,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Job {job.pk} already ended ({job.status}); nothing to cancel")
     else:
         job = cancel_job(job)
-        messages.info(request, "Job cancelled" if job.status == "cancelled" else
-                      "Cancelling: the worker stops at its next step and keeps the best prompt so far")
+        # A running job shows "cancelling…" from its own state until the worker stops; a flash
+        # saying so would outlive that moment and contradict the result.
+        if job.status == "cancelled":
+            messages.info(request, "Job cancelled")
     return redirect("jobs:detail", pk=job.pk)
 
 

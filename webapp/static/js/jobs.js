@@ -72,8 +72,12 @@
     };
 
     // Whatever happened between rendering and connecting is in the database: re-read it.
+    const renderedStatus = document.getElementById("job-summary").dataset.status;
+    const dropStaleMessages = () => document.querySelectorAll("main > .messages").forEach((m) => m.remove());
     async function resync() {
       const doc = await SPS.refreshElements(detailUrl, ["job-summary", "job-log"]);
+      const summary = document.getElementById("job-summary");
+      if (summary && summary.dataset.status !== renderedStatus) dropStaleMessages();
       const fresh = doc && doc.getElementById("job-series");
       if (fresh) {
         const data = JSON.parse(fresh.textContent);
@@ -103,8 +107,8 @@
         addLog(d.message, d.at);
         setText("job-phase", d.message);
       } else if (event.kind === "job.status") {
-        // A flash message ("Job 3 queued", "Cancelling…") belongs to the moment it was said.
-        document.querySelectorAll("main > .messages").forEach((m) => m.remove());
+        // A flash message ("Job 3 queued") belongs to the moment it was said.
+        dropStaleMessages();
         refreshSummary();
         if (d.final) setTimeout(() => connection.close(), 1500);
       }
