@@ -403,6 +403,7 @@ def cmd_ensemble(args: argparse.Namespace) -> None:
             max_input_length=args.max_input_length,
             progress=callback,
             precision=args.precision,
+            voting=args.voting,
         )
     finally:
         close()
@@ -607,6 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--batch-size", type=int, default=64, metavar="N")
     en.add_argument("--max-input-length", type=int, default=256, metavar="N")
     en.add_argument("--predictions", metavar="FILE", help="write per-example votes (JSONL)")
+    en.add_argument("--voting", choices=["majority", "soft"], default="majority",
+                    help="majority vote, ties by summed log-likelihood (the paper); or soft: highest mean "
+                         "log-probability over the label set")
     en.set_defaults(func=cmd_ensemble)
 
     n = sub.add_parser(

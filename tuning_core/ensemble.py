@@ -3,23 +3,32 @@
 Each batch holds every (example, prompt) pair, so the N members cost one pass over the data
 (section 7 of the paper). The ensemble answers by majority vote over the members' rank
 predictions; a tie goes to the tied label with the highest log-likelihood summed over members.
+A "soft" vote takes the label of highest mean log-probability instead (each member's label
+log-likelihoods normalised over the label set first, so every member weighs the same).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from tuning_core.config import Precision
 from tuning_core.data import as_text_dataset, tokenize
 from tuning_core.errors import ConfigError
-from tuning_core.evaluate import Progress, label_token_ids, resolve_labels, score_labels
+from tuning_core.evaluate import Prediction, Progress, label_token_ids, resolve_labels, score_labels
 from tuning_core.metrics import classification_metrics
 from tuning_core.model import FrozenT5
+
+
+class Voting(str, Enum):
+    MAJORITY = "majority"  # most members' choice; ties by summed log-likelihood (the paper)
+    SOFT = "soft"  # highest mean log-probability over the label set
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,11 @@ class EnsemblePrediction:
     votes: dict[str, int]  # label -> number of members choosing it
     member_predictions: list[str]
     summed_scores: dict[str, float]  # label -> log-likelihood summed over members
+    # label -> mean over members of log Pr(label | x) normalised over the label set
+    mean_log_probs: dict[str, float] = field(default_factory=dict)
+    # majority: votes of the winner minus the runner-up's (0..K); soft: the winner's ensemble
+    # probability minus the runner-up's (softmax of mean_log_probs, 0..1)
+    margin: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +58,10 @@ class EnsembleResult:
     agreement: dict[str, Any]
     predictions: list[EnsemblePrediction]
     label_words: list[str]
+    voting: Voting = Voting.MAJORITY
+    # each member's own predictions with its label scores, as `evaluate` gives them, from the
+    # same pass (left out of to_dict: K copies of the data)
+    member_predictions: list[list[Prediction]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +69,7 @@ class EnsembleResult:
             "member_metrics": self.member_metrics,
             "agreement": self.agreement,
             "label_words": self.label_words,
+            "voting": self.voting.value,
             "predictions": [p.to_dict() for p in self.predictions],
         }
 
@@ -65,6 +84,25 @@ def majority_vote(member_predictions: Sequence[int], summed_scores: Sequence[flo
     return max(tied, key=lambda j: (summed_scores[j], -j))
 
 
+def soft_vote(mean_log_probs: Sequence[float]) -> int:
+    """Index of the label with the highest mean log-probability; ties go to the first label."""
+    return max(range(len(mean_log_probs)), key=lambda j: (mean_log_probs[j], -j))
+
+
+def vote_margin(voting: Voting, member_predictions: Sequence[int], mean_log_probs: Sequence[float],
+                winner: int) -> float:
+    """How clearly the vote was won (see EnsemblePrediction.margin)."""
+    if voting is Voting.SOFT:
+        probs = torch.tensor(mean_log_probs).softmax(0).tolist()
+        runner_up = max((p for j, p in enumerate(probs) if j != winner), default=0.0)
+        return probs[winner] - runner_up
+    counts = [0] * len(mean_log_probs)
+    for j in member_predictions:
+        counts[j] += 1
+    runner_up = max((c for j, c in enumerate(counts) if j != winner), default=0)
+    return float(counts[winner] - runner_up)
+
+
 def evaluate_ensemble(
     base: FrozenT5,
     prompts: Sequence[Tensor],
@@ -76,14 +114,20 @@ def evaluate_ensemble(
     max_target_length: int = 16,
     progress: Progress | None = None,
     precision: Precision | str = Precision.AUTO,
+    voting: Voting | str = Voting.MAJORITY,
 ) -> EnsembleResult:
     """Score every prompt (each (p_k, d); lengths may differ) on `data` in one batched pass.
 
-    Returns the vote's metrics, each member's metrics, agreement statistics (unanimous rate,
-    mean pairwise agreement, the pairwise matrix) and per-example votes.
+    Returns the vote's metrics, each member's metrics and predictions, agreement statistics
+    (unanimous rate, mean pairwise agreement, the pairwise matrix as rates and counts, the
+    oracle accuracy: any member right) and per-example votes. voting: majority or soft.
     """
     if len(prompts) < 1:
         raise ConfigError("An ensemble needs at least one prompt")
+    try:
+        voting = Voting(voting)
+    except ValueError:
+        raise ConfigError(f"Unknown voting rule {voting!r}; use 'majority' or 'soft'") from None
     ds = as_text_dataset(data)
     inputs, targets = list(ds["input_text"]), list(ds["target_text"])
     labels = resolve_labels(targets, label_words)
@@ -102,16 +146,20 @@ def evaluate_ensemble(
     K, N, _ = scores.shape
     member_idx = scores.argmax(dim=2)  # (K, N)
     summed = scores.sum(dim=0)  # (N, L)
+    mean_log_probs = scores.log_softmax(dim=2).mean(dim=0)  # (N, L)
 
     predictions: list[EnsemblePrediction] = []
     voted: list[str] = []
     # Plain lists once, rather than one small tensor op per example.
     members_by_row = member_idx.T.tolist()
     sums_by_row = summed.tolist()
+    means_by_row = mean_log_probs.tolist()
     for i in range(N):
         members = members_by_row[i]
         sums = sums_by_row[i]
-        winner = labels[majority_vote(members, sums)]
+        means = means_by_row[i]
+        chosen = majority_vote(members, sums) if voting is Voting.MAJORITY else soft_vote(means)
+        winner = labels[chosen]
         voted.append(winner)
         votes = {label: 0 for label in labels}
         for j in members:
@@ -126,15 +174,18 @@ def evaluate_ensemble(
                 votes=votes,
                 member_predictions=[labels[j] for j in members],
                 summed_scores=dict(zip(labels, sums)),
+                mean_log_probs=dict(zip(labels, means)),
+                margin=vote_margin(voting, members, means, chosen),
             )
         )
 
     vote_metrics = classification_metrics(targets, voted, labels)
     member_labels = [[labels[j] for j in member_idx[k].tolist()] for k in range(K)]
     member_metrics = [classification_metrics(targets, m, labels) for m in member_labels]
-    pairwise = [
-        [float((member_idx[a] == member_idx[b]).float().mean()) for b in range(K)] for a in range(K)
-    ]
+    pairwise_counts = [[int((member_idx[a] == member_idx[b]).sum()) for b in range(K)] for a in range(K)]
+    pairwise = [[count / N if N else 1.0 for count in row] for row in pairwise_counts]
+    gold_idx = torch.tensor([labels.index(t) for t in targets], dtype=torch.long)  # (N,)
+    any_right = (member_idx == gold_idx.unsqueeze(0)).any(dim=0)  # (N,)
     pairs = list(itertools.combinations(range(K), 2))
     agreement = {
         "unanimous_rate": float((member_idx == member_idx[0:1]).all(dim=0).float().mean()),
@@ -142,15 +193,28 @@ def evaluate_ensemble(
         if pairs
         else 1.0,
         "pairwise": pairwise,
+        "pairwise_counts": pairwise_counts,
+        "oracle_accuracy": float(any_right.float().mean()) if N else 0.0,
         "vote_accuracy_minus_best_member": (
             vote_metrics["accuracy"]
             - max(m["accuracy"] for m in member_metrics)
         ),
     }
+    rows = scores.tolist()  # (K, N, L) as lists, once
+    member_predictions = [
+        [
+            Prediction(index=i, input_text=inputs[i], target_text=targets[i], predicted=member_labels[k][i],
+                       correct=member_labels[k][i] == targets[i], scores=dict(zip(labels, rows[k][i])))
+            for i in range(N)
+        ]
+        for k in range(K)
+    ]
     return EnsembleResult(
         metrics=vote_metrics,
         member_metrics=member_metrics,
         agreement=agreement,
         predictions=predictions,
         label_words=labels,
+        voting=voting,
+        member_predictions=member_predictions,
     )

@@ -50,3 +50,30 @@ def test_it_scores_a_single_prompt_like_evaluate(base, val_rows):
     alone = evaluate(base, prompt, val_rows, label_words=LABELS)
     assert [p.predicted for p in one.predictions] == [p.predicted for p in alone.predictions]
     assert torch.is_tensor(prompt)
+
+
+def test_it_returns_each_members_predictions_from_the_same_pass(base, val_rows):
+    prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (4, 5)]
+    together = evaluate_ensemble(base, prompts, val_rows, LABELS, batch_size=8)
+    for k, prompt in enumerate(prompts):
+        alone = evaluate(base, prompt, val_rows, mode="rank", label_words=LABELS)
+        assert [p.predicted for p in together.member_predictions[k]] == [p.predicted for p in alone.predictions]
+        for mine, theirs in zip(together.member_predictions[k], alone.predictions):
+            assert mine.scores == pytest.approx(theirs.scores, abs=1e-4)
+    gold = [p.target_text for p in together.predictions]
+    any_right = [any(m[i].predicted == gold[i] for m in together.member_predictions) for i in range(len(gold))]
+    assert together.agreement["oracle_accuracy"] == pytest.approx(sum(any_right) / len(gold))
+    assert together.agreement["pairwise_counts"][0][0] == len(gold)
+    assert all(p.margin in (0.0, 2.0) for p in together.predictions)  # two members: tie or both agree
+
+
+def test_a_soft_vote_takes_the_highest_mean_log_probability(base, val_rows):
+    prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (6, 7, 8)]
+    result = evaluate_ensemble(base, prompts, val_rows, LABELS, batch_size=8, voting="soft")
+    for i, pred in enumerate(result.predictions):
+        normalised = [torch.tensor([m[i].scores[label] for label in LABELS]).log_softmax(0)
+                      for m in result.member_predictions]
+        mean = torch.stack(normalised).mean(0)
+        assert pred.predicted == LABELS[int(mean.argmax())]
+        assert 0.0 <= pred.margin <= 1.0
+    assert result.to_dict()["voting"] == "soft"
