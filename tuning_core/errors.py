@@ -7,7 +7,7 @@ job or ran the command, and says what to change. Anything else escaping tuning_c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 
 def first_line(exc: BaseException) -> str:
@@ -34,28 +34,40 @@ class PromptFileError(TuningError):
 
 @dataclass(frozen=True)
 class DataProblem:
-    """One thing wrong with a user's data, located as precisely as we can (row is 1-based)."""
+    """One thing wrong with a user's data, located as precisely as we can.
+
+    line: the line of a text file (CSV, TSV, JSON, JSONL) where the record starts, 1-based and
+    counting the header, as an editor shows it. row: the 1-based record number where there are no
+    lines (a Parquet file, rows already loaded in memory). One of the two at most.
+    """
 
     message: str
     file: str | None = None
     row: int | None = None
     column: str | None = None
     severity: Literal["error", "warning"] = "error"
+    line: int | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message,
-                "severity": self.severity}
+        return {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
+                "message": self.message, "severity": self.severity}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataProblem:
+        """The inverse of to_dict; keys it does not know (stored by older versions) are ignored."""
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    @property
+    def place(self) -> str | None:
+        """Where in the file, in words: "line 3 of data.csv", "row 3", "data.csv"."""
+        at = f"line {self.line}" if self.line is not None else f"row {self.row}" if self.row is not None else None
+        if at and self.file:
+            return f"{at} of {self.file}"
+        return at or self.file
 
     def __str__(self) -> str:
-        where = [
-            part
-            for part in (
-                self.file,
-                f"row {self.row}" if self.row is not None else None,
-                f"column {self.column!r}" if self.column is not None else None,
-            )
-            if part
-        ]
+        where = [part for part in (self.place, f"column {self.column!r}" if self.column is not None else None)
+                 if part]
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

@@ -2,8 +2,8 @@
 
 The one reader of CSV, TSV, JSONL, JSON (an array of objects) and Parquet files: the web upload
 streams 200 MB files through `iter_rows`, and `tuning_core.data.read_table` collects the same rows
-into a `datasets.Dataset`. Problems are `DataProblem`s naming the file and the row: 1-based data
-rows (the header of a CSV is row 0; in a JSONL file the row is the line number).
+into a `datasets.Dataset`. Problems are `DataProblem`s naming the file and the line where the row
+starts, counting the header, as a text editor numbers lines (the row number for Parquet).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from tuning_core.errors import DataError, DataProblem, first_line
 
@@ -156,10 +156,9 @@ def check_utf8(path: Path, fmt: str, name: str) -> None:
                 hint = f"; it looks like {guess}" if guess else ""
                 raise DataError(
                     DataProblem(
-                        f"Not valid UTF-8 at line {line} (byte {bad_at}){hint}; "
-                        "save the file as UTF-8",
+                        f"Not valid UTF-8 (byte {bad_at}){hint}; save the file as UTF-8",
                         file=name,
-                        row=line - 1 if fmt in ("csv", "tsv") else line,
+                        line=line,
                     )
                 ) from None
             if final:
@@ -218,8 +217,24 @@ def _decodes(sample: bytes, encoding: str) -> bool:
 # streaming rows
 
 
+class Position(TypedDict, total=False):
+    """DataProblem keywords that say where a row is."""
+
+    line: int
+    row: int
+
+
+def locate(fmt: str, position: int) -> Position:
+    """DataProblem keywords for a position `iter_rows` yielded: a line, or a Parquet row."""
+    return Position(row=position) if fmt == "parquet" else Position(line=position)
+
+
 def iter_rows(path: Path, fmt: str, name: str, problems: list[DataProblem]) -> Rows:
-    """Yield `(row number, row)` lazily; unreadable rows are appended to `problems` and skipped.
+    """Yield `(position, row)` lazily; unreadable rows are appended to `problems` and skipped.
+
+    The position is the line of the file where the row starts (header counted), as an editor
+    numbers it; for Parquet, which has no lines, the 1-based row number. `locate` turns it
+    into DataProblem keywords.
 
     path: the file; fmt: one of FORMATS; name: the file's name for messages (an upload's own
     name, not the path it was stored under).
@@ -261,23 +276,23 @@ def _header(reader: Any, name: str) -> list[str]:
     except StopIteration:
         raise DataError(DataProblem("The file is empty", file=name)) from None
     except csv.Error as exc:
-        raise DataError(DataProblem(f"Unreadable header: {exc}", file=name, row=0)) from None
+        raise DataError(DataProblem(f"Unreadable header: {exc}", file=name, line=1)) from None
     header = [h.strip() for h in header]
     if not any(header):
         raise DataError(
-            DataProblem("The first line must be a header naming the columns", file=name, row=0)
+            DataProblem("The first line must be a header naming the columns", file=name, line=1)
         )
     blank = [i + 1 for i, h in enumerate(header) if not h]
     if blank:
         raise DataError(
             DataProblem(
-                f"Header field(s) {blank} have no name; name every column", file=name, row=0
+                f"Header field(s) {blank} have no name; name every column", file=name, line=1
             )
         )
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise DataError(
-            DataProblem(f"Duplicate column name(s) in the header: {dupes}", file=name, row=0)
+            DataProblem(f"Duplicate column name(s) in the header: {dupes}", file=name, line=1)
         )
     return header
 
@@ -288,20 +303,18 @@ def _iter_delimited(path: Path, sep: str, name: str, problems: list[DataProblem]
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh, delimiter=sep, strict=True)
         header = _header(reader, name)
-        row = 0
         while True:
+            # A quoted field may span lines: a row starts on the line after the last one read.
+            start = reader.line_num + 1
             try:
                 values = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                problems.append(
-                    DataProblem(f"Malformed line {reader.line_num}: {exc}", file=name, row=row + 1)
-                )
+                problems.append(DataProblem(f"Malformed CSV: {exc}", file=name, line=start))
                 return  # the reader cannot resynchronise after a quoting error
             if not values:  # blank line
                 continue
-            row += 1
             if len(values) != len(header):
                 hint = "; quote fields that contain the delimiter" if len(values) > len(header) else ""
                 problems.append(
@@ -309,13 +322,13 @@ def _iter_delimited(path: Path, sep: str, name: str, problems: list[DataProblem]
                         f"Expected {len(header)} fields ({', '.join(header)}) "
                         f"but found {len(values)}{hint}",
                         file=name,
-                        row=row,
+                        line=start,
                     )
                 )
                 if _too_many(problems):
                     return
                 continue
-            yield row, dict(zip(header, values))
+            yield start, dict(zip(header, values))
 
 
 def _iter_jsonl(path: Path, name: str, problems: list[DataProblem]) -> Rows:
@@ -328,7 +341,7 @@ def _iter_jsonl(path: Path, name: str, problems: list[DataProblem]) -> Rows:
             except json.JSONDecodeError as exc:
                 problems.append(
                     DataProblem(
-                        f"Invalid JSON: {exc.msg} (column {exc.colno})", file=name, row=lineno
+                        f"Invalid JSON: {exc.msg} (column {exc.colno})", file=name, line=lineno
                     )
                 )
             else:
@@ -339,7 +352,7 @@ def _iter_jsonl(path: Path, name: str, problems: list[DataProblem]) -> Rows:
                     DataProblem(
                         f"Each line must be a JSON object, not {type(obj).__name__}",
                         file=name,
-                        row=lineno,
+                        line=lineno,
                     )
                 )
             if _too_many(problems):
@@ -425,47 +438,45 @@ def _iter_json_array(path: Path, name: str, problems: list[DataProblem]) -> Rows
                 if wrapped and s.peek() != "}":
                     problems.append(
                         DataProblem(
-                            f"Invalid JSON at line {s.line()}: expected '}}' after the array; "
+                            "Invalid JSON: expected '}' after the array; "
                             "the object around the array may hold nothing else",
                             file=name,
+                            line=s.line(),
                         )
                     )
                 return
             if ch == "":
                 problems.append(
-                    DataProblem("The JSON array is not closed with ]", file=name, row=index + 1)
+                    DataProblem("The JSON array is not closed with ]", file=name, line=s.line())
                 )
                 return
             if index > 0:
                 if ch != ",":
                     problems.append(
                         DataProblem(
-                            f"Invalid JSON at line {s.line()}: expected ',' between objects",
+                            "Invalid JSON: expected ',' between objects",
                             file=name,
-                            row=index + 1,
+                            line=s.line(),
                         )
                     )
                     return
                 s.pos += 1
                 s.peek()
+            start = s.line()
             try:
                 obj = s.decode()
             except json.JSONDecodeError as exc:
-                problems.append(
-                    DataProblem(
-                        f"Invalid JSON at line {s.line()}: {exc.msg}", file=name, row=index + 1
-                    )
-                )
+                problems.append(DataProblem(f"Invalid JSON in element {index + 1} of the array: {exc.msg}", file=name, line=start))
                 return
             index += 1
             if isinstance(obj, dict):
-                yield index, obj
+                yield start, obj
             else:
                 problems.append(
                     DataProblem(
-                        f"Each array element must be an object, not {type(obj).__name__}",
+                        f"Each array element must be an object; element {index} is {type(obj).__name__}",
                         file=name,
-                        row=index,
+                        line=start,
                     )
                 )
                 if _too_many(problems):

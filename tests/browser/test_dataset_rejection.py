@@ -30,7 +30,7 @@ def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_wor
     expect(problems).to_contain_text("Checking every row found problems", timeout=60_000)
     assert re.fullmatch(r".*/datasets/new/[0-9a-f]{32}/", page.url) and page.url != first_mapping
     expect(problems.locator("tbody tr").first).to_contain_text(
-        re.compile(r"films\.csv\s*\d+\s*label\s*Label 'neg' has no entry in the label map"))
+        re.compile(r"line \d+ of films\.csv\s*label\s*Label 'neg' has no entry in the label map"))
     expect(page.get_by_label("Name")).to_have_value("Films")
     expect(page.get_by_label("Label words")).to_have_value("pos = positive")
     expect(page.locator("table.preview")).to_contain_text("film number 0")

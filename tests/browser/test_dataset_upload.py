@@ -81,7 +81,7 @@ def test_it_explains_a_refused_upload(page, asgi_server, alice, tmp_path) -> Non
 
     problems = page.get_by_role("alert", name="Problems")
     expect(problems).to_contain_text("reviews.csv")
-    expect(problems).to_contain_text("Not valid UTF-8 at line 2")
+    expect(problems).to_contain_text("line 2 of reviews.csv")
     assert page.evaluate("() => window.progressShown") is True
 
 

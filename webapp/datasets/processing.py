@@ -25,7 +25,7 @@ from tuning_core.data import (
     template_fields,
 )
 from tuning_core.errors import DataError, DataProblem
-from tuning_core.reading import iter_rows
+from tuning_core.reading import Position, iter_rows, locate
 from tuning_core.task import MAX_LABELS, task_kind_of
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
 from webapp.datasets.reading import cell_text
@@ -126,7 +126,7 @@ class _Collector:
         self._seen: set[tuple[Any, ...]] = set()
 
     def add(self, problem: DataProblem) -> None:
-        key = (problem.file, problem.column, problem.message) if problem.row is None or "label map" in problem.message else None
+        key = (problem.file, problem.column, problem.message) if (problem.row is None and problem.line is None) or "label map" in problem.message else None
         if key is not None:
             if key in self._seen:
                 return
@@ -179,17 +179,18 @@ def process_files(
                                   label_map=label_map, file=src.name)
         except DataError as exc:
             for p in exc.problems:
-                row = rownos[p.row - 1] if p.row else None
+                # format_examples numbers the batch's rows; the user wants the file's lines.
+                where = locate(src.format, rownos[p.row - 1]) if p.row else Position()
                 message = "The label is missing (empty)" if p.message == "The target is empty" else p.message
-                problems.add(DataProblem(message, file=p.file, row=row, column=p.column, severity=p.severity))
+                problems.add(DataProblem(message, file=p.file, column=p.column, severity=p.severity, **where))
             return
         # Whole columns at once: indexing a datasets column row by row costs ~50 µs a row.
         inputs = out.data.column("input_text").to_pylist()
         targets = out.data.column("target_text").to_pylist()
         for i, text in enumerate(inputs):
             if not text.strip():
-                problems.add(DataProblem("The input is empty", file=src.name, row=rownos[i],
-                                         column=", ".join(fields)))
+                problems.add(DataProblem("The input is empty", file=src.name, column=", ".join(fields),
+                                         **locate(src.format, rownos[i])))
         if problems.errors:
             return  # nothing will be kept: skip the work
         if mapping.split_mode == SplitMode.COLUMN:
@@ -217,15 +218,15 @@ def process_files(
             read_problems: list[DataProblem] = []
             rownos: list[int] = []
             batch: dict[str, list[str]] = {c: [] for c in wanted}
-            for row_no, obj in iter_rows(src.path, src.format, src.name, read_problems):
-                rownos.append(row_no)
+            for seen, (position, obj) in enumerate(iter_rows(src.path, src.format, src.name, read_problems), 1):
+                rownos.append(position)
                 for c in wanted:
                     batch[c].append(cell_text(obj.get(c)))
                 if len(rownos) >= BATCH_ROWS:
                     flush(writer, src_no, src, rownos, batch)
                     rownos, batch = [], {c: [] for c in wanted}
                     if on_progress:
-                        on_progress(f"Checked {row_no:,} rows of {src.name}")
+                        on_progress(f"Checked {seen:,} rows of {src.name}")
                     if problems.full:
                         break
             flush(writer, src_no, src, rownos, batch)
@@ -288,10 +289,12 @@ def process_files(
     dupes = duplicate_rows(np.asarray(hashes, dtype=np.int64))
     if dupes:
         first, earlier = dupes[0]
+        earlier_src, first_src = sources[file_ids[earlier]], sources[file_ids[first]]
+        earlier_place = DataProblem("", file=earlier_src.name, **locate(earlier_src.format, int(rows_at[earlier])))
         warnings.insert(0, DataProblem(
             f"{len(dupes):,} row(s) repeat the input of an earlier row (for example this row repeats "
-            f"{sources[file_ids[earlier]].name} row {rows_at[earlier]})",
-            file=sources[file_ids[first]].name, row=int(rows_at[first]), severity="warning"))
+            f"{earlier_place.place})",
+            file=first_src.name, severity="warning", **locate(first_src.format, int(rows_at[first]))))
 
     total_counts = np.bincount(tids, minlength=len(labels))
     stats: dict[str, Any] = {
@@ -319,7 +322,7 @@ def _split_of(src: SourceFile, value: str, row: int, problems: _Collector) -> in
     split = SPLIT_ALIASES.get(value.strip().lower())
     if split is None:
         problems.add(DataProblem(
-            f"Unknown split {value!r}; use train, validation or test", file=src.name, row=row))
+            f"Unknown split {value!r}; use train, validation or test", file=src.name, **locate(src.format, row)))
         return 0
     return SPLITS.index(split)
 

@@ -117,7 +117,7 @@ def test_it_finds_the_problems_only_processing_can_see(  # type: ignore[no-untyp
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "Checking every row found problems" in html
-    assert re.search(r"<td>nli.csv</td><td>5</td><td>label</td><td>Label &#x27;1&#x27; has no entry", html)
+    assert re.search(r"<td>line 6 of nli.csv</td><td>label</td><td>Label &#x27;1&#x27; has no entry", html)
     form = page.context["form"]  # as the user sent it, to fix and send again
     assert form["name"].value() == "NLI" and form["input_template"].value() == "{premise}"
     assert form["label_map"].value() == "0 = entailment\n2 = contradiction"

@@ -31,7 +31,7 @@ def _post(user, data: dict) -> tuple:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("content", "fields", "detail"), [
     (gzip.compress(GOOD), {}, {"file": "data.csv", "row": None, "column": None,
                               "message": "This is a gzip archive, not a CSV text file; upload the table itself, uncompressed"}),
-    (b"text,label\na,1\nb,1,x\n", {}, {"file": "data.csv", "row": 2, "column": None,
+    (b"text,label\na,1\nb,1,x\n", {}, {"file": "data.csv", "line": 3, "column": None,
                                        "message": "Expected 2 fields (text, label) but found 3; quote fields that "
                                                   "contain the delimiter"}),
     (GOOD, {"label_column": "lable"}, {"file": "data.csv", "row": None, "column": "lable",
@@ -39,10 +39,10 @@ def _post(user, data: dict) -> tuple:  # type: ignore[no-untyped-def]
     (b"text,label\na,1\nb,1\nc,1\n", {"task_kind": "classification"},
      {"file": "data.csv", "row": None, "column": "label",
       "message": "Every row has the same label ('1'): classification needs at least two classes"}),
-    (b"text,label\na,1\n ,0\nc,1\nd,0\n", {}, {"file": "data.csv", "row": 2, "column": "text",
+    (b"text,label\na,1\n ,0\nc,1\nd,0\n", {}, {"file": "data.csv", "line": 3, "column": "text",
                                                "message": "The input is empty"}),
     (GOOD, {"label_map": json.dumps({"1": "positive"})},
-     {"file": "data.csv", "row": 2, "column": "label",
+     {"file": "data.csv", "line": 3, "column": "label",
       "message": "Label '0' has no entry in the label map (known: '1')"}),
 ])
 def test_it_answers_400_and_stores_nothing(alice, content: bytes, fields: dict, detail: dict) -> None:  # type: ignore[no-untyped-def]

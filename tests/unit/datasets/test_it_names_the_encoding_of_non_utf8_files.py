@@ -11,8 +11,8 @@ def test_it_names_the_line_and_the_likely_encoding(write) -> None:  # type: igno
     [problem] = scan_problems(path)
 
     assert problem.file == "reviews.csv"
-    assert problem.row == 31  # line 32, after the header
-    assert "Not valid UTF-8 at line 32" in problem.message
+    assert problem.line == 32
+    assert str(problem).startswith("line 32 of reviews.csv: Not valid UTF-8")
     assert "it looks like" in problem.message
     assert "save the file as UTF-8" in problem.message
 

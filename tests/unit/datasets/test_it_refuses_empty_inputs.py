@@ -6,6 +6,6 @@ from tests.unit.datasets.conftest import process_problems
 def test_it_names_each_row_with_an_empty_input(write, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = write("data.csv", "text,label\ngood film,pos\n  ,neg\nbad film,neg\n,pos\n")
     problems = process_problems(path, tmp_path / "out")
-    assert [(p.row, p.column, p.message) for p in problems] == [
-        (2, "text", "The input is empty"), (4, "text", "The input is empty")]
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (3, "text", "The input is empty"), (5, "text", "The input is empty")]
     assert not (tmp_path / "out" / "splits").exists()

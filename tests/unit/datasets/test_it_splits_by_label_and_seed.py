@@ -35,5 +35,5 @@ def test_it_names_rows_with_an_unknown_split(tmp_path) -> None:  # type: ignore[
     rows[3]["split"] = "holdout"
     [problem] = process_problems(write_csv(tmp_path / "d.csv", rows), tmp_path / "out",
                                  split_mode="column", split_column="split")
-    assert problem.row == 4
+    assert problem.line == 5  # the fourth row, after the header
     assert problem.message == "Unknown split 'holdout'; use train, validation or test"

@@ -9,7 +9,7 @@ def test_it_warns_and_keeps_the_rows(write, tmp_path) -> None:  # type: ignore[n
     result = process(path, tmp_path / "out")
     [warning] = result.warnings
     assert warning.severity == "warning"
-    assert (warning.file, warning.row) == ("data.csv", 21)
-    assert warning.message == "2 row(s) repeat the input of an earlier row (for example this row repeats data.csv row 4)"
+    assert (warning.file, warning.line) == ("data.csv", 22)
+    assert warning.message == "2 row(s) repeat the input of an earlier row (for example this row repeats line 5 of data.csv)"
     assert sum(result.split_counts.values()) == 23
     assert result.stats["duplicates"] == 2

@@ -20,18 +20,27 @@ def test_it_yields_rows_before_reading_the_rest_of_the_file(tmp_path):
     assert next(rows) == (1, {"text": "a", "label": "x"})
     assert problems == []  # line 4 not read yet
     assert list(rows) == [(3, {"text": "b", "label": "y"})]
-    assert [(p.file, p.row) for p in problems] == [("d.jsonl", 4)]
+    assert [(p.file, p.line) for p in problems] == [("d.jsonl", 4)]
     assert problems[0].message.startswith("Invalid JSON")
 
 
-def test_it_names_the_data_row_of_a_bad_csv_line(tmp_path):
+def test_it_names_the_line_of_a_bad_csv_row_counting_the_header(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("text,label\na,1\n\nb,0,extra\nc,1\n")
     problems: list = []
-    assert [n for n, _ in iter_rows(path, "csv", "d.csv", problems)] == [1, 3]
-    assert [(p.row, p.message) for p in problems] == [
-        (2, "Expected 2 fields (text, label) but found 3; quote fields that contain the delimiter")
+    assert [n for n, _ in iter_rows(path, "csv", "d.csv", problems)] == [2, 5]
+    assert [(p.line, p.message) for p in problems] == [
+        (4, "Expected 2 fields (text, label) but found 3; quote fields that contain the delimiter")
     ]
+    assert str(problems[0]).startswith("line 4 of d.csv: Expected 2 fields")
+
+
+def test_it_numbers_a_csv_row_by_the_line_it_starts_on(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('text,label\n"two\nlines",1\nnext,0,extra\n')
+    problems: list = []
+    assert [n for n, _ in iter_rows(path, "csv", "d.csv", problems)] == [2]
+    assert [p.line for p in problems] == [4]
 
 
 def test_it_stops_after_max_problems(tmp_path):
@@ -45,11 +54,12 @@ def test_it_stops_after_max_problems(tmp_path):
 def test_it_streams_a_json_array_across_chunk_boundaries(tmp_path, monkeypatch):
     monkeypatch.setattr(reading, "CHUNK", 7)  # every object spans several reads
     path = tmp_path / "d.json"
-    path.write_text(json.dumps([{"text": "é" * (i % 5) + f"row {i}", "label": i % 2} for i in range(50)]))
+    path.write_text(json.dumps([{"text": "é" * (i % 5) + f"row {i}", "label": i % 2} for i in range(50)], indent=1))
     problems: list = []
     rows = list(iter_rows(path, "json", "d.json", problems))
     assert problems == []
-    assert [n for n, _ in rows] == list(range(1, 51))
+    # "[" is line 1; each object takes four lines: "{", two fields, "}".
+    assert [n for n, _ in rows] == [2 + 4 * i for i in range(50)]
     assert rows[49][1] == {"text": "éééé" + "row 49", "label": 1}
 
 

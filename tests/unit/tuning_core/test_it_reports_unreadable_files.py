@@ -11,15 +11,15 @@ from tuning_core.errors import DataError
 
 
 def _problems(excinfo):
-    return [(p.file, p.row, p.column) for p in excinfo.value.problems]
+    return [(p.file, p.line, p.column) for p in excinfo.value.problems]
 
 
-def test_it_names_the_row_with_too_many_fields(tmp_path):
+def test_it_names_the_line_with_too_many_fields_counting_the_header(tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_text('text,label\n"fine, really",positive\nbad, awful,negative\nok,positive\n')
-    with pytest.raises(DataError, match="reviews.csv, row 2: Expected 2 fields.*quote fields") as e:
+    with pytest.raises(DataError, match="line 3 of reviews.csv: Expected 2 fields.*quote fields") as e:
         read_table(path)
-    assert _problems(e) == [("reviews.csv", 2, None)]
+    assert _problems(e) == [("reviews.csv", 3, None)]
 
 
 def test_it_names_the_broken_jsonl_line(tmp_path):
@@ -37,12 +37,12 @@ def test_it_names_the_broken_jsonl_line(tmp_path):
         ("empty.csv", b"", "The file is empty"),
         ("header.csv", b"text,label\n", "no data rows"),
         ("d.json", b'{"text": "a"}', "array of objects"),
-        ("d.json", b'[{"text": "a"}, {"text": }]', "row 2: Invalid JSON at line 1: Expecting value"),
-        ("d.json", b"[1, 2", "row 1: Each array element must be an object, not int"),
+        ("d.json", b'[{"text": "a"}, {"text": }]', "line 1 of d.json: Invalid JSON in element 2 of the array: Expecting value"),
+        ("d.json", b"[1, 2", "line 1 of d.json: Each array element must be an object; element 1 is int"),
         ("d.parquet", b"PAR1 nonsense", "Cannot read the file as Parquet"),
         ("d.csv", b"PK\x03\x04 zipped", "This is a ZIP archive"),
         ("d.xlsx", b"xx", "Cannot tell the format"),
-        ("latin.csv", "text,label\ncaf\u00e9,x\n".encode("latin-1"), "Not valid UTF-8 at line 2"),
+        ("latin.csv", "text,label\ncaf\u00e9,x\n".encode("latin-1"), "line 2 of latin.csv: Not valid UTF-8"),
         ("dupes.csv", b"text,text\na,b\n", "Duplicate column"),
     ],
 )

@@ -199,6 +199,6 @@ def test_it_runs_as_a_module_without_tracebacks(tmp_path):
     assert out.returncode == 2
     assert (
         out.stderr.strip()
-        == "error: bad.csv, row 1: Expected 2 fields (text, label) but found 3; quote fields that contain the delimiter"
+        == "error: line 2 of bad.csv: Expected 2 fields (text, label) but found 3; quote fields that contain the delimiter"
     )
     assert out.stdout == ""
