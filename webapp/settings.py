@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "template_partials",
     "channels",
+    # Django Ninja: the API (webapp/api/main.py); its Swagger UI assets come from its static files.
+    "ninja",
     "webapp.core",
     "webapp.accounts",
     "webapp.datasets",

@@ -1,16 +1,26 @@
-"""The JSON API at /api/v1/.
+"""The JSON API at /api/v1/, built with Django Ninja (typed schemas in, typed schemas out, OpenAPI
+generated from them; docs at /api/docs/).
 
-How an area adds endpoints (datasets does it in `webapp/datasets/api.py`):
+How an area adds an endpoint (see `webapp/jobs/api.py`):
 
-1. Write a module `webapp/<area>/api.py` with
-   - views decorated with `webapp.api.auth.api_view(methods=[...])`: token auth
-     (`Authorization: Token <key>`) or a logged-in session, 401/405 as JSON, a stranger's object
-     a JSON 404 (raise `Http404` from an ownership helper), CSRF checked for sessions only;
-   - `urlpatterns`: paths relative to /api/v1/ (e.g. `path("jobs/", jobs_view)`);
-   - `SCHEMA`: `{"paths": {...}, "components": {"schemas": {...}}, "tags": [...]}`, OpenAPI 3.0
-     fragments for those paths (the shared `Error` schema and `tokenAuth` scheme exist already).
-2. Add the module's dotted name to `AREA_MODULES` in `webapp/api/registry.py`.
+1. In `webapp/<area>/api.py`, on the module's `router = Router(tags=["<area>"])`:
 
-Every 4xx uses one shape, built by `webapp.api.errors.error_response`:
-`{"error": "a sentence", "details": [{"file", "row", "column", "message", "field"}...]}`.
+       @router.post("/things/{int:id}/frob/", response={200: ThingOut, **errors(400, 404)},
+                    summary="Frob a thing")
+       def frob_thing(request, id: int, payload: FrobIn) -> dict: ...
+
+   - paths are relative to /api/v1/ and end with a slash; `{int:id}` for ids;
+   - the body is a `ninja.Schema` (JSON), or `Form[...]` / `File[...]` for uploads; a Django form may
+     still check business rules inside (pass it `webapp.jobs.api.form_input(payload)`);
+   - `response` names the success schema and, with `webapp.api.schemas.errors(...)`, the error
+     statuses (401 and 503 are added);
+   - authentication is the API's default (`webapp.api.auth`: `Authorization: Token <key>`, or a
+     session with CSRF on writes); `request.user` is the caller. Fetch objects with the area's
+     `get_..._for_user` helper: a stranger's object is a 404.
+2. A new area module: add its dotted name to `AREA_MODULES` in `webapp/api/registry.py`.
+
+Every error uses one shape, `{"error": "a sentence", "details": [{"field" | "file", "line", "row",
+"column", "message"}...]}`: raise `webapp.api.errors.ApiError(status, "...", details)` (or
+`ApiError.from_form(form)`); Ninja's validation errors become 400 with details naming the field.
+A test checks that the OpenAPI schema lists every route under /api/v1/.
 """

@@ -1,88 +1,73 @@
-"""Authenticating API requests: a token header, or the browser's session."""
+"""Authenticating API requests: a token header, or the browser's session (with CSRF on writes).
+
+Both are Ninja auth callables, tried in order (`API_AUTH`): a request that sends a token
+header is decided by the token alone; without one, a logged-in session is accepted, and
+unsafe methods must then carry the CSRF token (a browser sends cookies by itself, not a
+token header). Anything else answers 401 in the one error shape.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from ninja.security import APIKeyCookie, APIKeyHeader
+from ninja.utils import check_csrf
 
-from webapp.api.errors import error_response
+from webapp.api.errors import ApiError
 from webapp.api.models import ApiToken
 
-View = Callable[..., HttpResponse]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+TOKENS_HINT = "`manage.py api_token USERNAME` prints a new one"
 
 
-def token_user(request: HttpRequest) -> tuple[Any, bool, ApiToken | None]:
-    """(user or None, whether a token header was sent, the expired token that was sent)."""
-    header = request.headers.get("Authorization", "")
-    if not header:
-        return None, False, None
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "token" or not key.strip():
-        return None, True, None
-    token = ApiToken.objects.select_related("user").filter(key=key.strip()).first()
+def token_user(key: str) -> Any:
+    """The active user the key belongs to; ApiError(401) saying why when there is none."""
+    token = ApiToken.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
-        return None, True, None
+        raise ApiError(401, f"Invalid token: send `Authorization: Token <key>` with a key; {TOKENS_HINT}")
     if token.expired:
-        return None, True, token
+        assert token.expires_at is not None
+        raise ApiError(401, f"The token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: {TOKENS_HINT}")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user, True, None
+    return token.user
 
 
-def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
-    # Only for session requests: a token is not sent automatically by browsers, a cookie is.
-    def get_response(_: HttpRequest) -> HttpResponse:
-        return HttpResponse()
+class TokenAuth(APIKeyHeader):
+    """`Authorization: Token <key>`."""
 
-    return CsrfViewMiddleware(get_response).process_view(request, None, (), {})
+    param_name = "Authorization"
+    openapi_description = "`Token <key>`"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if key is None:
+            return None  # no header: the session may answer
+        scheme, _, value = key.partition(" ")
+        if scheme.lower() != "token" or not value.strip():
+            raise ApiError(401, f"Invalid token: send `Authorization: Token <key>`; {TOKENS_HINT}")
+        user = token_user(value.strip())
+        request.user = user
+        return user
 
 
-def api_view(methods: Sequence[str], *, before_body: Callable[[HttpRequest], None] | None = None) -> Callable[[View], View]:
-    """Guard an API view: allowed methods, authentication, CSRF for sessions, JSON 404.
+class SessionAuth(APIKeyCookie):
+    """The browser's login session; CSRF is checked on unsafe methods."""
 
-    before_body: called before anything reads the request body (install upload handlers there).
-    """
-    allowed = [m.upper() for m in methods]
+    param_name = settings.SESSION_COOKIE_NAME
 
-    def decorator(view: View) -> View:
-        @csrf_exempt
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if before_body is not None:
-                before_body(request)
-            user, sent_token, expired = token_user(request)
-            if expired is not None:
-                assert expired.expires_at is not None
-                return error_response(401, f"The token expired on {expired.expires_at:%Y-%m-%d %H:%M} UTC: "
-                                           "`manage.py api_token USERNAME` prints a new one")
-            if sent_token and user is None:
-                return error_response(401, "Invalid token: send `Authorization: Token <key>` with the key "
-                                           "`manage.py api_token USERNAME` prints")
-            if user is None:
-                if not request.user.is_authenticated:
-                    response = error_response(401, "Authentication required: send `Authorization: Token <key>`")
-                    response["WWW-Authenticate"] = "Token"
-                    return response
-                if request.method in UNSAFE and _csrf_failure(request) is not None:
-                    return error_response(403, "CSRF check failed: a session request needs the CSRF token; "
-                                               "scripts should use a token instead")
-            else:
-                request.user = user
-            if request.method not in allowed:
-                response = error_response(405, f"Method {request.method} not allowed; use {', '.join(allowed)}")
-                response["Allow"] = ", ".join(allowed)
-                return response
-            try:
-                return view(request, *args, **kwargs)
-            except Http404:
-                return error_response(404, "Not found")
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if request.method in UNSAFE and check_csrf(request) is not None:
+            raise ApiError(403, "CSRF check failed: a session request needs the CSRF token "
+                                "(X-CSRFToken header); scripts should use a token instead")
+        return user
 
-        return wrapper
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return self(request)  # pragma: no cover - __call__ does the work
 
-    return decorator
+
+API_AUTH = [TokenAuth(), SessionAuth()]

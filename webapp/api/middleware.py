@@ -1,7 +1,7 @@
 """Every API error in the one JSON shape, outages included.
 
-Views answer their own 4xx with `error_response`. What escapes them is caught here, for
-paths under /api/ only:
+Endpoints answer their own 4xx by raising `ApiError` (webapp.api.main turns Ninja's errors
+into the shape too). What escapes them is caught here, for paths under /api/ only:
 
 - the database is down (OperationalError, InterfaceError): 503 with Retry-After, so a
   client backs off instead of reading an HTML 500;
@@ -11,7 +11,7 @@ paths under /api/ only:
 An exception raised in another middleware (a session saved while the database is down)
 becomes Django's HTML 500 before it reaches us: `got_request_exception` remembers it on
 the request, so that answer is mapped the same way. An error page Django itself made (a
-404 for an unknown URL, a CSRF 403) is turned into the shape too.
+404 for an unknown URL, a CSRF 403) or Ninja's plain 405 is turned into the shape too.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class ApiErrorMiddleware:
             # Django has logged it already.
             return _answer(request, exception, log=False)
         status = response.status_code
+        if status == 405 and response.has_header("Allow"):
+            return _method_not_allowed(request, response["Allow"])
         reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         return error_response(status, "Not found" if status == 404 else reason)
 
@@ -70,6 +72,18 @@ class ApiErrorMiddleware:
         if not request.path.startswith("/api/"):
             return None
         return _answer(request, exception, log=True)
+
+
+METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _method_not_allowed(request: HttpRequest, allow: str) -> HttpResponse:
+    # Ninja answers 405 with the methods of the path in no fixed order: name them in a stable one.
+    allowed = sorted({m.strip() for m in allow.split(",") if m.strip()},
+                     key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m))
+    response = error_response(405, f"Method {request.method} not allowed; use {', '.join(allowed)}")
+    response["Allow"] = ", ".join(allowed)
+    return response
 
 
 def _answer(request: HttpRequest, exception: Exception, *, log: bool) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""The areas that contribute endpoints (and their schema) to /api/v1/; see webapp/api/__init__.py."""
+"""The areas that contribute endpoints to /api/v1/: each module has a Ninja `router`; see webapp/api/__init__.py."""
 
 from __future__ import annotations
 

@@ -1,13 +1,6 @@
-from django.urls import path
+"""/api/v1/: the NinjaAPI's routes (the areas' routers, the schema at schema/)."""
 
-from webapp.api import views
-from webapp.api.registry import areas
+from webapp.api.main import api
 
 app_name = "api"
-
-urlpatterns = [
-    path("", views.index, name="index"),
-    path("schema/", views.schema, name="schema"),
-]
-for _module in areas():
-    urlpatterns += _module.urlpatterns
+urlpatterns = api.urls[0]

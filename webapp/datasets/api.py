@@ -6,20 +6,71 @@ problem found; a refused upload stores nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
 
 from tuning_core.errors import DataError
-from webapp.api.auth import api_view
-from webapp.api.errors import error_response, form_error, problem_details
-from webapp.api.schema import COMMON_RESPONSES, error_ref
+from webapp.api.errors import ApiError, problem_details
+from webapp.api.schemas import Blankable, errors
 from webapp.datasets import services
 from webapp.datasets.forms import ApiDatasetForm, UploadForm
 from webapp.datasets.models import Dataset, SplitMode
 from webapp.datasets.processing import detect_task_kind
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
+
+router = Router(tags=["datasets"])
+
+
+class DatasetFile(Schema):
+    role: str = Field(description="file, train, validation or test")
+    name: str
+    format: str
+    size: int
+
+
+class DatasetOut(Schema):
+    id: int
+    name: str
+    status: Literal["validating", "ready", "invalid"]
+    task_kind: Literal["classification", "generation"]
+    input_template: str
+    label_column: str
+    label_map: dict[str, str]
+    labels: list[str]
+    label_counts: dict[str, int]
+    split_counts: dict[str, int] = Field(examples=[{"train": 8000, "validation": 1000, "test": 1000}])
+    rows: int
+    problems: list[dict[str, Any]] = Field(description="warnings found while processing")
+    files: list[DatasetFile]
+    created_at: datetime
+
+
+class DatasetList(Schema):
+    results: list[DatasetOut]
+
+
+class DatasetFields(Schema):
+    """The form fields of an upload; the files come as `file`, or `train_file` (+ `validation_file`, `test_file`)."""
+
+    label_column: str
+    name: str | None = None
+    input_template: str | None = Field(None, examples=["premise: {premise} hypothesis: {hypothesis}"],
+                                       description="`{column}` placeholders; or give text_column")
+    text_column: str | None = Field(None, description="instead of input_template")
+    label_map: str | None = Field(None, description="JSON object raw label -> label words",
+                                  examples=['{"0": "negative", "1": "positive"}'])
+    task_kind: Blankable[Literal["classification", "generation"]] = Field(None, description="detected when left out")
+    split_mode: Blankable[Literal["files", "auto", "column"]] = Field(None, description="detected when left out")
+    validation_ratio: Blankable[float] = Field(None, description="share of rows for validation (default 0.1)")
+    test_ratio: Blankable[float] = Field(None, description="share of rows for test (default 0.1)")
+    seed: Blankable[int] = Field(None, description="of the automatic split (default 42)")
+    split_column: str | None = None
 
 
 def dataset_json(dataset: Dataset) -> dict[str, Any]:
@@ -38,138 +89,96 @@ def dataset_json(dataset: Dataset) -> dict[str, Any]:
         "problems": dataset.problems,
         "files": [{"role": f["role"], "name": f["name"], "format": f["format"], "size": f["size"]}
                   for f in dataset.source_files],
-        "created_at": dataset.created_at.isoformat(),
+        "created_at": dataset.created_at,
     }
 
 
-@api_view(["GET", "POST"], before_body=lambda r: install_upload_handler(r) if r.method == "POST" else None)
-def datasets_view(request: HttpRequest) -> JsonResponse:
-    if request.method == "GET":
-        return JsonResponse({"results": [dataset_json(d) for d in Dataset.objects.for_user(request.user)]})
-    return _create(request)
+def _limit_uploads(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Install the size-limited upload handler before anything (auth's CSRF check too) reads the body.
+
+    The handler stops reading at the oversized file, so the fields after it are missing and the
+    schema's validation answers 400 first: that answer is the 413 it really is.
+    """
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return run(request, *args, **kwargs)
+        install_upload_handler(request)
+        response = run(request, *args, **kwargs)
+        if response.status_code == 400 and getattr(request, "refused_uploads", None):
+            refused = refused_problems(request)
+            return ApiError(413, str(refused[0].message), problem_details(refused)).response()
+        return response
+
+    return wrapper
 
 
-def _create(request: HttpRequest) -> JsonResponse:
+router.add_decorator(_limit_uploads, mode="view")
+
+
+@router.get("/datasets/", response={200: DatasetList, **errors()}, summary="Your datasets")
+def list_datasets(request: HttpRequest) -> dict[str, Any]:
+    return {"results": [dataset_json(d) for d in Dataset.objects.for_user(request.user)]}
+
+
+@router.post(
+    "/datasets/", response={201: DatasetOut, **errors(400, 413)},
+    summary="Upload, map and process a dataset",
+    description="Either `file` (split automatically, or by `split_column`) or `train_file` with optional "
+                "`validation_file` / `test_file`. CSV, TSV, JSONL, JSON array or Parquet, UTF-8. Processed "
+                "before answering. 400: the upload or the mapping was refused, details name file, line and "
+                "column; 413: over UPLOAD_MAX_BYTES, refused before it is read.",
+)
+def create_dataset(
+    request: HttpRequest,
+    fields: Form[DatasetFields],
+    file: File[UploadedFile | None] = None,
+    train_file: File[UploadedFile | None] = None,
+    validation_file: File[UploadedFile | None] = None,
+    test_file: File[UploadedFile | None] = None,
+) -> Status:
+    # The typed parameters describe the request; the Django forms keep the business rules
+    # (one file or splits, template placeholders, the label map's JSON) the mapping page shares.
     refused = refused_problems(request)
     if refused:
-        return error_response(413, str(refused[0].message), problem_details(refused))
+        raise ApiError(413, str(refused[0].message), problem_details(refused))
     files_form = UploadForm(request.POST, request.FILES)
     if not files_form.is_valid():
-        return form_error(files_form, "Send the data as `file`, or as `train_file` (with optional "
-                                      "`validation_file` and `test_file`)")
-    fields = ApiDatasetForm(request.POST)
-    if not fields.is_valid():
-        return form_error(fields)
-    data = fields.cleaned_data
+        raise ApiError.from_form(files_form, "Send the data as `file`, or as `train_file` (with optional "
+                                             "`validation_file` and `test_file`)")
+    mapping_form = ApiDatasetForm(request.POST)
+    if not mapping_form.is_valid():
+        raise ApiError.from_form(mapping_form)
+    data = mapping_form.cleaned_data
     try:
         staging = services.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
     except DataError as exc:
-        return error_response(400, f"The upload was refused: {exc}", problem_details(exc.problems))
+        raise ApiError(400, f"The upload was refused: {exc}", problem_details(exc.problems)) from None
     try:
         distinct = staging.distinct(data["label_column"])
         kind = detect_task_kind(distinct, staging.rows)
         split = (SplitMode.FILES if not staging.single_file
                  else SplitMode.COLUMN if data.get("split_column") else SplitMode.AUTO)
-        mapping = fields.mapping(data["label_map"], kind, data.get("split_mode") or split)
+        mapping = mapping_form.mapping(data["label_map"], kind, data.get("split_mode") or split)
         dataset = services.create_dataset(request.user, staging, mapping, name=data.get("name") or None, inline=True)
     except DataError as exc:
-        return error_response(400, f"The data does not fit: {exc}", problem_details(exc.problems))
+        raise ApiError(400, f"The data does not fit: {exc}", problem_details(exc.problems)) from None
     finally:
         services.discard_staging(staging)
-    return JsonResponse(dataset_json(dataset), status=201)
+    return Status(201, dataset_json(dataset))
 
 
-@api_view(["GET", "DELETE"])
-def dataset_view(request: HttpRequest, pk: int) -> HttpResponse:
-    dataset = services.get_dataset_for_user(request.user, pk)
-    if request.method == "GET":
-        return JsonResponse(dataset_json(dataset))
+@router.get("/datasets/{int:id}/", response={200: DatasetOut, **errors(404)}, summary="One dataset")
+def get_dataset(request: HttpRequest, id: int) -> dict[str, Any]:
+    return dataset_json(services.get_dataset_for_user(request.user, id))
+
+
+@router.delete("/datasets/{int:id}/", response={204: None, **errors(404, 409)},
+               summary="Delete a dataset and its files", description="409: a tuning job uses the dataset.")
+def delete_dataset(request: HttpRequest, id: int) -> Status:
+    dataset = services.get_dataset_for_user(request.user, id)
     try:
         services.delete_dataset(dataset)
     except services.DatasetInUse as exc:
-        return error_response(409, str(exc))
-    return HttpResponse(status=204)
-
-
-urlpatterns = [
-    path("datasets/", datasets_view, name="datasets"),
-    path("datasets/<int:pk>/", dataset_view, name="dataset"),
-]
-
-_DATASET = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "name": {"type": "string"},
-        "status": {"type": "string", "enum": ["validating", "ready", "invalid"]},
-        "task_kind": {"type": "string", "enum": ["classification", "generation"]},
-        "input_template": {"type": "string"},
-        "label_column": {"type": "string"},
-        "label_map": {"type": "object", "additionalProperties": {"type": "string"}},
-        "labels": {"type": "array", "items": {"type": "string"}},
-        "label_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "split_counts": {"type": "object", "additionalProperties": {"type": "integer"},
-                         "example": {"train": 8000, "validation": 1000, "test": 1000}},
-        "rows": {"type": "integer"},
-        "problems": {"type": "array", "items": {"type": "object"}, "description": "warnings"},
-        "files": {"type": "array", "items": {"type": "object"}},
-        "created_at": {"type": "string", "format": "date-time"},
-    },
-}
-_FILE = {"type": "string", "format": "binary"}
-
-SCHEMA: dict[str, Any] = {
-    "tags": [{"name": "datasets", "description": "Labeled data, validated and split"}],
-    "components": {"schemas": {"Dataset": _DATASET}},
-    "paths": {
-        "/datasets/": {
-            "get": {
-                "tags": ["datasets"], "summary": "Your datasets",
-                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"results": {"type": "array", "items": {
-                        "$ref": "#/components/schemas/Dataset"}}}}}}}, "401": COMMON_RESPONSES["401"]},
-            },
-            "post": {
-                "tags": ["datasets"],
-                "summary": "Upload, map and process a dataset",
-                "description": "Either `file` (split automatically, or by `split_column`) or `train_file` with "
-                               "optional `validation_file` / `test_file`. CSV, TSV, JSONL, JSON array or Parquet, "
-                               "UTF-8. Processed before answering.",
-                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                    "type": "object",
-                    "required": ["label_column"],
-                    "properties": {
-                        "file": _FILE, "train_file": _FILE, "validation_file": _FILE, "test_file": _FILE,
-                        "name": {"type": "string"},
-                        "input_template": {"type": "string", "example": "premise: {premise} hypothesis: {hypothesis}"},
-                        "text_column": {"type": "string", "description": "instead of input_template"},
-                        "label_column": {"type": "string"},
-                        "label_map": {"type": "string", "description": "JSON object raw label -> label words",
-                                      "example": '{"0": "negative", "1": "positive"}'},
-                        "task_kind": {"type": "string", "enum": ["classification", "generation"],
-                                      "description": "detected when left out"},
-                        "validation_ratio": {"type": "number", "default": 0.1},
-                        "test_ratio": {"type": "number", "default": 0.1},
-                        "seed": {"type": "integer", "default": 42},
-                        "split_column": {"type": "string"},
-                    }}}}},
-                "responses": {
-                    "201": {"description": "Created and ready", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Dataset"}}}},
-                    "400": error_ref("The upload or the mapping was refused; details name file, row and column"),
-                    "413": error_ref("The upload is over UPLOAD_MAX_BYTES (refused before it is read)"),
-                    "401": COMMON_RESPONSES["401"],
-                },
-            },
-        },
-        "/datasets/{id}/": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "get": {"tags": ["datasets"], "summary": "One dataset",
-                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Dataset"}}}}, **COMMON_RESPONSES}},
-            "delete": {"tags": ["datasets"], "summary": "Delete a dataset and its files",
-                       "responses": {"204": {"description": "Deleted"},
-                                     "409": error_ref("A tuning job uses the dataset"), **COMMON_RESPONSES}},
-        },
-    },
-}
+        raise ApiError(409, str(exc)) from None
+    return Status(204, None)

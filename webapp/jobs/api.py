@@ -1,19 +1,102 @@
-"""Tuning jobs in the JSON API: launch, list, read, metrics, cancel."""
+"""Tuning jobs in the JSON API: launch, list, read, metrics, cancel, delete."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.urls import path
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict, Field
 
-from webapp.api.auth import api_view
-from webapp.api.errors import error_response, form_error
-from webapp.api.schema import COMMON_RESPONSES, error_ref
-from webapp.jobs.forms import JobFilterForm, JobLaunchForm
+from webapp.api.errors import ApiError
+from webapp.api.schemas import Blankable, errors
+from webapp.jobs.forms import JobLaunchForm
 from webapp.jobs.models import TuningJob
 from webapp.jobs.services import JobInUse, JobLaunchError, cancel_job, delete_job, get_job_for_user, launch_job
+
+router = Router(tags=["jobs"])
+
+JobStatusName = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class JobOut(Schema):
+    id: int
+    status: JobStatusName
+    prompt: NamedRef
+    dataset: int | None
+    base_model: NamedRef
+    parent_version: int | None
+    step: int
+    total_steps: int
+    last_loss: float | None
+    best_metric: float | None
+    best_metric_name: str | None
+    best_step: int | None
+    eta_seconds: float | None
+    result_version: int | None = Field(description="the PromptVersion it produced")
+    error_message: str | None
+    cancel_requested: bool
+    attempts: int
+    prompt_config: dict[str, Any]
+    train_config: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobList(Schema):
+    results: list[JobOut]
+
+
+class JobFilter(Schema):
+    status: Blankable[JobStatusName] = None
+
+
+class JobLaunch(Schema):
+    """The launch form's fields (JobLaunchForm checks the ranges and the rules between them)."""
+
+    # Fields the form gains later still reach it; the schema should list them all (a test compares).
+    model_config = ConfigDict(extra="allow")
+
+    dataset: int = Field(description="one of your ready datasets")
+    base_model: int
+    prompt_name: Blankable[str] = Field(None, description="a new prompt; or give continue_from")
+    continue_from: Blankable[int] = Field(None, description="a PromptVersion id to keep training")
+    prompt_length: int = Field(examples=[100], description="1 to 2048")
+    init: Literal["class_labels", "vocab", "random"]
+    learning_rate: float = Field(examples=[0.3])
+    batch_size: int = Field(examples=[32])
+    max_steps: int = Field(examples=[30000])
+    eval_every: int = Field(examples=[1000])
+    patience: Blankable[int] = Field(None, description="evaluations without improvement before stopping; "
+                                                       "empty: never")
+    max_input_length: int = Field(examples=[256])
+    seed: int = Field(examples=[0])
+    precision: Blankable[Literal["auto", "fp32", "bf16"]] = Field(
+        None, description="bf16 autocast of the frozen model; auto (default): where the device has native bf16")
+    eval_sample: Blankable[int] = Field(None, description="validation rows scored at each evaluation during "
+                                                          "training (default 512); 0: all")
+    attention_dropout: Blankable[bool] = Field(None, description="default true")
+
+
+class MetricPoint(Schema):
+    kind: str
+    step: int
+    loss: float | None
+    learning_rate: float | None
+    metrics: dict[str, Any]
+    elapsed_seconds: float | None
+
+
+class JobMetrics(Schema):
+    job: int
+    results: list[MetricPoint]
 
 
 def job_json(job: TuningJob) -> dict[str, Any]:
@@ -39,160 +122,70 @@ def job_json(job: TuningJob) -> dict[str, Any]:
         "attempts": job.attempts,
         "prompt_config": job.prompt_config,
         "train_config": job.train_config,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
     }
 
 
-def request_data(request: HttpRequest) -> QueryDict | dict[str, Any] | None:
-    if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except json.JSONDecodeError:
-            return None
-        return body if isinstance(body, dict) else None
-    return request.POST
+def form_input(payload: Schema) -> dict[str, Any]:
+    """A body schema as the Django form's data: what the client sent, None left out."""
+    return {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
 
 
-@api_view(["GET", "POST"])
-def jobs_view(request: HttpRequest) -> JsonResponse:
-    jobs = TuningJob.objects.for_user(request.user).select_related("prompt", "base_model")
-    if request.method == "GET":
-        filters = JobFilterForm(request.GET)
-        if not filters.is_valid():
-            return form_error(filters, "Unknown status filter")
-        if filters.cleaned_data["status"]:
-            jobs = jobs.filter(status=filters.cleaned_data["status"])
-        return JsonResponse({"results": [job_json(j) for j in jobs[:500]]})
-    data = request_data(request)
-    if data is None:
-        return error_response(400, "The body is not a JSON object")
-    form = JobLaunchForm(data, user=request.user)
+@router.get("/jobs/", response={200: JobList, **errors(400)}, summary="Your jobs, newest first (at most 500)")
+def list_jobs(request: HttpRequest, filters: Query[JobFilter]) -> dict[str, Any]:
+    jobs = TuningJob.objects.for_user(request.user).select_related("prompt", "base_model", "result_version")
+    if filters.status:
+        jobs = jobs.filter(status=filters.status)
+    return {"results": [job_json(j) for j in jobs[:500]]}
+
+
+@router.post("/jobs/", response={201: JobOut, **errors(400)}, summary="Launch a job",
+             description="400: invalid fields, named in details.")
+def launch(request: HttpRequest, payload: JobLaunch) -> Status:
+    form = JobLaunchForm(form_input(payload), user=request.user)
     if not form.is_valid():
-        return form_error(form, "The job cannot be launched: fix the fields named in details")
+        raise ApiError.from_form(form, "The job cannot be launched: fix the fields named in details")
     try:
         job = launch_job(request.user, form.to_request())
     except JobLaunchError as exc:
-        return error_response(400, str(exc), [{"field": exc.field, "message": str(exc)}])
-    return JsonResponse(job_json(job), status=201)
+        raise ApiError(400, str(exc), [{"field": exc.field, "message": str(exc)}]) from None
+    return Status(201, job_json(job))
 
 
-@api_view(["GET", "DELETE"])
-def job_view(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_job_for_user(request.user, pk)
-    if request.method == "DELETE":
-        try:
-            delete_job(job)
-        except JobInUse as exc:
-            return error_response(409, str(exc))
-        return HttpResponse(status=204)
-    return JsonResponse(job_json(job))
+@router.get("/jobs/{int:id}/", response={200: JobOut, **errors(404)}, summary="One job")
+def get_job(request: HttpRequest, id: int) -> dict[str, Any]:
+    return job_json(get_job_for_user(request.user, id))
 
 
-@api_view(["GET"])
-def job_metrics_view(request: HttpRequest, pk: int) -> JsonResponse:
-    job = get_job_for_user(request.user, pk)
+@router.delete("/jobs/{int:id}/", response={204: None, **errors(404, 409)},
+               summary="Delete a finished job (its prompt version stays)",
+               description="Deleted with its metrics, log and checkpoint files. 409: the job is queued or "
+                           "running; cancel it first.")
+def remove_job(request: HttpRequest, id: int) -> Status:
+    job = get_job_for_user(request.user, id)
+    try:
+        delete_job(job)
+    except JobInUse as exc:
+        raise ApiError(409, str(exc)) from None
+    return Status(204, None)
+
+
+@router.get("/jobs/{int:id}/metrics/", response={200: JobMetrics, **errors(404)},
+            summary="The training-loss and validation series")
+def job_metrics(request: HttpRequest, id: int) -> dict[str, Any]:
+    job = get_job_for_user(request.user, id)
     points = [{"kind": m.kind, "step": m.step, "loss": m.loss, "learning_rate": m.learning_rate,
                "metrics": m.values, "elapsed_seconds": m.elapsed_seconds} for m in job.metrics.all()]
-    return JsonResponse({"job": job.pk, "results": points})
+    return {"job": job.pk, "results": points}
 
 
-@api_view(["POST"])
-def job_cancel_view(request: HttpRequest, pk: int) -> JsonResponse:
-    job = get_job_for_user(request.user, pk)
+@router.post("/jobs/{int:id}/cancel/", response={202: JobOut, **errors(404, 409)},
+             summary="Cancel: stops at the next step, keeps the best prompt so far",
+             description="409: the job already ended.")
+def cancel(request: HttpRequest, id: int) -> Status:
+    job = get_job_for_user(request.user, id)
     if not job.is_active:
-        return error_response(409, f"Job {job.pk} already ended ({job.status}); nothing to cancel")
-    return JsonResponse(job_json(cancel_job(job)), status=202)
-
-
-urlpatterns = [
-    path("jobs/", jobs_view, name="jobs"),
-    path("jobs/<int:pk>/", job_view, name="job"),
-    path("jobs/<int:pk>/metrics/", job_metrics_view, name="job_metrics"),
-    path("jobs/<int:pk>/cancel/", job_cancel_view, name="job_cancel"),
-]
-
-_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_JOB = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
-        "prompt": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-        "dataset": {"type": "integer"},
-        "base_model": {"type": "object"},
-        "parent_version": {"type": "integer", "nullable": True},
-        "step": {"type": "integer"}, "total_steps": {"type": "integer"},
-        "last_loss": {"type": "number", "nullable": True},
-        "best_metric": {"type": "number", "nullable": True},
-        "best_metric_name": {"type": "string", "nullable": True},
-        "best_step": {"type": "integer", "nullable": True},
-        "eta_seconds": {"type": "number", "nullable": True},
-        "result_version": {"type": "integer", "nullable": True, "description": "the PromptVersion it produced"},
-        "error_message": {"type": "string", "nullable": True},
-        "cancel_requested": {"type": "boolean"},
-        "attempts": {"type": "integer"},
-        "prompt_config": {"type": "object"}, "train_config": {"type": "object"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "started_at": {"type": "string", "format": "date-time", "nullable": True},
-        "finished_at": {"type": "string", "format": "date-time", "nullable": True},
-    },
-}
-_LAUNCH = {
-    "type": "object",
-    "required": ["dataset", "base_model", "prompt_length", "init", "learning_rate", "batch_size", "max_steps",
-                 "eval_every", "max_input_length", "seed"],
-    "properties": {
-        "dataset": {"type": "integer"}, "base_model": {"type": "integer"},
-        "prompt_name": {"type": "string", "description": "a new prompt; or give continue_from"},
-        "continue_from": {"type": "integer", "description": "a PromptVersion id to keep training"},
-        "prompt_length": {"type": "integer", "minimum": 1, "maximum": 2048, "example": 100},
-        "init": {"type": "string", "enum": ["class_labels", "vocab", "random"]},
-        "learning_rate": {"type": "number", "example": 0.3},
-        "batch_size": {"type": "integer", "example": 32},
-        "max_steps": {"type": "integer", "example": 30000},
-        "eval_every": {"type": "integer", "example": 1000},
-        "patience": {"type": "integer", "nullable": True},
-        "max_input_length": {"type": "integer", "example": 256},
-        "seed": {"type": "integer", "example": 0},
-        "precision": {"type": "string", "enum": ["auto", "fp32", "bf16"], "default": "auto",
-                      "description": "bf16 autocast of the frozen model; auto: where the device has native bf16"},
-        "eval_sample": {"type": "integer", "minimum": 0, "default": 512,
-                        "description": "validation rows scored at each evaluation during training; 0: all"},
-        "attention_dropout": {"type": "boolean", "default": True},
-    },
-}
-_JOB_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}
-
-SCHEMA: dict[str, Any] = {
-    "tags": [{"name": "jobs", "description": "Prompt-tuning jobs"}],
-    "components": {"schemas": {"Job": _JOB, "JobLaunch": _LAUNCH}},
-    "paths": {
-        "/jobs/": {
-            "get": {"tags": ["jobs"], "summary": "Your jobs, newest first",
-                    "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}],
-                    "responses": {"200": {"description": "OK"}, "401": COMMON_RESPONSES["401"]}},
-            "post": {"tags": ["jobs"], "summary": "Launch a job (JSON or form-encoded)",
-                     "requestBody": {"required": True, "content": {
-                         "application/json": {"schema": {"$ref": "#/components/schemas/JobLaunch"}}}},
-                     "responses": {"201": {"description": "Queued", "content": _JOB_REF},
-                                   "400": error_ref("Invalid fields, named in details"),
-                                   "401": COMMON_RESPONSES["401"]}},
-        },
-        "/jobs/{id}/": {"parameters": _ID, "get": {
-            "tags": ["jobs"], "summary": "One job", "responses": {
-                "200": {"description": "OK", "content": _JOB_REF}, **COMMON_RESPONSES}},
-            "delete": {
-                "tags": ["jobs"], "summary": "Delete a finished job (its prompt version stays)", "responses": {
-                    "204": {"description": "Deleted, with its metrics, log and checkpoint files"},
-                    "409": error_ref("The job is queued or running: cancel it first"), **COMMON_RESPONSES}}},
-        "/jobs/{id}/metrics/": {"parameters": _ID, "get": {
-            "tags": ["jobs"], "summary": "The training-loss and validation series", "responses": {
-                "200": {"description": "OK"}, **COMMON_RESPONSES}}},
-        "/jobs/{id}/cancel/": {"parameters": _ID, "post": {
-            "tags": ["jobs"], "summary": "Cancel: stops at the next step, keeps the best prompt so far",
-            "responses": {"202": {"description": "Cancelling (or cancelled)", "content": _JOB_REF},
-                          "409": error_ref("The job already ended"), **COMMON_RESPONSES}}},
-    },
-}
+        raise ApiError(409, f"Job {job.pk} already ended ({job.status}); nothing to cancel")
+    return Status(202, job_json(cancel_job(job)))

@@ -29,8 +29,8 @@ def test_it_answers_401_for_a_wrong_token(alice) -> None:  # type: ignore[no-unt
 def test_it_accepts_a_token_without_csrf(alice) -> None:  # type: ignore[no-untyped-def]
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
     response = client.post("/api/v1/datasets/", {})
-    assert response.status_code == 400  # past auth and CSRF: the form explains what is missing
-    assert response.json()["error"].startswith("Send the data as `file`")
+    assert response.status_code == 400  # past auth and CSRF: the schema names what is missing
+    assert {"field": "label_column", "message": "Field required"} in response.json()["details"]
 
 
 def test_it_accepts_a_session_and_checks_csrf_on_writes(alice) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,10 @@ def test_it_serves_an_openapi_document_assembled_from_the_areas() -> None:
     assert {"file", "train_file", "validation_file", "test_file", "name", "input_template", "text_column",
             "label_column", "label_map"} <= set(fields)
     assert post["responses"]["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
-    assert doc["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
+    assert "label_column" in post["requestBody"]["content"]["multipart/form-data"]["schema"]["required"]
+    assert doc["components"]["securitySchemes"]["TokenAuth"]["name"] == "Authorization"
+    assert doc["servers"] == [{"url": "/api/v1", "description": "this server"}]
+    assert set(doc["components"]["schemas"]["Error"]["required"]) == {"error", "details"}
 
 
 def test_every_reference_resolves() -> None:

@@ -1,0 +1,43 @@
+"""Schemas every area shares: the error shape, and the error answers an endpoint declares."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field
+
+T = TypeVar("T")
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+# A field a client may leave out or send empty (an HTML form sends "" for an empty input).
+Blankable = Annotated[T | None, BeforeValidator(_blank_is_none)]
+
+
+class ErrorDetail(Schema):
+    file: str | None = None
+    row: int | None = Field(None, description="Line of the file, counting the header")
+    column: str | None = None
+    field: str | None = Field(None, description="The request field")
+    message: str
+    severity: Literal["error", "warning"] | None = None
+
+
+class Error(Schema):
+    """Every error, 4xx and 5xx: what went wrong in one sentence, and the details."""
+
+    error: str = Field(description="What went wrong, in one sentence")
+    details: list[ErrorDetail]
+
+
+# Every authenticated endpoint can answer these.
+COMMON_ERRORS = (401, 503)
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    """The `response` entries for the error statuses an endpoint declares (plus 401 and 503)."""
+    return {code: Error for code in sorted({*codes, *COMMON_ERRORS})}
