@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from tuning_core.errors import TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import load_prompt
 from webapp.jobs import evaluations, services
@@ -65,3 +66,55 @@ def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
         return
     evaluations.record_evaluation(job.pk, worker, metrics=result.metrics,
                                   predictions=[p.to_dict() for p in result.predictions])
+
+
+class SplitProgress:
+    """Progress of one split within a job that scores several: examples done over the whole job."""
+
+    def __init__(self, progress: EvaluationProgress, offset: int, total: int) -> None:
+        self.progress, self.offset, self.total = progress, offset, total
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress(self.offset + done, self.total)
+
+
+def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
+    """Score every member on each split in one batched pass (K prompts per batch), then vote."""
+    import datasets
+
+    from tuning_core.ensemble import evaluate_ensemble
+    from webapp.ensembles.evaluations import record_ensemble_evaluation
+    from webapp.prompts.models import PromptVersion
+
+    config = job.train_config
+    services.log_job_event(job.pk, f"Loading the base model {job.base_model.name}")
+    base = get_pool().get(job.base_model.source).base
+    versions = PromptVersion.objects.in_bulk(config["member_ids"])
+    missing = [pk for pk in config["member_ids"] if pk not in versions]
+    if missing:
+        raise EnsembleMemberGone(f"Member version(s) {missing} were deleted; edit the ensemble and evaluate again")
+    prompts = [load_prompt(Path(settings.MEDIA_ROOT) / versions[pk].tensor_file, base=base)[0]
+               for pk in config["member_ids"]]
+    splits = {split: datasets.load_from_disk(str(job.dataset.split_path(split))) for split in config["splits"]}
+    total = sum(len(data) for data in splits.values())
+    progress = EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop)
+    results, offset = {}, 0
+    try:
+        for split, data in splits.items():
+            services.log_job_event(job.pk, f"Scoring {len(data):,} {split} rows of {job.dataset.name} with "
+                                           f"{len(prompts)} prompts in one pass")
+            results[split] = evaluate_ensemble(
+                base, prompts, data, config["label_words"], voting=config["voting"],
+                max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
+                precision=config["precision"], progress=SplitProgress(progress, offset, total),
+            )
+            offset += len(data)
+    except EvaluationCancelled:
+        services.log_job_event(job.pk, "Cancelled: the evaluation stopped and kept no results")
+        services.record_result(job.pk, worker, None, [], cancelled=True)
+        return
+    record_ensemble_evaluation(job.pk, worker, results)
+
+
+class EnsembleMemberGone(TuningError):
+    """A member version was deleted between launch and run: the job fails saying so."""

@@ -27,11 +27,11 @@ from tuning_core.export import save_prompt
 from tuning_core.task import eval_mode_for
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
 from webapp.jobs import services
-from webapp.jobs.evaluations import EVALUATION
+from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, EVALUATION
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.files import remove_tree
 from webapp.prompts.services import new_version_dir
-from workers.evaluation import run_evaluation
+from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,8 @@ def run_job(job: TuningJob, worker: str) -> None:
     try:
         if job.method == EVALUATION:
             run_evaluation(job, worker, CancelCheck(job.pk))
+        elif job.method == ENSEMBLE_EVALUATION:
+            run_ensemble_evaluation(job, worker, CancelCheck(job.pk))
         else:
             _run(job, worker, settings.JOB_PROGRESS_MAX_RATE)
     except Exception as exc:

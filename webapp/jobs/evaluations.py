@@ -23,6 +23,10 @@ from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
 
 EVALUATION = "evaluation"
+# An ensemble's evaluation is the same job kind with K prompts scored in one pass; its
+# train_config names the ensemble, the revision and the members (webapp.ensembles.evaluations).
+ENSEMBLE_EVALUATION = "ensemble_evaluation"
+EVALUATION_METHODS = (EVALUATION, ENSEMBLE_EVALUATION)
 DEFAULT_MAX_INPUT_LENGTH = 256
 DEFAULT_MAX_TARGET_LENGTH = 16
 

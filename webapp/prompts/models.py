@@ -23,8 +23,11 @@ class PromptVersionQuerySet(models.QuerySet["PromptVersion"]):
 
 class EvalRunQuerySet(models.QuerySet["EvalRun"]):
     def for_user(self, user: object) -> EvalRunQuerySet:
-        """An evaluation belongs to whoever owns the version it evaluated."""
-        return self.filter(prompt_version__in=PromptVersion.objects.for_user(user))
+        """An evaluation belongs to whoever owns the version (or the ensemble) it evaluated."""
+        from webapp.ensembles.models import Ensemble
+
+        return self.filter(models.Q(prompt_version__in=PromptVersion.objects.for_user(user))
+                           | models.Q(ensemble__in=Ensemble.objects.for_user(user)))
 
 
 class Prompt(models.Model):
@@ -100,7 +103,11 @@ class PromptVersion(models.Model):
 
 
 class EvalRun(models.Model):
-    """One evaluation of a prompt version (or, later, an ensemble) on a dataset split."""
+    """One evaluation of a prompt version or an ensemble on a dataset split.
+
+    An ensemble's pass makes one run for the vote (`ensemble` set, no `prompt_version`) and one
+    per member (both set); each keeps the ensemble's revision and member ids it was computed for.
+    """
 
     class Mode(models.TextChoices):
         RANK = "rank"
@@ -114,6 +121,13 @@ class EvalRun(models.Model):
         "jobs.TuningJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="eval_runs",
         help_text="The job that ran this evaluation (training or an evaluation job)",
     )
+    ensemble = models.ForeignKey(
+        "ensembles.Ensemble", null=True, blank=True, on_delete=models.CASCADE, related_name="eval_runs",
+        help_text="The ensemble whose pass made this run: its vote (no version) or one member's scores",
+    )
+    ensemble_revision = models.PositiveIntegerField(null=True, blank=True)
+    ensemble_members = models.JSONField(default=list, blank=True,
+                                        help_text="Member version ids of that revision, in voting order")
     split = models.CharField(max_length=20)
     mode = models.CharField(max_length=10, choices=Mode.choices)
     metrics = models.JSONField(default=dict)

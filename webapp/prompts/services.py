@@ -81,12 +81,16 @@ def record_prompt_version(
 
 
 def record_eval_run(
-    *, version: PromptVersion, dataset: Any, split: str, mode: str, metrics: dict[str, Any],
-    predictions: list[dict[str, Any]], job: Any = None,
+    *, version: PromptVersion | None, dataset: Any, split: str, mode: str, metrics: dict[str, Any],
+    predictions: list[dict[str, Any]], job: Any = None, ensemble: Any = None,
+    ensemble_revision: int | None = None, ensemble_members: list[int] | None = None,
 ) -> EvalRun:
+    """The one writer of EvalRuns and their predictions. An ensemble's vote has no `version`;
+    its members' runs from the same pass name both (see EvalRun)."""
     return EvalRun.objects.create(
         prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics, job=job,
-        predictions=predictions, num_examples=len(predictions),
+        predictions=predictions, num_examples=len(predictions), ensemble=ensemble,
+        ensemble_revision=ensemble_revision, ensemble_members=ensemble_members or [],
     )
 
 
@@ -128,6 +132,12 @@ def delete_version(version: PromptVersion) -> None:
             raise VersionInUse(
                 f"{locked} cannot be deleted: job {jobs} continues from it. "
                 "Cancel the job or wait for it to end, then delete."
+            )
+        ensembles = sorted(m.ensemble.name for m in locked.ensemble_memberships.select_related("ensemble"))
+        if ensembles:
+            raise VersionInUse(
+                f"{locked} cannot be deleted: it is a member of the ensemble(s) {', '.join(ensembles)}. "
+                "Remove it from them first."
             )
         tensor_path = locked.tensor_path
         locked.delete()

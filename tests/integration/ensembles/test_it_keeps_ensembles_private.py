@@ -1,0 +1,47 @@
+"""An ensemble, its pages, its results and its evaluation's websocket are its owner's: bob gets 404."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from tests.integration.ensembles.conftest import logged_in
+from tests.integration.jobs.conftest import job_communicator
+from webapp.ensembles.evaluations import launch_ensemble_evaluation
+from webapp.ensembles.services import create_ensemble
+from webapp.jobs.services import cancel_job
+from webapp.prompts.services import record_eval_run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_strangers_get_404(alice, bob, members, reviews) -> None:  # type: ignore[no-untyped-def]
+    ensemble = create_ensemble(alice, name="alice's trio", versions=members)
+    vote = record_eval_run(version=None, dataset=reviews, split="test", mode="rank", metrics={"accuracy": 0.5},
+                           predictions=[], ensemble=ensemble, ensemble_revision=1)
+    job = launch_ensemble_evaluation(alice, ensemble, reviews, ["test"])
+
+    stranger = logged_in(bob)
+    for url in (f"/ensembles/{ensemble.pk}/", f"/ensembles/{ensemble.pk}/edit/", f"/prompts/evaluations/{vote.pk}/"):
+        assert stranger.get(url).status_code == 404, url
+    for url in (f"/ensembles/{ensemble.pk}/evaluate/", f"/ensembles/{ensemble.pk}/delete/",
+                f"/ensembles/{ensemble.pk}/edit/"):
+        assert stranger.post(url, {"dataset": reviews.pk, "split": "test"}).status_code == 404, url
+    assert "alice&#x27;s trio" not in stranger.get("/ensembles/").content.decode()
+    assert stranger.get(f"/ensembles/new/?v={members[0].pk}").status_code == 200  # her version is no choice
+    assert str(members[0]) not in stranger.get(f"/ensembles/new/?v={members[0].pk}").content.decode()
+
+    owner = logged_in(alice)
+    assert owner.get(f"/ensembles/{ensemble.pk}/").status_code == 200
+    assert owner.get(f"/prompts/evaluations/{vote.pk}/").status_code == 200
+    assert "alice&#x27;s trio" in owner.get("/ensembles/").content.decode()
+
+    async def connects(user) -> bool:  # type: ignore[no-untyped-def]
+        communicator = job_communicator(user, job.pk)
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(connects)(alice)
+    assert not async_to_sync(connects)(bob)
+    cancel_job(job)
