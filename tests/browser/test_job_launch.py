@@ -1,4 +1,4 @@
-"""Launch a job from the form on the tiny model; watch the progress bar and the chart
+"""Launch a job from the form on the tiny model; watch the progress bar and the loss chart
 move without reloading; see the resulting version."""
 
 from __future__ import annotations
@@ -36,13 +36,13 @@ def test_it_launches_a_job_and_follows_it_live(page, asgi_server, celery_worker_
     bar = page.locator("#job-progress")
     page.wait_for_function("document.getElementById('job-progress').value > 0", timeout=90_000)
     first_value = float(bar.evaluate("b => b.value"))
-    first_points = int(page.locator("#job-chart").get_attribute("data-points") or 0)
+    first_points = int(page.locator("#job-loss-chart").get_attribute("data-points") or 0)
     page.wait_for_function(
         f"document.getElementById('job-progress').value > {first_value} && "
-        f"parseInt(document.getElementById('job-chart').dataset.points) > {first_points}",
+        f"parseInt(document.getElementById('job-loss-chart').dataset.points) > {first_points}",
         timeout=90_000,
     )
-    assert page.locator("#job-chart svg polyline").count() >= 1
+    assert page.locator("#job-loss-chart canvas").count() == 1
 
     page.wait_for_selector("#job-result", timeout=120_000)
     assert page.evaluate("window.__sameDocument") is True
@@ -55,7 +55,7 @@ def test_it_launches_a_job_and_follows_it_live(page, asgi_server, celery_worker_
 
     page.reload()  # the database rebuilds the same page
     assert "sentiment v1" in page.locator("#job-result h2").inner_text()
-    assert int(page.locator("#job-chart").get_attribute("data-points") or 0) >= first_points
+    assert int(page.locator("#job-loss-chart").get_attribute("data-points") or 0) >= first_points
     reloaded_log = page.locator("#job-log").inner_text()
     for line in ("Base model", "Evaluation at step 30"):
         assert line in reloaded_log, reloaded_log

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
@@ -56,7 +57,8 @@ def test_it_edits_tags_and_notes_and_follows_the_lineage(alices_page, asgi_serve
     page.locator("#version-2").get_by_role("link", name="v2", exact=True).click()
     page.wait_for_url(f"{asgi_server}/prompts/versions/{v2.pk}/")
     assert page.locator("#version-init").inner_text() == "continued from v1"
-    assert page.locator("#version-chart").get_attribute("data-points") == "6"  # prompts.js ran
+    expect(page.locator("#version-loss-chart")).to_have_attribute("data-points", "3")  # charts.js ran
+    expect(page.locator("#version-metric-chart")).to_have_attribute("data-points", "3")
     assert "Learning rate" in page.locator("#version-config").inner_text()
 
     page.get_by_label("Tags").fill("production, baseline")

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
-from webapp.jobs.charts import training_series
+from webapp.jobs.charts import training_charts
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm, initial_from_job
 from webapp.jobs.models import BaseModel, TuningJob
 from webapp.jobs.services import (
@@ -70,7 +70,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A training job's version was evaluated on its splits; an evaluation job made its own run.
         "eval_runs": list(version.eval_runs.order_by("split")) if version else list(job.eval_runs.all()),
         "log_entries": job.log_entries.all(),
-        "series_json": json.dumps(training_series(job)),
+        "charts": training_charts(job),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
     }
     if is_fragment_request(request):

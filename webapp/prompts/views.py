@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -11,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
-from webapp.jobs.charts import training_series
+from webapp.jobs.charts import training_charts
 from webapp.jobs.evaluations import EVALUATION, launch_evaluation
 from webapp.jobs.services import JobLaunchError
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
@@ -72,7 +71,7 @@ def _version_page(request: HttpRequest, version: PromptVersion, *, notes_form: V
         "init_label": init_label(version),
         "ancestors": ancestors, "tree": tree,
         "config_rows": config_rows(job, version) if job else [],
-        "series_json": json.dumps(training_series(job)) if job else "",
+        "charts": training_charts(job) if job else None,
         "eval_runs": version.eval_runs.select_related("dataset").order_by("split", "-created_at"),
         "headline": validation_headline(version),
         "notes_form": notes_form or VersionNotesForm(initial={"notes": version.notes, "tags": ", ".join(version.tags)}),

@@ -79,8 +79,8 @@ def test_it_shows_the_job_configuration_as_a_table_and_the_curve(  # type: ignor
     assert "<th scope=\"row\">Batch size</th><td>8</td>" in config
     assert "{" not in config and "init_from" not in config
     assert f'href="/jobs/{job.pk}/"' in html
-    assert '<script id="version-series" type="application/json"' in html
-    assert '[[10, 2.5]]' in html and '[[10, 0.75]]' in html
+    assert '<script id="version-loss-chart-data" type="application/json"' in html
+    assert '"points": [[10, 2.5]]' in html and '"points": [[10, 0.75]]' in html
 
 
 def test_it_saves_notes_and_tags(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]

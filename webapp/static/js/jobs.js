@@ -1,44 +1,8 @@
-// The job page: progress bar, live chart (loss and validation metric) and event log,
+// The job page: progress bar, live charts (loss and validation metric) and event log,
 // fed by /ws/jobs/<id>/. The server renders the state at load; this keeps it current.
 "use strict";
 
 (function () {
-  const SVG = "http://www.w3.org/2000/svg";
-
-  function el(name, attrs) {
-    const node = document.createElementNS(SVG, name);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    return node;
-  }
-
-  // Two series on one plot: loss scaled to its own range (left), metric on [0, 1] (right).
-  function drawChart(container, series, totalSteps) {
-    const width = container.clientWidth || 800, height = 260, pad = 36;
-    const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, role: "img" });
-    const maxStep = Math.max(totalSteps || 1, 1);
-    const losses = series.loss.map((p) => p[1]);
-    const lossMax = losses.length ? Math.max(...losses) : 1;
-    const lossMin = losses.length ? Math.min(0, ...losses) : 0;
-    const x = (s) => pad + (width - 2 * pad) * (s / maxStep);
-    const yLoss = (v) => height - pad - (height - 2 * pad) * ((v - lossMin) / ((lossMax - lossMin) || 1));
-    const yMetric = (v) => height - pad - (height - 2 * pad) * Math.max(0, Math.min(1, v));
-    svg.appendChild(el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }));
-    svg.appendChild(el("line", { x1: pad, y1: pad, x2: pad, y2: height - pad, class: "axis" }));
-    const label = (text, attrs) => { const t = el("text", attrs); t.textContent = text; svg.appendChild(t); };
-    label(lossMax.toFixed(3), { x: 2, y: pad, class: "tick" });
-    label("step " + maxStep, { x: width - pad - 60, y: height - 8, class: "tick" });
-    label("1.0", { x: width - pad + 4, y: pad, class: "tick" });
-    const line = (points, cls) => {
-      if (!points.length) return;
-      svg.appendChild(el("polyline", { points: points.map(([s, v]) => `${x(s)},${v}`).join(" "), class: cls }));
-    };
-    line(series.loss.map(([s, v]) => [s, yLoss(v)]), "series loss");
-    line(series.metric.map(([s, v]) => [s, yMetric(v)]), "series metric");
-    series.metric.forEach(([s, v]) => svg.appendChild(el("circle", { cx: x(s), cy: yMetric(v), r: 3, class: "dot metric" })));
-    container.replaceChildren(svg);
-    container.dataset.points = String(series.loss.length + series.metric.length);
-  }
-
   // As webapp/lib/durations.py writes them: "45 s", "2 min 40 s", "1 h 5 min".
   function humanDuration(seconds) {
     const total = Math.round(seconds);
@@ -49,12 +13,9 @@
   }
 
   function jobPage(jobId, detailUrl) {
-    const series = JSON.parse(document.getElementById("job-series").textContent);
-    const chart = document.getElementById("job-chart");
-    const total = () => parseInt(document.getElementById("job-progress").getAttribute("max"), 10);
-    const redraw = () => drawChart(chart, series, total());
-    redraw();
-    window.addEventListener("resize", redraw);
+    // Two charts (js/charts.js): loss on a log scale, the validation metric on its own axis.
+    const lossChart = SPS.charts.mount(document.getElementById("job-loss-chart"));
+    const metricChart = SPS.charts.mount(document.getElementById("job-metric-chart"));
 
     function addLog(message, at) {
       const log = document.getElementById("job-log");
@@ -78,12 +39,9 @@
       const doc = await SPS.refreshElements(detailUrl, ["job-summary", "job-log"]);
       const summary = document.getElementById("job-summary");
       if (summary && summary.dataset.status !== renderedStatus) dropStaleMessages();
-      const fresh = doc && doc.getElementById("job-series");
-      if (fresh) {
-        const data = JSON.parse(fresh.textContent);
-        series.loss = data.loss;
-        series.metric = data.metric;
-        redraw();
+      for (const [chart, id] of [[lossChart, "job-loss-chart-data"], [metricChart, "job-metric-chart-data"]]) {
+        const fresh = doc && doc.getElementById(id);
+        if (chart && fresh) chart.replace(JSON.parse(fresh.textContent));
       }
     }
 
@@ -96,13 +54,14 @@
         setText("job-step", d.step);
         if (d.loss !== null && d.loss !== undefined) setText("job-loss", d.loss.toFixed(4));
         if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", humanDuration(d.eta_seconds));
-        if (d.point === "step" && d.loss !== null && d.loss !== undefined) series.loss.push([d.step, d.loss]);
+        if (lossChart) lossChart.setXMax(d.total_steps);
+        if (metricChart) metricChart.setXMax(d.total_steps);
+        if (d.point === "step" && d.loss !== null && d.loss !== undefined && lossChart) lossChart.append(0, d.step, d.loss);
         if (d.point === "eval") {
           const name = d.metric_name;
-          if (name) series.metric.push([d.step, d.metrics[name]]);
+          if (name && metricChart) metricChart.append(0, d.step, d.metrics[name]);
           if (d.is_best && name) setText("job-best", `${name} ${d.metrics[name].toFixed(3)} (step ${d.step})`);
         }
-        redraw();
       } else if (event.kind === "job.log") {
         addLog(d.message, d.at);
         setText("job-phase", d.message);
@@ -151,7 +110,7 @@
     });
   }
 
-  window.SPS = Object.assign(window.SPS || {}, { jobPage, drawChart });
+  window.SPS = Object.assign(window.SPS || {}, { jobPage });
 
   // Pages say what they are with data attributes on this script's tag: the
   // Content-Security-Policy allows no inline script.
