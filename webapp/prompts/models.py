@@ -131,7 +131,6 @@ class EvalRun(models.Model):
     split = models.CharField(max_length=20)
     mode = models.CharField(max_length=10, choices=Mode.choices)
     metrics = models.JSONField(default=dict)
-    predictions = models.JSONField(default=list, help_text="Per-example predictions with scores")
     num_examples = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -150,3 +149,47 @@ class EvalRun(models.Model):
         """The headline numbers, in a fixed order (per-class tables and matrices aside)."""
         return [(name, self.metrics[name]) for name in self.SUMMARY_METRICS
                 if isinstance(self.metrics.get(name), (int, float))]
+
+
+class ExamplePredictionQuerySet(models.QuerySet["ExamplePrediction"]):
+    def for_user(self, user: object) -> ExamplePredictionQuerySet:
+        """A prediction belongs to whoever owns its evaluation."""
+        return self.filter(eval_run__in=EvalRun.objects.for_user(user))
+
+
+class ExamplePrediction(models.Model):
+    """One example's outcome in one EvalRun: a row, so pages filter, sort, page and join in SQL.
+
+    `index` is the example's row position in its dataset split, so runs of different versions on
+    the same dataset split join on it (the comparison's disagreement table). Written only by
+    `webapp.prompts.services.record_eval_run`.
+    """
+
+    eval_run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="example_predictions")
+    index = models.PositiveIntegerField(help_text="Row position in the dataset split")
+    input_text = models.TextField()
+    gold = models.TextField(help_text="The gold label word, or the target text in generation")
+    predicted = models.TextField(help_text="The predicted label word, or the generated text")
+    correct = models.BooleanField()
+    valid = models.BooleanField(default=True, help_text="False: generated text outside the label set")
+    confidence = models.FloatField(null=True, blank=True,
+                                   help_text="Softmax probability of the predicted label among the labels")
+    margin = models.FloatField(null=True, blank=True,
+                               help_text="Log-likelihood of the best label minus the runner-up's")
+    scores = models.JSONField(null=True, blank=True, help_text="Each label's log-likelihood (rank mode)")
+
+    objects = ExamplePredictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["eval_run", "index"]
+        constraints = [models.UniqueConstraint(fields=["eval_run", "index"], name="unique_example_per_eval_run")]
+        indexes = [
+            models.Index(fields=["eval_run", "correct"], name="prediction_run_correct"),
+            # Label words only: a generation target can pass the ~2.7 kB limit of a btree entry.
+            models.Index(fields=["eval_run", "gold"], name="prediction_run_gold",
+                         condition=models.Q(scores__isnull=False)),
+            models.Index(fields=["eval_run", "confidence"], name="prediction_run_confidence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"EvalRun {self.eval_run_id} example {self.index}"

@@ -1,22 +1,24 @@
-"""Reading an evaluation's per-example predictions: filter, sort, page.
+"""An evaluation's per-example predictions: written as ExamplePrediction rows, read to filter,
+sort and page in SQL.
 
-Predictions live today as a JSON list on `EvalRun.predictions` and are filtered in Python.
-`select_predictions` is the one function that reads them for pages; when they move to a table
-of their own, only its body changes (a queryset with the same filters, ORDER BY and LIMIT).
-
-A stored prediction (tuning_core.evaluate.Prediction.to_dict) has `index`, `input_text`,
+The engine's prediction (tuning_core.evaluate.Prediction.to_dict) has `index`, `input_text`,
 `target_text`, `predicted`, `correct`, `valid` and, in rank mode, `scores`: each label's
-log-likelihood under the prompt.
+log-likelihood under the prompt. `example_predictions` turns those into rows (with the confidence
+and margin computed once, so the page sorts on a column); `select_predictions` is the one reader
+the pages use.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.db.models import F, Q, QuerySet
+
 from tuning_core.metrics import token_f1
-from webapp.prompts.models import EvalRun
+from webapp.prompts.models import EvalRun, ExamplePrediction
 
 Sort = Literal["", "confidence", "-confidence"]
 PER_PAGE = 50
@@ -71,62 +73,88 @@ class PredictionPage:
         return self.page < self.num_pages
 
 
-def to_row(item: dict[str, Any], *, generation: bool) -> PredictionRow:
-    gold, predicted = str(item.get("target_text", "")), str(item.get("predicted", ""))
-    raw = item.get("scores") or {}
+def label_confidence(scores: dict[str, float], predicted: str) -> tuple[float | None, float | None]:
+    """(probability of `predicted`, best minus runner-up log-likelihood) from label log-likelihoods.
+
+    The probability is the softmax over the labels, shifted by the maximum for stability.
+    """
+    if not scores:
+        return None, None
+    top = max(scores.values())
+    weights = {label: math.exp(value - top) for label, value in scores.items()}
+    ranked = sorted(scores.values(), reverse=True)
+    margin = ranked[0] - ranked[1] if len(ranked) > 1 else None
+    return weights.get(predicted, 0.0) / sum(weights.values()), margin
+
+
+def example_predictions(run: EvalRun, predictions: Iterable[dict[str, Any]]) -> list[ExamplePrediction]:
+    """Unsaved rows for `run` from engine predictions; an item without an index takes its position."""
+    rows = []
+    for position, item in enumerate(predictions):
+        predicted = str(item.get("predicted", ""))
+        scores = {str(k): float(v) for k, v in (item.get("scores") or {}).items()} or None
+        confidence, margin = label_confidence(scores or {}, predicted)
+        rows.append(ExamplePrediction(
+            eval_run=run, index=int(item.get("index", position)), input_text=str(item.get("input_text", "")),
+            gold=str(item.get("target_text", "")), predicted=predicted, correct=bool(item.get("correct")),
+            valid=bool(item.get("valid", True)), confidence=confidence, margin=margin, scores=scores,
+        ))
+    return rows
+
+
+def to_row(item: ExamplePrediction, *, generation: bool) -> PredictionRow:
+    raw = item.scores or {}
     scores: list[LabelScore] = []
-    confidence = margin = None
     if raw:
         top = max(raw.values())
-        # Softmax over the label log-likelihoods, shifted by the maximum for stability.
         weights = {label: math.exp(value - top) for label, value in raw.items()}
         total = sum(weights.values())
         scores = sorted((LabelScore(label, weights[label] / total, value) for label, value in raw.items()),
                         key=lambda s: s.log_likelihood, reverse=True)
-        confidence = weights.get(predicted, 0.0) / total
-        margin = scores[0].log_likelihood - scores[1].log_likelihood if len(scores) > 1 else None
     return PredictionRow(
-        index=int(item.get("index", 0)), input_text=str(item.get("input_text", "")), gold=gold,
-        predicted=predicted, correct=bool(item.get("correct")), valid=bool(item.get("valid", True)),
-        scores=scores, confidence=confidence, margin=margin,
-        token_f1=token_f1(predicted, gold) if generation else None,
+        index=item.index, input_text=item.input_text, gold=item.gold, predicted=item.predicted,
+        correct=item.correct, valid=item.valid, scores=scores, confidence=item.confidence, margin=item.margin,
+        token_f1=token_f1(item.predicted, item.gold) if generation else None,
     )
 
 
+def filtered(run: EvalRun, query: PredictionFilter) -> QuerySet[ExamplePrediction]:
+    """`run`'s predictions that pass the filter, unordered."""
+    rows = ExamplePrediction.objects.filter(eval_run=run)
+    if query.errors_only:
+        rows = rows.filter(correct=False)
+    if query.gold:
+        rows = rows.filter(gold=query.gold)
+        if run.mode == EvalRun.Mode.RANK:
+            rows = rows.filter(scores__isnull=False)  # lets PostgreSQL use the partial (run, gold) index
+    if query.predicted:
+        rows = rows.filter(predicted=query.predicted)
+    if query.search:
+        rows = rows.filter(Q(input_text__icontains=query.search) | Q(gold__icontains=query.search)
+                           | Q(predicted__icontains=query.search))
+    return rows
+
+
 def select_predictions(run: EvalRun, query: PredictionFilter) -> PredictionPage:
-    """The page `query.page` of `run`'s predictions that pass the filter, in the asked order."""
-    items: list[dict[str, Any]] = list(run.predictions or [])
-    needle = query.search.casefold()
-
-    def keep(item: dict[str, Any]) -> bool:
-        if query.errors_only and item.get("correct"):
-            return False
-        if query.gold and item.get("target_text") != query.gold:
-            return False
-        if query.predicted and item.get("predicted") != query.predicted:
-            return False
-        if needle and not any(needle in str(item.get(k, "")).casefold()
-                              for k in ("input_text", "target_text", "predicted")):
-            return False
-        return True
-
-    generation = run.mode == EvalRun.Mode.GENERATE
-    matching = [item for item in items if keep(item)]
+    """The page `query.page` of `run`'s predictions that pass the filter, in the asked order:
+    one COUNT and one LIMIT/OFFSET query."""
+    rows = filtered(run, query)
+    matching = rows.count()
     if query.sort:
-        rows = [to_row(item, generation=generation) for item in matching]
         # Rows without a confidence (generation) go last either way.
-        known = [r for r in rows if r.confidence is not None]
-        known.sort(key=lambda r: (r.confidence, r.index), reverse=query.sort == "-confidence")
-        ordered = known + [r for r in rows if r.confidence is None]
+        confidence = F("confidence").desc(nulls_last=True) if query.sort == "-confidence" \
+            else F("confidence").asc(nulls_last=True)
+        index = "-index" if query.sort == "-confidence" else "index"
+        rows = rows.order_by(confidence, index)
+    else:
+        rows = rows.order_by("index")
     per_page = max(1, query.per_page)
-    num_pages = max(1, math.ceil(len(matching) / per_page))
+    num_pages = max(1, math.ceil(matching / per_page))
     page = min(max(1, query.page), num_pages)
     start = (page - 1) * per_page
-    if query.sort:
-        page_rows = ordered[start:start + per_page]
-    else:
-        page_rows = [to_row(item, generation=generation) for item in matching[start:start + per_page]]
-    return PredictionPage(rows=page_rows, matching=len(matching), total=len(items), page=page,
+    generation = run.mode == EvalRun.Mode.GENERATE
+    page_rows = [to_row(item, generation=generation) for item in rows[start:start + per_page]]
+    return PredictionPage(rows=page_rows, matching=matching, total=run.num_examples, page=page,
                           num_pages=num_pages)
 
 
@@ -136,6 +164,7 @@ def label_options(run: EvalRun) -> tuple[list[str], list[str]]:
     matrix = (run.metrics or {}).get("confusion_matrix")
     if isinstance(matrix, dict) and matrix.get("labels"):
         labels = [str(label) for label in matrix["labels"]]
-        predicted = sorted({str(item.get("predicted", "")) for item in run.predictions or []})
+        predicted = sorted(set(ExamplePrediction.objects.filter(eval_run=run).order_by()
+                               .values_list("predicted", flat=True).distinct()))
         return labels, [p for p in labels if p in predicted] + [p for p in predicted if p not in labels]
     return [], []

@@ -13,7 +13,8 @@ from django.db.models import Max
 from django.http import Http404
 
 from webapp.jobs.models import TuningJob
-from webapp.prompts.models import EvalRun, Prompt, PromptVersion
+from webapp.prompts.models import EvalRun, ExamplePrediction, Prompt, PromptVersion
+from webapp.prompts.predictions import example_predictions
 
 
 class PromptNameTaken(Exception):
@@ -86,12 +87,19 @@ def record_eval_run(
     ensemble_revision: int | None = None, ensemble_members: list[int] | None = None,
 ) -> EvalRun:
     """The one writer of EvalRuns and their predictions. An ensemble's vote has no `version`;
-    its members' runs from the same pass name both (see EvalRun)."""
-    return EvalRun.objects.create(
-        prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics, job=job,
-        predictions=predictions, num_examples=len(predictions), ensemble=ensemble,
-        ensemble_revision=ensemble_revision, ensemble_members=ensemble_members or [],
-    )
+    its members' runs from the same pass name both (see EvalRun).
+
+    `predictions` are tuning_core.evaluate.Prediction.to_dict() rows; they become ExamplePrediction
+    rows, inserted in bulk in the same transaction as the run (a run never shows half its rows).
+    """
+    with transaction.atomic():
+        run = EvalRun.objects.create(
+            prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics, job=job,
+            num_examples=len(predictions), ensemble=ensemble,
+            ensemble_revision=ensemble_revision, ensemble_members=ensemble_members or [],
+        )
+        ExamplePrediction.objects.bulk_create(example_predictions(run, predictions), batch_size=2_000)
+    return run
 
 
 

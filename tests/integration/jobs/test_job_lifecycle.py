@@ -32,7 +32,7 @@ def test_it_trains_streams_progress_and_keeps_one_version(
     runs = list(EvalRun.objects.filter(prompt_version=version).order_by("split"))
     assert [r.split for r in runs] == ["test", "validation"]
     assert all(r.num_examples == 16 and "accuracy" in r.metrics for r in runs)
-    assert len(runs[1].predictions) == 16
+    assert runs[1].example_predictions.count() == 16
     assert job.metrics.filter(kind="eval").count() == 3
     assert job.metrics.filter(kind="train").exists()
     # The worker removes the checkpoint right after recording the result.
