@@ -60,3 +60,11 @@ def media_snapshot(root: Path) -> list[str]:
     if not root.exists():
         return []
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def api_key(user: Any, name: str = "tests") -> str:
+    """A new API token's key for `user` (only its hash is stored; this is the one chance to read it)."""
+    from webapp.api.services import create_token
+
+    existing = user.api_tokens.filter(name__startswith=name).count()
+    return create_token(user, name if not existing else f"{name} {existing + 1}").key

@@ -2,13 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from webapp.api import pages as api_pages
+
 urlpatterns = [
     path("", include("webapp.core.urls")),
+    path("accounts/tokens/", api_pages.tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", api_pages.revoke, name="api_token_revoke"),
     path("accounts/", include("webapp.accounts.urls")),
     path("datasets/", include("webapp.datasets.urls")),
     path("jobs/", include("webapp.jobs.urls")),
     path("prompts/", include("webapp.prompts.urls")),
     path("ensembles/", include("webapp.ensembles.urls")),
+    path("api/docs/", api_pages.docs, name="api_docs"),
     path("api/v1/", include("webapp.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -34,7 +34,8 @@ def test_every_page_runs_under_the_policy(strict_page, asgi_server, alice, tiny_
     log_in(page, asgi_server, "alice", PASSWORD)
 
     for path in ["/", "/datasets/", "/datasets/new/", f"/datasets/{dataset.pk}/", "/jobs/", "/jobs/new/",
-                 f"/jobs/{job.pk}/", "/jobs/base-models/", "/prompts/", "/ensembles/"]:
+                 f"/jobs/{job.pk}/", "/jobs/base-models/", "/prompts/", "/ensembles/", "/accounts/tokens/",
+                 "/api/docs/"]:
         page.goto(f"{asgi_server}{path}")
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__violations") == [], path

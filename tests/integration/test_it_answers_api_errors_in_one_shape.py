@@ -16,9 +16,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.factories import media_snapshot
+from tests.factories import api_key, media_snapshot
 from tests.support.processes import daphne_server, free_port, port_open
-from webapp.api.services import ensure_token
 from webapp.datasets.models import Dataset
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +55,7 @@ def test_it_answers_413_by_content_length_before_reading(alice, small_limit_serv
     before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
     connection.request("POST", "/api/v1/datasets/", body=body, headers={
-        "Content-Type": content_type, "Authorization": f"Token {ensure_token(alice).key}"})
+        "Content-Type": content_type, "Authorization": f"Token {api_key(alice)}"})
     response = connection.getresponse()
 
     assert response.status == 413
@@ -69,7 +68,7 @@ def test_it_answers_413_for_a_chunked_body_by_counting(alice, small_limit_server
     chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
     connection.request("POST", "/api/v1/datasets/", body=chunks, encode_chunked=True, headers={
-        "Content-Type": content_type, "Authorization": f"Token {ensure_token(alice).key}",
+        "Content-Type": content_type, "Authorization": f"Token {api_key(alice)}",
         "Transfer-Encoding": "chunked"})
     response = connection.getresponse()
 
@@ -84,7 +83,7 @@ def test_it_reads_bodies_whose_size_is_a_whole_number_of_chunks(alice, small_lim
     body = b"label_column=" + b"x" * (size - len(b"label_column="))
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
     connection.request("POST", "/api/v1/datasets/", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {ensure_token(alice).key}"})
+        "Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {api_key(alice)}"})
     response = connection.getresponse()
     assert response.status in {400, 413}
     _shape(response.read())
@@ -93,19 +92,19 @@ def test_it_reads_bodies_whose_size_is_a_whole_number_of_chunks(alice, small_lim
 def test_it_ignores_a_clients_own_refusal_header(alice, small_limit_server) -> None:  # type: ignore[no-untyped-def]
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
     connection.request("GET", "/api/v1/datasets/", headers={
-        "Authorization": f"Token {ensure_token(alice).key}", "X-SPS-Body-Refused": "1"})
+        "Authorization": f"Token {api_key(alice)}", "X-SPS-Body-Refused": "1"})
     response = connection.getresponse()
     assert response.status == 200, response.read()
 
 
 def test_it_answers_json_for_an_unknown_api_url(alice) -> None:  # type: ignore[no-untyped-def]
-    response = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}").get("/api/v1/no-such-thing/")
+    response = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}").get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert _shape(response.content)["error"] == "Not found"
 
 
 def test_it_answers_413_for_a_form_field_over_djangos_limit(alice) -> None:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = client.post("/api/v1/datasets/", {"label_column": "label",
                                                   "input_template": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
     assert response.status_code == 413

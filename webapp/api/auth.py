@@ -20,17 +20,20 @@ from webapp.api.errors import ApiError
 from webapp.api.models import ApiToken
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-TOKENS_HINT = "`manage.py api_token USERNAME` prints a new one"
+TOKENS_HINT = "make one on the API tokens page (/accounts/tokens/) or with `manage.py api_token USERNAME`"
 
 
 def token_user(key: str) -> Any:
-    """The active user the key belongs to; ApiError(401) saying why when there is none."""
-    token = ApiToken.objects.select_related("user").filter(key=key).first()
+    """The active user the key belongs to; ApiError(401) saying why when there is none.
+
+    A revoked key is simply unknown: its row is gone."""
+    token = ApiToken.objects.with_key(key).select_related("user").first()
     if token is None or not token.user.is_active:
-        raise ApiError(401, f"Invalid token: send `Authorization: Token <key>` with a key; {TOKENS_HINT}")
+        raise ApiError(401, f"Invalid token: send `Authorization: Token <key>` with a valid key; {TOKENS_HINT}")
     if token.expired:
         assert token.expires_at is not None
-        raise ApiError(401, f"The token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: {TOKENS_HINT}")
+        raise ApiError(401, f"The token {token.name!r} expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: "
+                            f"{TOKENS_HINT}")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
 

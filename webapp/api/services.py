@@ -1,17 +1,29 @@
+"""Making and revoking API tokens. The key exists in clear only in what `create_token` returns."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
-
-from webapp.api.models import ApiToken, new_expiry, new_key
+from webapp.api.models import DISPLAY_CHARS, ApiToken, hash_key, new_expiry, new_key
 
 
-def ensure_token(user: Any, *, renew: bool = False) -> ApiToken:
-    """The user's API token, created on first use; an expired one (or any, with `renew`) is
-    replaced by a new key with a new expiry, so an old key never works again."""
-    token, created = ApiToken.objects.get_or_create(user=user)
-    if not created and (renew or token.expired):
-        token.key, token.expires_at, token.created_at, token.last_used_at = new_key(), new_expiry(), timezone.now(), None
-        token.save(update_fields=["key", "expires_at", "created_at", "last_used_at"])
-    return token
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token and its key: show the key to its owner now, it cannot be read back later."""
+
+    token: ApiToken
+    key: str
+
+
+def create_token(user: Any, name: str) -> IssuedToken:
+    """A new token for `user`, expiring after API_TOKEN_DAYS (never when 0)."""
+    key = new_key()
+    token = ApiToken.objects.create(user=user, name=name.strip(), key_hash=hash_key(key), prefix=key[:DISPLAY_CHARS],
+                                    expires_at=new_expiry())
+    return IssuedToken(token=token, key=key)
+
+
+def revoke_token(token: ApiToken) -> None:
+    """The key stops working at once (its row goes: nothing is kept of a revoked token)."""
+    token.delete()

@@ -7,15 +7,14 @@ import json
 import pytest
 from django.test import Client
 
-from tests.factories import review_rows, write_csv
-from webapp.api.services import ensure_token
+from tests.factories import api_key, review_rows, write_csv
 from webapp.datasets.models import Dataset
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(user) -> Client:  # type: ignore[no-untyped-def]
-    return Client(HTTP_AUTHORIZATION=f"Token {ensure_token(user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
 
 
 def test_it_creates_a_dataset_with_counts_and_labels(alice, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from webapp.api.services import ensure_token
+from tests.factories import api_key
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_it_answers_401_without_credentials() -> None:
 
 
 def test_it_answers_401_for_a_wrong_token(alice) -> None:  # type: ignore[no-untyped-def]
-    ensure_token(alice)
+    api_key(alice)
     for header in ("Token not-a-key", "Bearer x", "Token "):
         response = Client(HTTP_AUTHORIZATION=header).get("/api/v1/datasets/")
         assert response.status_code == 401, header
@@ -27,7 +27,7 @@ def test_it_answers_401_for_a_wrong_token(alice) -> None:  # type: ignore[no-unt
 
 
 def test_it_accepts_a_token_without_csrf(alice) -> None:  # type: ignore[no-untyped-def]
-    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = client.post("/api/v1/datasets/", {})
     assert response.status_code == 400  # past auth and CSRF: the schema names what is missing
     assert {"field": "label_column", "message": "Field required"} in response.json()["details"]
@@ -43,7 +43,7 @@ def test_it_accepts_a_session_and_checks_csrf_on_writes(alice) -> None:  # type:
 
 
 def test_it_answers_405_as_json(alice) -> None:  # type: ignore[no-untyped-def]
-    response = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}").put("/api/v1/datasets/")
+    response = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}").put("/api/v1/datasets/")
     assert response.status_code == 405
     assert response["Allow"] == "GET, POST"
     assert response.json() == {"error": "Method PUT not allowed; use GET, POST", "details": []}

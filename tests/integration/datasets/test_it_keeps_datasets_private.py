@@ -7,8 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.factories import make_dataset
-from webapp.api.services import ensure_token
+from tests.factories import api_key, make_dataset
 from webapp.datasets.models import Dataset
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +53,7 @@ def test_others_get_404_on_every_page(request, owned, client, persona: str) -> N
 @pytest.mark.parametrize("persona", ["bob", "charlie"])
 def test_others_get_404_in_the_api(request, owned, persona: str) -> None:  # type: ignore[no-untyped-def]
     dataset, _ = owned
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(request.getfixturevalue(persona)).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(request.getfixturevalue(persona))}")
     for method in ("get", "delete"):
         response = getattr(api, method)(f"/api/v1/datasets/{dataset.pk}/")
         assert response.status_code == 404

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.factories import make_dataset
-from webapp.api.services import ensure_token
+from tests.factories import api_key, make_dataset
 from webapp.datasets.models import Dataset
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +36,7 @@ def test_the_page_refuses_while_a_job_runs(client, alice, tmp_path) -> None:  # 
 def test_the_api_answers_409(alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
     dataset = make_dataset(alice, tmp_path)
     _job(dataset, "queued")
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.delete(f"/api/v1/datasets/{dataset.pk}/")
     assert response.status_code == 409
     assert "queued or running tuning job" in response.json()["error"]

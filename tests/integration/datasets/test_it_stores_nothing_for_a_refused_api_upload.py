@@ -11,8 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.factories import media_snapshot
-from webapp.api.services import ensure_token
+from tests.factories import api_key, media_snapshot
 from webapp.datasets.models import Dataset
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +20,7 @@ GOOD = b"text,label\na fine film,1\na dull film,0\nfun,1\nslow,0\n"
 
 
 def _post(user, data: dict) -> tuple:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(user).key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
     response = client.post("/api/v1/datasets/", data)
     after = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())

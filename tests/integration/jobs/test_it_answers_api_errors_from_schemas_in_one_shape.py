@@ -7,8 +7,8 @@ import pytest
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 
+from tests.factories import api_key
 from tests.integration.jobs.conftest import launch_held, make_ready_dataset
-from webapp.api.services import ensure_token
 from webapp.jobs.models import JobStatus, TuningJob
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def _shape(response) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 @pytest.fixture
 def api(alice) -> Client:  # type: ignore[no-untyped-def]
-    return Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
 
 
 def test_a_wrong_type_is_400_naming_the_field(api) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.factories import api_key
 from tests.integration.jobs.conftest import launch_held
-from webapp.api.services import ensure_token
 from webapp.jobs.models import JobLogEntry, JobStatus, TuningJob
 from webapp.jobs.services import cancel_job, claim_job, record_failure, record_result
 from webapp.prompts.models import Prompt
@@ -58,7 +58,7 @@ def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, 
     version = record_result(job.pk, "worker-a", trained, [], cancelled=False)
     assert version is not None
 
-    response = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}").delete(f"/api/v1/jobs/{job.pk}/")
+    response = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}").delete(f"/api/v1/jobs/{job.pk}/")
 
     assert response.status_code == 204
     version.refresh_from_db()
@@ -67,7 +67,7 @@ def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, 
 
 def test_it_refuses_an_active_job(alice, ready_dataset, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
     job = launch_held(alice, ready_dataset, tiny_base_model)
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.delete(f"/api/v1/jobs/{job.pk}/")
     assert response.status_code == 409
     assert "cancel it first" in response.json()["error"]
@@ -79,6 +79,6 @@ def test_it_refuses_an_active_job(alice, ready_dataset, tiny_base_model) -> None
 
 def test_a_stranger_cannot_delete_it(charlie, failed_job) -> None:  # type: ignore[no-untyped-def]
     assert logged_in(charlie).post(f"/jobs/{failed_job.pk}/delete/").status_code == 404
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(charlie).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(charlie)}")
     assert api.delete(f"/api/v1/jobs/{failed_job.pk}/").status_code == 404
     assert TuningJob.objects.filter(pk=failed_job.pk).exists()

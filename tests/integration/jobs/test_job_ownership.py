@@ -6,8 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
 
+from tests.factories import api_key
 from tests.integration.jobs.conftest import job_communicator, launch_held, make_ready_dataset
-from webapp.api.services import ensure_token as token_for
 from webapp.jobs.models import JobStatus, TuningJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +42,7 @@ def test_it_hides_the_job_from_others(request, alices_job, stranger) -> None:  #
 
 @pytest.mark.parametrize("stranger", ["bob", "charlie"])
 def test_it_hides_the_job_from_others_in_the_api(request, alices_job, stranger) -> None:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_AUTHORIZATION=f"Token {token_for(request.getfixturevalue(stranger)).key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_key(request.getfixturevalue(stranger))}")
     for url in (f"/api/v1/jobs/{alices_job.pk}/", f"/api/v1/jobs/{alices_job.pk}/metrics/"):
         response = client.get(url)
         assert response.status_code == 404
@@ -52,7 +52,7 @@ def test_it_hides_the_job_from_others_in_the_api(request, alices_job, stranger) 
 
 
 def test_it_gives_the_owner_the_job_in_the_api(alice, alices_job) -> None:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_AUTHORIZATION=f"Token {token_for(alice).key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     body = client.get(f"/api/v1/jobs/{alices_job.pk}/").json()
     assert body["id"] == alices_job.pk and body["status"] == "queued" and body["result_version"] is None
     assert [j["id"] for j in client.get("/api/v1/jobs/").json()["results"]] == [alices_job.pk]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.factories import api_key
 from tests.integration.jobs.conftest import make_ready_dataset
-from webapp.api.services import ensure_token
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.prompts.models import Prompt
 
@@ -134,7 +134,7 @@ def test_it_refuses_another_users_dataset(client_for_alice, form_data, bob) -> N
 
 
 def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> None:  # type: ignore[no-untyped-def]
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     bad = api.post("/api/v1/jobs/", {**form_data, "batch_size": 0}, content_type="application/json")
     assert bad.status_code == 400
     assert bad.json()["details"] == [{"field": "batch_size", "message": "Ensure this value is greater than or equal to 1."}]

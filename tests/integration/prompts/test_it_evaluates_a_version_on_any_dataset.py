@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.factories import api_key
 from tests.integration.jobs.conftest import launch_held, make_ready_dataset, wait_for_status
-from webapp.api.services import ensure_token
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import cancel_job
@@ -53,7 +53,7 @@ def test_it_refuses_other_label_words(alice, lineage_versions, tiny_base) -> Non
     other = make_ready_dataset(alice, name="stars")
     Dataset.objects.filter(pk=other.pk).update(labels=["bad", "good"])
 
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.post(f"/api/v1/versions/{version.pk}/evaluate/", {"dataset": other.pk, "split": "test"},
                         content_type="application/json")
 
@@ -76,7 +76,7 @@ def test_it_refuses_another_task_kind(alice, lineage_versions, tiny_base) -> Non
 
 def test_the_api_queues_an_evaluation(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
     other = make_ready_dataset(alice, name="other")
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(alice).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.post(f"/api/v1/versions/{lineage_versions[0].pk}/evaluate/", {"dataset": other.pk},
                         content_type="application/json")
     assert response.status_code == 202
@@ -89,7 +89,7 @@ def test_strangers_cannot_evaluate(alice, charlie, lineage_versions) -> None:  #
     version = lineage_versions[0]
     assert logged_in(charlie).post(f"/prompts/versions/{version.pk}/evaluate/",
                                    {"dataset": other.pk}).status_code == 404
-    api = Client(HTTP_AUTHORIZATION=f"Token {ensure_token(charlie).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(charlie)}")
     assert api.post(f"/api/v1/versions/{version.pk}/evaluate/", {"dataset": other.pk},
                     content_type="application/json").status_code == 404
     mine = make_ready_dataset(alice, name="mine")

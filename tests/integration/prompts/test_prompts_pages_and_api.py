@@ -8,8 +8,8 @@ import pytest
 import torch
 from django.test import Client
 
+from tests.factories import api_key
 from tuning_core.export import save_prompt
-from webapp.api.services import ensure_token
 from webapp.jobs.base_models import register_base_model
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.services import new_version_dir, record_eval_run, record_prompt_version
@@ -40,7 +40,7 @@ def alices_versions(alice, tiny_model_dir) -> list[PromptVersion]:  # type: igno
 
 
 def api(user) -> Client:  # type: ignore[no-untyped-def]
-    return Client(HTTP_AUTHORIZATION=f"Token {ensure_token(user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
 
 
 def test_it_numbers_versions_under_the_prompt(alices_versions) -> None:  # type: ignore[no-untyped-def]

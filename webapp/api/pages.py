@@ -1,0 +1,42 @@
+"""The API's pages for people: the interactive docs, and the API tokens page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from webapp.api.forms import TokenCreateForm
+from webapp.api.models import ApiToken
+from webapp.api.services import create_token, revoke_token
+
+
+def docs(request: HttpRequest) -> HttpResponse:
+    """Swagger UI from our static files (Ninja ships it), set up by js/api-docs.js: no CDN, no inline script."""
+    return render(request, "api/docs.html", {"schema_url": reverse("api:openapi-json")})
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's tokens; a POST makes one and shows its key on this answer only."""
+    form = TokenCreateForm(request.POST or None, user=request.user)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        issued = create_token(request.user, form.cleaned_data["name"])
+        form = TokenCreateForm(user=request.user)
+    return render(request, "api/tokens.html", {
+        "form": form, "issued": issued, "tokens": ApiToken.objects.for_user(request.user),
+        "api_base": request.build_absolute_uri("/api/v1/"),
+    })
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
+    revoke_token(token)
+    messages.success(request, f"Token {token.name!r} revoked: its key no longer works.")
+    return redirect("api_tokens")
