@@ -78,3 +78,5 @@ def test_a_worker_scores_every_member_in_one_pass(alice, members, reviews, celer
     page = logged_in(alice).get(f"/ensembles/{ensemble.pk}/").content.decode()
     assert "Oracle (any member right)" in page and "Members: mean ± sd" in page
     assert f"{members[0]}" in page
+    job_page = logged_in(alice).get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/ensembles/{ensemble.pk}/"' in job_page and "Ensemble evaluation" in job_page
