@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.prompts import views
+from webapp.prompts import transfer_views, views
 
 app_name = "prompts"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("versions/<int:pk>/download/", views.download, name="download"),
     path("versions/<int:pk>/download.npy", views.download_npy, name="download_npy"),
     path("evaluations/<int:pk>/", views.evaluation, name="evaluation"),
+    path("transfer/", transfer_views.transfer, name="transfer"),
+    path("transfer/evaluate/", transfer_views.transfer_evaluate, name="transfer_evaluate"),
 ]
