@@ -50,3 +50,9 @@ def test_it_knows_the_routes_the_issue_names() -> None:
         "/versions/{id}/evaluate/": {"post"},
     }.items():
         assert set(documented[path]) >= methods, path
+
+
+def test_the_api_root_points_to_the_schema_and_the_docs() -> None:
+    body = Client().get("/api/v1/").json()
+    assert body["schema"] == "http://testserver/api/v1/schema/"
+    assert body["docs"] == "http://testserver/api/docs/"
