@@ -20,7 +20,8 @@ Blankable = Annotated[T | None, BeforeValidator(_blank_is_none)]
 
 class ErrorDetail(Schema):
     file: str | None = None
-    row: int | None = Field(None, description="Line of the file, counting the header")
+    line: int | None = Field(None, description="Line of a text file, counting the header")
+    row: int | None = Field(None, description="1-based record number where there are no lines (Parquet)")
     column: str | None = None
     field: str | None = Field(None, description="The request field")
     message: str

@@ -62,7 +62,10 @@ class JobLaunch(Schema):
     """The launch form's fields (JobLaunchForm checks the ranges and the rules between them)."""
 
     # Fields the form gains later still reach it; the schema should list them all (a test compares).
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"example": {
+        "dataset": 1, "base_model": 1, "prompt_name": "sentiment", "prompt_length": 20, "init": "class_labels",
+        "learning_rate": 0.3, "batch_size": 32, "max_steps": 2000, "eval_every": 100, "patience": 5,
+        "max_input_length": 256, "seed": 0}})
 
     dataset: int = Field(description="one of your ready datasets")
     base_model: int
