@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.prompts import transfer_views, views
+from webapp.prompts import compare_views, transfer_views, views
 
 app_name = "prompts"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("versions/<int:pk>/download/", views.download, name="download"),
     path("versions/<int:pk>/download.npy", views.download_npy, name="download_npy"),
     path("evaluations/<int:pk>/", views.evaluation, name="evaluation"),
+    path("compare/", compare_views.compare, name="compare"),
+    path("compare/evaluate/", compare_views.compare_evaluate, name="compare_evaluate"),
     path("transfer/", transfer_views.transfer, name="transfer"),
     path("transfer/evaluate/", transfer_views.transfer_evaluate, name="transfer_evaluate"),
 ]

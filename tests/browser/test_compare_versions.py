@@ -1,0 +1,108 @@
+"""Compare two versions in Chromium under the Content-Security-Policy: tick them on the prompt
+page, open the comparison, see the differing settings highlighted and keep only those, read the
+overlaid curves' hover values, and filter the disagreement table by gold label."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
+from tests.conftest import PASSWORD
+from tests.integration.jobs.conftest import launch_held, make_ready_dataset
+from tests.integration.prompts.conftest import classification_metrics_of, make_version, rank_predictions
+from webapp.jobs.base_models import register_base_model
+from webapp.jobs.models import JobMetric, TuningJob
+from webapp.prompts.models import Prompt, PromptVersion
+from webapp.prompts.services import record_eval_run
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def finished_job(alice: Any, dataset: Any, base_model: Any, *, loss_scale: float, **config: Any) -> TuningJob:
+    job = launch_held(alice, dataset, base_model, max_steps=30, **config)
+    for step in (10, 20, 30):
+        JobMetric.objects.create(job=job, kind="train", step=step, loss=loss_scale / step)
+        JobMetric.objects.create(job=job, kind="eval", step=step, values={"accuracy": 0.5 + step / 100})
+    TuningJob.objects.filter(pk=job.pk).update(status="succeeded", step=30, total_steps=30, best_metric_name="accuracy")
+    return job
+
+
+def flipped(predictions: list[dict[str, Any]], every: int) -> list[dict[str, Any]]:
+    """The same examples, right where `rank_predictions` is wrong and wrong on every `every`-th."""
+    out = []
+    for p in predictions:
+        i, gold = p["index"], p["target_text"]
+        wrong = i % every == 0
+        other = "positive" if gold == "negative" else "negative"
+        out.append({**p, "predicted": other if wrong else gold, "correct": not wrong,
+                    "scores": {gold: -1.0 if wrong else -0.2, other: -0.2 if wrong else -1.0}})
+    return out
+
+
+@pytest.fixture
+def two_versions(alice: Any, tiny_model_dir: Any) -> list[PromptVersion]:
+    base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
+    dataset = make_ready_dataset(alice, train=8, validation=4, test=0)
+    job1 = finished_job(alice, dataset, base_model, loss_scale=2.0)  # creates the prompt "sentiment"
+    prompt = Prompt.objects.get(pk=job1.prompt_id)
+    v1 = make_version(prompt, seed=1, accuracy=0.75, job=job1)
+    job2 = finished_job(alice, dataset, base_model, loss_scale=4.0, continue_from=v1, learning_rate=0.1)
+    v2 = make_version(prompt, seed=2, accuracy=0.8, parent=v1, job=job2)
+    first = rank_predictions()
+    for version, predictions in ((v1, first), (v2, flipped(first, 5))):
+        record_eval_run(version=version, dataset=dataset, split="validation", mode="rank",
+                        metrics=classification_metrics_of(predictions), predictions=predictions)
+    return [v1, v2]
+
+
+def test_it_compares_two_ticked_versions(strict_page, asgi_server, alice, two_versions) -> None:  # type: ignore[no-untyped-def]
+    v1, v2 = two_versions
+    page = strict_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/prompts/{v1.prompt_id}/")
+
+    compare = page.locator("[data-compare-button]")
+    expect(compare).to_be_disabled()
+    page.get_by_label("Compare v1").check()
+    expect(page.locator("[data-compare-count]")).to_have_text("1 ticked")
+    page.get_by_label("Compare v2").check()
+    expect(compare).to_be_enabled()
+    compare.click()
+    page.wait_for_url(re.compile(r"/prompts/compare/\?v=\d+&v=\d+$"))
+
+    config = page.locator("table.compare-config")
+    learning_rate = config.locator("tr", has=page.locator("th", has_text="Learning rate"))
+    expect(learning_rate).to_have_class("differs")
+    expect(learning_rate.locator("td")).to_have_text(["0.3", "0.1"])
+    same = config.locator("tr.same").first
+    expect(same).to_be_visible()
+    page.get_by_label("Show only differences").check()
+    expect(same).to_be_hidden()
+    expect(learning_rate).to_be_visible()
+
+    loss = page.get_by_role("figure", name="Training loss of each version")
+    expect(loss).to_have_attribute("data-points", "6")  # 3 points of each version, overlaid
+    expect(loss.locator(".u-legend")).to_contain_text("v1")
+    expect(loss.locator(".u-legend")).to_contain_text("v2")
+    box = loss.locator(".u-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.move(box["x"] + 4, box["y"] + box["height"] / 2)
+    expect(loss.locator(".u-legend .u-series").nth(1).locator(".u-value")).to_have_text("0.2")  # 2.0 / 10
+    expect(loss.locator(".u-legend .u-series").nth(2).locator(".u-value")).to_have_text("0.4")  # 4.0 / 10
+
+    count = page.locator("#disagreement-count")
+    expect(count).to_contain_text("42 examples where the predictions differ")
+    page.locator("#gold-filter").select_option("positive")
+    expect(count).to_contain_text("(gold positive)")
+    golds = page.locator("table.disagreements tbody tr td:nth-child(3)")
+    expect(golds.first).to_have_text("positive")
+    assert set(golds.all_inner_texts()) == {"positive"}
+    page.screenshot(path="test-results/compare-page.png", full_page=True)
+    assert page.evaluate("window.__violations") == []

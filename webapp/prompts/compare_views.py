@@ -1,0 +1,123 @@
+"""The compare page (`/prompts/compare/?v=1&v=5`) and its one action, running the missing
+evaluations. The page only reads (webapp.prompts.compare); launching goes through
+webapp.jobs.evaluations.launch_evaluation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from webapp.datasets.models import Dataset
+from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
+from webapp.jobs.services import JobLaunchError
+from webapp.prompts.compare import (
+    MAX_VERSIONS,
+    CannotCompare,
+    SplitChoice,
+    config_table,
+    confusions,
+    disagreements,
+    metric_rows,
+    prompt_geometry,
+    runs_on,
+    split_choices,
+    training_curves,
+    versions_to_compare,
+)
+from webapp.prompts.forms import CompareEvaluateForm, CompareOptionsForm, CompareVersionsForm
+
+
+def _cannot_compare(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "prompts/compare_error.html", {"message": message, "max_versions": MAX_VERSIONS},
+                  status=400)
+
+
+def _form_message(form: Any) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    picked = CompareVersionsForm(request.GET)
+    if not picked.is_valid():
+        return _cannot_compare(request, _form_message(picked))
+    try:
+        versions = versions_to_compare(request.user, picked.cleaned_data["v"])
+    except CannotCompare as exc:
+        return _cannot_compare(request, str(exc))
+
+    choices = split_choices(versions)
+    options = CompareOptionsForm(request.GET, split_choices=[(c.key, c.label) for c in choices],
+                                 versions=[(v.pk, str(v)) for v in versions])
+    options.is_valid()  # a bad choice falls back to the default; its error is shown
+    chosen = options.cleaned_data
+    choice: SplitChoice | None = next((c for c in choices if c.key == chosen.get("on")), choices[0] if choices else None)
+    reference = next((v for v in versions if v.pk == chosen.get("ref")), versions[0])
+    runs = runs_on(versions, choice)
+    metric_names, metrics = metric_rows(versions, runs, reference)
+    page = disagreements(versions, runs, gold=chosen.get("gold") or "", page=chosen.get("page") or 1)
+    geometry = prompt_geometry(versions)
+    return render(request, "prompts/compare.html", {
+        "versions": versions, "version_ids": [v.pk for v in versions],
+        "config": config_table(versions),
+        "choices": choices, "choice": choice, "reference": reference, "options": options,
+        "runs": [runs[v.pk] for v in versions],
+        "missing": [v for v in versions if runs[v.pk] is None],
+        "metric_names": metric_names, "metrics": metrics, "empty_span": 2 * len(metric_names) + 4,
+        "curves": training_curves(versions),
+        "confusions": confusions(versions, runs),
+        "disagreements": page, "gold": chosen.get("gold") or "",
+        "geometry": geometry, "geometry_rows": list(zip(versions, geometry.norms, geometry.cosine)),
+        "base_model": versions[0].base_model,
+    })
+
+
+@login_required
+@require_POST
+def compare_evaluate(request: HttpRequest) -> HttpResponse:
+    """Queue an evaluation on the chosen dataset split for each compared version that has none."""
+    form = CompareEvaluateForm(request.POST)
+    if not form.is_valid():
+        return _cannot_compare(request, _form_message(form))
+    try:
+        versions = versions_to_compare(request.user, form.cleaned_data["v"])
+    except CannotCompare as exc:
+        return _cannot_compare(request, str(exc))
+    dataset_id, split = form.cleaned_data["on"].split(":")
+    dataset = Dataset.objects.for_user(request.user).filter(pk=int(dataset_id)).first()
+    back = reverse("prompts:compare") + "?" + urlencode(
+        [("v", v.pk) for v in versions] + [("on", form.cleaned_data["on"])])
+    if dataset is None:
+        messages.error(request, "That dataset is not one of yours any more: pick another split.")
+        return redirect(back)
+    choice = SplitChoice(dataset.pk, dataset.name, split, 0)
+    runs = runs_on(versions, choice)
+    queued, refused = [], []
+    for version in versions:
+        if runs[version.pk] is not None:
+            continue
+        problem = evaluation_problem(version, dataset, split)
+        if problem:
+            refused.append(problem)
+            continue
+        try:
+            launch_evaluation(request.user, version, dataset, split)
+        except JobLaunchError as exc:
+            refused.append(str(exc))
+        else:
+            queued.append(f"v{version.version}" if len({v.prompt_id for v in versions}) == 1 else str(version))
+    if queued:
+        messages.success(request, f"Evaluating {', '.join(queued)} on {dataset.name} ({split}): "
+                                  "reload this page when they finish (their progress is on the Jobs page).")
+    for problem in refused:
+        messages.error(request, problem)
+    if not queued and not refused:
+        messages.info(request, f"Every version already has an evaluation on {dataset.name} ({split}).")
+    return redirect(back)

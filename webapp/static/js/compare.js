@@ -1,0 +1,62 @@
+// Picking versions to compare and reading the compare page.
+//
+// A picker is a GET form to /prompts/compare/ with checkboxes named "v" (it works without this
+// script); here its Compare button says how many are ticked and stays off outside 2–8.
+// On the compare page: "show only differences" hides configuration rows where every version
+// agrees, and the disagreement table's gold filter applies as soon as it changes.
+"use strict";
+
+(function () {
+  const MIN = 2, MAX = 8;
+
+  // Boxes may sit outside the form (form="…" attribute) in a fragment that a live refresh
+  // replaces (the jobs list): the ticked values are kept here and put back on the fresh boxes.
+  function picker(form) {
+    const button = form.querySelector("[data-compare-button]");
+    const count = form.querySelector("[data-compare-count]");
+    const ticked = new Set();
+    const boxes = () => Array.from(form.elements).filter((el) => el.name === "v" && el.type === "checkbox");
+    boxes().forEach((box) => { if (box.checked) ticked.add(box.value); });
+    const update = () => {
+      const n = ticked.size;
+      const ok = n >= MIN && n <= MAX;
+      if (button) {
+        button.disabled = !ok;
+        button.setAttribute("aria-disabled", String(!ok));
+      }
+      if (count) {
+        count.textContent = n === 0 ? `Tick ${MIN} to ${MAX} versions to compare`
+          : n > MAX ? `${n} ticked: compare at most ${MAX}` : `${n} ticked`;
+      }
+    };
+    document.addEventListener("change", (ev) => {
+      const box = ev.target;
+      if (!(box instanceof HTMLInputElement) || box.form !== form || box.name !== "v") return;
+      if (box.checked) ticked.add(box.value); else ticked.delete(box.value);
+      update();
+    });
+    new MutationObserver(() => {
+      boxes().forEach((box) => { box.checked = ticked.has(box.value); });
+    }).observe(document.body, { childList: true, subtree: true });
+    update();
+  }
+
+  function onlyDifferences(box) {
+    const table = document.querySelector("table.compare-config");
+    if (!table) return;
+    const apply = () => table.classList.toggle("only-differences", box.checked);
+    box.addEventListener("change", apply);
+    apply();
+  }
+
+  function init() {
+    document.querySelectorAll("form[data-compare-picker]").forEach(picker);
+    document.querySelectorAll("[data-toggle-differences]").forEach(onlyDifferences);
+    document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+      select.addEventListener("change", () => select.form.requestSubmit());
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
