@@ -93,6 +93,7 @@ class TrainResult:
     evaluations: list[dict[str, Any]]  # {"step": ..., **metrics}
     truncated_train_rows: int
     truncated_validation_rows: int
+    truncated_train_targets: int  # training targets longer than max_target_length, cut
     resumed_from_step: int | None
     elapsed_seconds: float
     last_prompt: Tensor | None = field(default=None, repr=False)
@@ -481,6 +482,7 @@ def train(
         evaluations=evaluations,
         truncated_train_rows=train_tok.truncated_inputs,
         truncated_validation_rows=full_val_tok.truncated_inputs if full_val_tok is not None else 0,
+        truncated_train_targets=train_tok.truncated_targets,
         eval_sample_rows=len(eval_rows) if eval_rows is not None and val_tok is not None else None,
         resumed_from_step=resumed_from,
         elapsed_seconds=elapsed(),

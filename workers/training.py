@@ -207,6 +207,8 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         checkpoint_dir=job.checkpoint_dir, on_progress=ProgressRecorder(job.pk, max_rate),
         should_stop=CancelCheck(job.pk),
     )
+    for message in truncation_notes(result, train_config, len(train_data)):
+        with_db_retry(f"job {job.pk} log", lambda m=message: services.log_job_event(job.pk, m))
     cancelled = result.stopped_reason == "cancelled"
     trained = None
     evals: list[services.EvalOutcome] = []
@@ -232,6 +234,18 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         raise
     # The whole work folder: checkpoints are its only content, and an empty jobs/<id>/ is litter.
     remove_tree(job.work_dir)
+
+
+def truncation_notes(result: TrainResult, config: Any, train_rows: int) -> list[str]:
+    """What training cut, said in the job's log: nothing is truncated silently."""
+    notes = []
+    if result.truncated_train_targets:
+        notes.append(f"{result.truncated_train_targets:,} of {train_rows:,} training targets were longer than "
+                     f"{config.max_target_length} tokens and were cut: raise max target length to keep them whole")
+    if result.truncated_train_rows:
+        notes.append(f"{result.truncated_train_rows:,} of {train_rows:,} training inputs were longer than "
+                     f"{config.max_input_length} tokens and were cut")
+    return notes
 
 
 def _result_recorded(job_id: int, trained: services.TrainedPrompt | None) -> bool:

@@ -17,12 +17,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    path = write_csv(tmp_path / "films.csv", [{"text": f"film number {i}", "label": ("neg", "pos")[i % 2]}
-                                              for i in range(30)])
+    rows = [{"text": f"film number {i}", "label": ("neg", "pos")[i % 2]} for i in range(30)]
+    rows[7]["text"] = ""  # line 9 of the file: only reading every row finds it
+    path = write_csv(tmp_path / "films.csv", rows)
     log_in(page, asgi_server, "alice", PASSWORD)
     first_mapping = upload_for_mapping(page, asgi_server, path, "Films")
 
-    page.get_by_label("Label words").fill("pos = positive")  # forgets `neg`
+    page.get_by_label("Input template").fill("{text}")
+    page.get_by_label("Label words").fill("neg = negative\npos = positive")
     page.get_by_role("button", name="Create the dataset").click()
 
     # The worker rejects it: the page moves to a mapping page for the same files, with the problems.
@@ -30,12 +32,12 @@ def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_wor
     expect(problems).to_contain_text("Checking every row found problems", timeout=60_000)
     assert re.fullmatch(r".*/datasets/new/[0-9a-f]{32}/", page.url) and page.url != first_mapping
     expect(problems.locator("tbody tr").first).to_contain_text(
-        re.compile(r"line \d+ of films\.csv\s*label\s*Label 'neg' has no entry in the label map"))
+        re.compile(r"line 9 of films\.csv\s*text\s*The input is empty"))
     expect(page.get_by_label("Name")).to_have_value("Films")
-    expect(page.get_by_label("Label words")).to_have_value("pos = positive")
+    expect(page.get_by_label("Input template")).to_have_value("{text}")
     expect(page.locator("table.preview")).to_contain_text("film number 0")
 
-    page.get_by_label("Label words").fill("neg = negative\npos = positive")
+    page.get_by_label("Input template").fill("review: {text}")  # an empty review still says something
     page.get_by_role("button", name="Create the dataset").click()
     page.wait_for_url(re.compile(r".*/datasets/\d+/$"))
     expect(page.locator("[data-dataset-status]")).to_have_text("Ready", timeout=60_000)

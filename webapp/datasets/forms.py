@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -136,9 +136,12 @@ class MappingForm(MappingFields):
     name = forms.CharField(max_length=200)
     label_map = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
-    def __init__(self, *args: Any, columns: list[str], single_file: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, columns: list[str], single_file: bool,
+                 label_values: Callable[[str], list[str] | None] = lambda column: None, **kwargs: Any) -> None:
+        """label_values: a column's distinct values as the upload's scan saw them (None: too many)."""
         super().__init__(*args, **kwargs)
         self.columns = columns
+        self.label_values = label_values
         choices = [(c, c) for c in columns]
         self.fields["label_column"] = forms.ChoiceField(choices=choices)
         self.fields["split_column"] = forms.ChoiceField(choices=[("", "(none)")] + choices, required=False)
@@ -163,12 +166,30 @@ class MappingForm(MappingFields):
         if data.get("task_kind") == TaskKind.CLASSIFICATION and len(set(label_map.values())) > MAX_CLASSES:
             self.add_error("label_map", f"At most {MAX_CLASSES} label words for classification")
         label_column, template = data["label_column"], data["input_template"]
+        if data.get("task_kind") == TaskKind.CLASSIFICATION and label_map:
+            self.check_label_map(label_map, label_column)
         self.check_columns(self.mapping(label_map, TaskKind.CLASSIFICATION, data.get("split_mode") or SplitMode.AUTO))
         if label_column in template_fields(template):
             self.add_error("input_template", (
                 f"The input template includes the label column {{{label_column}}}: the model would read "
                 "the answer it is meant to predict. Remove it from the template"))
         return data
+
+    def check_label_map(self, label_map: dict[str, str], label_column: str) -> None:
+        """Every label the file has needs label words: say which lack them now, not after processing."""
+        values = self.label_values(label_column)
+        if values is None:
+            return
+        missing = [v for v in values if v.strip() and v.strip() not in label_map]
+        if not missing:
+            return
+        shown = ", ".join(repr(v) for v in missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        stray = [k for k in label_map if k not in values]
+        hint = (f"; {', '.join(map(repr, stray[:5]))} in the map {'is' if len(stray) == 1 else 'are'} not among them"
+                if stray else "")
+        self.add_error("label_map", f"Label{'s' if len(missing) > 1 else ''} {shown} of column {label_column!r} "
+                                    f"{'have' if len(missing) > 1 else 'has'} no entry in the label map{hint}: "
+                                    "add a line `label = words` for each")
 
 
 class ApiDatasetForm(MappingFields):

@@ -720,9 +720,14 @@ def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length
                 found.extend(len(ids) for ids in tokenizer(texts)["input_ids"])
     values = np.asarray(lengths["input_text"], dtype=np.int64)
     over = int((values > max_length).sum())
-    # Targets beside inputs: a generation task's answers must fit the max target length too.
+    targets = np.asarray(lengths["target_text"], dtype=np.int64)
+    target_lengths, target_counts = np.unique(targets, return_counts=True)
+    # Targets beside inputs: a generation task's answers must fit the max target length too. Exact
+    # counts per length (a few hundred distinct lengths at most) let the launch form say how many
+    # targets a max target length cuts.
     return {"source": source, "max_length": max_length, "histogram": histogram(values),
-            "target_histogram": histogram(np.asarray(lengths["target_text"], dtype=np.int64)),
+            "target_histogram": histogram(targets),
+            "target_lengths": {str(int(n)): int(c) for n, c in zip(target_lengths, target_counts)},
             "over": over, "share_over": round(over / max(1, len(values)), 4)}
 
 

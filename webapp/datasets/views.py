@@ -74,7 +74,8 @@ def _limit() -> int:
 def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
     staging = services.get_staging_for_user(request.user, staging_id)
     suggested = services.suggested_mapping(staging)
-    form_kwargs: dict[str, Any] = {"columns": staging.columns, "single_file": staging.single_file}
+    form_kwargs: dict[str, Any] = {"columns": staging.columns, "single_file": staging.single_file,
+                                   "label_values": staging.distinct}
     # A rejected dataset's problems stay on show until the mapping is submitted again.
     problems: list[dict[str, Any]] = staging.problems
     if request.method == "POST":

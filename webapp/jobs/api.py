@@ -80,6 +80,9 @@ class JobLaunch(Schema):
     patience: Blankable[int] = Field(None, description="evaluations without improvement before stopping; "
                                                        "empty: never")
     max_input_length: int = Field(examples=[256])
+    max_target_length: Blankable[int] = Field(
+        None, description="target tokens kept (the answer or label words, with its end token); "
+                          "empty: the dataset's longest measured target, up to 128")
     seed: int = Field(examples=[0])
     precision: Blankable[Literal["auto", "fp32", "bf16"]] = Field(
         None, description="bf16 autocast of the frozen model; auto (default): where the device has native bf16")

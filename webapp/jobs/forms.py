@@ -6,6 +6,7 @@ from django import forms
 
 from tuning_core.config import InitMethod, Precision, TrainConfig
 from webapp.datasets.models import Dataset
+from webapp.jobs.launch_hints import default_max_target_length
 from webapp.jobs.models import BaseModel, JobStatus
 from webapp.jobs.services import JobRequest
 from webapp.prompts.models import PromptVersion
@@ -23,6 +24,8 @@ PRECISION_CHOICES = [
 ]
 # The launch form's fields under "Advanced"; the template shows them in their own fieldset.
 ADVANCED_FIELDS = ("precision", "eval_sample", "attention_dropout")
+# Fields whose choices are long sentences: the whole form's width, so no option is cut.
+WIDE_FIELDS = ("dataset", "base_model", "continue_from", "init")
 
 
 class BaseModelChoiceField(forms.ModelChoiceField):
@@ -81,6 +84,11 @@ class JobLaunchForm(forms.Form):
                                   help_text="Stop after this many evaluations without improvement (empty: never)")
     max_input_length = forms.IntegerField(min_value=8, max_value=4096, initial=256,
                                           help_text="Input tokens kept; longer rows are truncated")
+    max_target_length = forms.IntegerField(
+        min_value=2, max_value=1024, required=False,
+        help_text="Target tokens kept (the answer, or the label words, with its end token); longer targets "
+                  "are cut. Empty: the dataset's longest target, up to 128",
+    )
     seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0)
     # Advanced. Each may be left out (an API client that omits it gets the engine's default).
     precision = forms.ChoiceField(
@@ -123,6 +131,9 @@ class JobLaunchForm(forms.Form):
         elif not name and not parent:
             self.add_error("prompt_name", "Name the new prompt, or choose a version to continue from")
         data["prompt_name"] = name or None
+        dataset = data.get("dataset")
+        if data.get("max_target_length") is None and dataset is not None:
+            data["max_target_length"] = default_max_target_length(dataset)
         eval_every, max_steps = data.get("eval_every"), data.get("max_steps")
         if eval_every and max_steps and eval_every > max_steps:
             self.add_error("eval_every", f"Evaluate at least once: at most max steps ({max_steps})")
@@ -135,7 +146,7 @@ class JobLaunchForm(forms.Form):
             continue_from=d["continue_from"], prompt_length=d["prompt_length"], init=d["init"],
             learning_rate=d["learning_rate"], batch_size=d["batch_size"], max_steps=d["max_steps"],
             eval_every=d["eval_every"], patience=d["patience"], max_input_length=d["max_input_length"],
-            seed=d["seed"], precision=Precision(d["precision"] or Precision.AUTO),
+            max_target_length=d["max_target_length"], seed=d["seed"], precision=Precision(d["precision"] or Precision.AUTO),
             eval_sample=TrainConfig.eval_sample if d["eval_sample"] is None else (d["eval_sample"] or None),
             attention_dropout=d["attention_dropout"] is not False,
         )
@@ -155,7 +166,7 @@ def initial_from_job(job: Any) -> dict[str, Any]:
         "dataset": job.dataset_id, "base_model": job.base_model_id,
         "prompt_length": prompt.get("prompt_length"), "init": prompt.get("init"),
         **{name: train.get(name) for name in ("learning_rate", "batch_size", "max_steps", "eval_every", "patience",
-                                              "max_input_length", "seed", "precision")},
+                                              "max_input_length", "max_target_length", "seed", "precision")},
         "eval_sample": train.get("eval_sample") or 0,
         "attention_dropout": "false" if train.get("attention_dropout") is False else "true",
     }

@@ -61,6 +61,7 @@ class JobRequest:
     max_input_length: int
     seed: int
     precision: Precision = Precision.AUTO
+    max_target_length: int | None = None  # None: the engine's default
     eval_sample: int | None = 512  # None: the whole validation split at every evaluation
     attention_dropout: bool = True
 
@@ -95,6 +96,7 @@ def _build_configs(request: JobRequest) -> tuple[PromptConfig, TrainConfig]:
             eval_every=min(request.eval_every, request.max_steps), patience=request.patience,
             max_input_length=request.max_input_length, seed=request.seed, precision=request.precision,
             eval_sample=request.eval_sample, attention_dropout=request.attention_dropout,
+            max_target_length=request.max_target_length or TrainConfig.max_target_length,
         )
     except ConfigError as exc:
         raise JobLaunchError(str(exc)) from exc

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +8,8 @@ from django.views.decorators.http import require_POST
 
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.charts import training_charts
-from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, JobFilterForm, JobLaunchForm, initial_from_job
+from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, WIDE_FIELDS, JobFilterForm, JobLaunchForm, initial_from_job
+from webapp.jobs.launch_hints import dataset_hints, speed_hints, version_labels
 from webapp.jobs.models import BaseModel, TuningJob
 from webapp.jobs.services import (
     JobInUse,
@@ -53,9 +52,14 @@ def launch(request: HttpRequest) -> HttpResponse:
         elif request.GET.get("dataset", "").isdigit():
             initial["dataset"] = int(request.GET["dataset"])
         form = JobLaunchForm(user=request.user, initial=initial)
-    widths = {str(m.pk): m.d_model for m in BaseModel.objects.all()}
+    hints = {
+        "widths": {str(m.pk): m.d_model for m in BaseModel.objects.all()},
+        "datasets": dataset_hints(form.fields["dataset"].queryset),
+        "speeds": speed_hints(request.user),
+        "version_labels": version_labels(form.fields["continue_from"].queryset),
+    }
     return render(request, "jobs/launch.html", {
-        "form": form, "presets": PROMPT_LENGTH_PRESETS, "widths_json": json.dumps(widths),
+        "form": form, "presets": PROMPT_LENGTH_PRESETS, "launch_hints": hints, "wide_fields": WIDE_FIELDS,
     })
 
 

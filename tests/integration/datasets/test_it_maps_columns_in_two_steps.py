@@ -23,8 +23,12 @@ NLI = (
 )
 
 
-def _upload(client) -> str:  # type: ignore[no-untyped-def]
-    response = client.post("/datasets/new/", {"name": "NLI", "file": SimpleUploadedFile("nli.csv", NLI.encode())})
+# A row whose premise is empty: only reading every row finds it.
+NLI_WITH_AN_EMPTY_PREMISE = NLI + ",Nothing at all,1\n"
+
+
+def _upload(client, content: str = NLI) -> str:  # type: ignore[no-untyped-def]
+    response = client.post("/datasets/new/", {"name": "NLI", "file": SimpleUploadedFile("nli.csv", content.encode())})
     assert response.status_code == 302
     return response["Location"]
 
@@ -97,11 +101,11 @@ def test_it_finds_the_problems_only_processing_can_see(  # type: ignore[no-untyp
     client, alice, media, django_capture_on_commit_callbacks
 ) -> None:
     client.force_login(alice)
-    url = _upload(client)
+    url = _upload(client, NLI_WITH_AN_EMPTY_PREMISE)
     client.post(url, {
         "name": "NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",
-        "label_map": "0 = entailment\n2 = contradiction", "split_mode": "auto", "validation_ratio": "0.1",
-        "test_ratio": "0.1", "seed": "1",
+        "label_map": "0 = entailment\n1 = neutral\n2 = contradiction", "split_mode": "auto",
+        "validation_ratio": "0.1", "test_ratio": "0.1", "seed": "1",
     })
     dataset = Dataset.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -117,30 +121,30 @@ def test_it_finds_the_problems_only_processing_can_see(  # type: ignore[no-untyp
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "Checking every row found problems" in html
-    assert re.search(r"<td>line 6 of nli.csv</td><td>label</td><td>Label &#x27;1&#x27; has no entry", html)
+    assert re.search(r"<td>line 8 of nli.csv</td><td>premise</td><td>The input is empty", html)
     form = page.context["form"]  # as the user sent it, to fix and send again
     assert form["name"].value() == "NLI" and form["input_template"].value() == "{premise}"
-    assert form["label_map"].value() == "0 = entailment\n2 = contradiction"
+    assert form["label_map"].value() == "0 = entailment\n1 = neutral\n2 = contradiction"
     assert form["validation_ratio"].value() == 0.1 and form["seed"].value() == 1
 
-    response = client.post(page.request["PATH_INFO"], {
-        "name": "NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",
-        "label_map": "0 = entailment\n1 = neutral\n2 = contradiction", "split_mode": "auto",
-        "validation_ratio": "0.0", "test_ratio": "0.0", "seed": "1",
+    response = client.post(page.request["PATH_INFO"], {  # the hypothesis is never empty
+        "name": "NLI", "input_template": "{premise} {hypothesis}", "label_column": "label",
+        "task_kind": "classification", "label_map": "0 = entailment\n1 = neutral\n2 = contradiction",
+        "split_mode": "auto", "validation_ratio": "0.0", "test_ratio": "0.0", "seed": "1",
     })
     fixed = Dataset.objects.get()
     assert response["Location"] == f"/datasets/{fixed.pk}/"
     assert process_dataset(fixed.pk) is not None
     fixed.refresh_from_db()
-    assert fixed.status == DatasetStatus.READY and fixed.split_counts == {"train": 6}
+    assert fixed.status == DatasetStatus.READY and fixed.split_counts == {"train": 7}
     assert not any(staging_root().iterdir())
 
 
 def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, media) -> None:  # type: ignore[no-untyped-def]
     client.force_login(alice)
-    client.post(_upload(client), {
+    client.post(_upload(client, NLI_WITH_AN_EMPTY_PREMISE), {
         "name": "Broken NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",
-        "label_map": "0 = entailment", "split_mode": "auto", "validation_ratio": "0.1", "test_ratio": "0.1",
+        "label_map": "0 = entailment\n1 = neutral\n2 = contradiction", "split_mode": "auto", "validation_ratio": "0.1", "test_ratio": "0.1",
         "seed": "1",
     })
     dataset = Dataset.objects.get()

@@ -74,24 +74,6 @@
     }, resync);
   }
 
-  // The launch form: trainable parameters follow the prompt length and the model's width.
-  function launchForm() {
-    const widths = JSON.parse(document.getElementById("model-widths").textContent);
-    const length = document.getElementById("id_prompt_length");
-    const model = document.getElementById("id_base_model");
-    const out = document.getElementById("trainable-params");
-    function update() {
-      const p = parseInt(length.value, 10), d = widths[model.value];
-      out.textContent = (p > 0 && d) ? `${(p * d).toLocaleString("en-US")} (${p} × ${d})` : "—";
-    }
-    document.querySelectorAll(".preset").forEach((b) => b.addEventListener("click", () => {
-      length.value = b.dataset.length; update();
-    }));
-    length.addEventListener("input", update);
-    model.addEventListener("change", update);
-    update();
-  }
-
   // The jobs list: any job of mine changed status, so re-read the table (same filter); its
   // progress moves live with each step the worker records.
   function liveJobsList() {
@@ -117,7 +99,6 @@
   const options = document.currentScript ? document.currentScript.dataset : {};
   const start = {
     detail: () => jobPage(parseInt(options.jobId, 10), options.detailUrl),
-    launch: launchForm,
     list: liveJobsList,
   }[options.page];
   if (start) {
