@@ -25,7 +25,7 @@ PRECISION_CHOICES = [
 # The launch form's fields under "Advanced"; the template shows them in their own fieldset.
 ADVANCED_FIELDS = ("precision", "eval_sample", "attention_dropout")
 # Fields whose choices are long sentences: the whole form's width, so no option is cut.
-WIDE_FIELDS = ("dataset", "base_model", "continue_from", "init")
+WIDE_FIELDS = ("dataset", "base_model", "continue_from", "init", "precision")
 
 
 class BaseModelChoiceField(forms.ModelChoiceField):
