@@ -103,6 +103,36 @@ def vote_margin(voting: Voting, member_predictions: Sequence[int], mean_log_prob
     return float(counts[winner] - runner_up)
 
 
+def score_texts(
+    base: FrozenT5,
+    prompts: Sequence[Tensor],
+    texts: Sequence[str],
+    label_words: Sequence[str],
+    *,
+    batch_size: int = 64,
+    max_input_length: int = 256,
+    max_target_length: int = 16,
+    precision: Precision | str = Precision.AUTO,
+) -> Tensor:
+    """Log-likelihood of each label after each input text under each prompt: (K, N, L), one
+    mixed-prompt pass per batch (every row pairs an input with one of the K prompts)."""
+    labels = list(label_words)
+    data = {"input_text": list(texts), "target_text": [labels[0]] * len(texts)}
+    tokenized = tokenize(data, base.tokenizer, max_input_length=max_input_length,
+                         max_target_length=max_target_length)
+    return score_labels(base, prompts, tokenized, label_token_ids(base, labels, max_target_length),
+                        batch_size=batch_size, precision=precision)
+
+
+def vote(member_scores: Tensor, voting: Voting | str = Voting.MAJORITY) -> tuple[int, list[int]]:
+    """One example's vote from its members' label scores (K, L): the winning label index and the
+    label each member chose."""
+    choices = member_scores.argmax(dim=1).tolist()
+    if Voting(voting) is Voting.SOFT:
+        return soft_vote(member_scores.log_softmax(dim=1).mean(dim=0).tolist()), choices
+    return majority_vote(choices, member_scores.sum(dim=0).tolist()), choices
+
+
 def evaluate_ensemble(
     base: FrozenT5,
     prompts: Sequence[Tensor],

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from webapp.datasets.models import Dataset
-from webapp.ensembles.models import MAX_MEMBERS, Voting
+from webapp.ensembles.models import MAX_MEMBERS, Ensemble, Voting
 from webapp.jobs.models import BaseModel
 from webapp.prompts.models import PromptVersion
 
@@ -84,3 +84,21 @@ class EvaluateEnsembleForm(forms.Form):
         dataset = self.fields["dataset"]
         assert isinstance(dataset, forms.ModelChoiceField)
         dataset.queryset = _ready_datasets(user)
+
+
+class PlaygroundForm(forms.Form):
+    inputs = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000,
+                             help_text="One input per line: the text that fills the version's input template")
+    versions = forms.ModelMultipleChoiceField(queryset=PromptVersion.objects.none(), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    ensembles = forms.ModelMultipleChoiceField(queryset=Ensemble.objects.none(), required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions, ensembles = self.fields["versions"], self.fields["ensembles"]
+        assert isinstance(versions, forms.ModelMultipleChoiceField)
+        assert isinstance(ensembles, forms.ModelMultipleChoiceField)
+        versions.queryset = PromptVersion.objects.for_user(user).filter(job__isnull=False).select_related(
+            "prompt", "base_model", "job__dataset").order_by("prompt__name", "-version")
+        ensembles.queryset = Ensemble.objects.for_user(user).select_related("base_model").order_by("name")

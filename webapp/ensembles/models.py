@@ -68,3 +68,37 @@ class EnsembleMember(models.Model):
             models.UniqueConstraint(fields=["ensemble", "version"], name="unique_member_per_ensemble"),
             models.UniqueConstraint(fields=["ensemble", "position"], name="unique_position_per_ensemble"),
         ]
+
+
+class PlaygroundRunQuerySet(models.QuerySet["PlaygroundRun"]):
+    def for_user(self, user: object) -> PlaygroundRunQuerySet:
+        """A playground run is its owner's alone."""
+        return self.filter(owner=user)
+
+
+class PlaygroundRun(models.Model):
+    """Typed inputs scored by chosen versions and ensembles on one base model, by a worker.
+
+    The page shows `results` once a worker wrote them (`webapp.ensembles.playground`).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playground_runs")
+    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.CASCADE, related_name="playground_runs")
+    inputs = models.JSONField(help_text="The typed lines, in order")
+    targets = models.JSONField(help_text="What scores them: the worker's plan (versions, templates, ensembles)")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    results = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PlaygroundRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -146,3 +146,24 @@ def histogram(summary: dict[str, Any]) -> list[dict[str, Any]]:
     bins = summary.get("margin_histogram", [])
     total = sum(b["count"] for b in bins) or 1
     return [{**b, "percent": 100.0 * b["count"] / total, "total": total} for b in bins]
+
+
+def playground_rows(run: Any) -> list[dict[str, Any]]:
+    """Per typed input: each version's and ensemble's answer, side by side, for the template."""
+    results = run.results or {}
+    rows = []
+    for i, line in enumerate(run.inputs):
+        cells = []
+        for kind in ("versions", "ensembles"):
+            for target in results.get(kind, []):
+                answer = target["rows"][i]
+                probabilities = sorted(answer.get("probabilities", {}).items(), key=lambda kv: -kv[1])
+                cells.append({
+                    "kind": kind[:-1], "id": target["id"], "name": target["name"],
+                    "rendered": target["rendered"][i], "predicted": answer.get("predicted"),
+                    "text": answer.get("text"), "votes": answer.get("votes"), "members": answer.get("members", []),
+                    "voting": target.get("voting"),
+                    "probabilities": [{"label": label, "p": p, "percent": round(100 * p)} for label, p in probabilities],
+                })
+        rows.append({"index": i + 1, "input": line, "cells": cells})
+    return rows

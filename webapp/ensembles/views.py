@@ -7,18 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from webapp.datasets.models import Dataset
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
-from webapp.ensembles.forms import EnsembleForm, EvaluateEnsembleForm, TaskForm
-from webapp.ensembles.models import MAX_MEMBERS, Ensemble
+from webapp.ensembles.forms import EnsembleForm, EvaluateEnsembleForm, PlaygroundForm, TaskForm
+from webapp.ensembles.models import MAX_MEMBERS, Ensemble, PlaygroundRun
+from webapp.ensembles.playground import PlaygroundError, clean_inputs, start_playground
 from webapp.ensembles.queries import (
     agreement_matrix,
     candidates,
     current_runs,
     earlier_runs,
     histogram,
+    playground_rows,
     table3,
 )
 from webapp.ensembles.services import (
@@ -218,3 +221,32 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("ensembles:detail", pk=ensemble.pk)
     messages.success(request, f"Deleted the ensemble {ensemble.name}")
     return redirect("ensembles:index")
+
+
+@login_required
+def playground(request: HttpRequest) -> HttpResponse:
+    """Type inputs, pick versions and ensembles, see their label scores and votes side by side."""
+    run = None
+    if request.GET.get("run", "").isdigit():
+        run = PlaygroundRun.objects.for_user(request.user).filter(pk=int(request.GET["run"])).first()
+    # The form comes back filled in as the shown run was asked, to change a line and score again.
+    initial = {"inputs": "\n".join(run.inputs), "versions": run.targets.get("versions", []),
+               "ensembles": [e["id"] for e in run.targets.get("ensembles", [])]} if run else {
+        "versions": request.GET.getlist("v"), "ensembles": request.GET.getlist("e")}
+    form = PlaygroundForm(request.POST or None, user=request.user, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                run = start_playground(request.user, inputs=clean_inputs(form.cleaned_data["inputs"]),
+                                       versions=list(form.cleaned_data["versions"]),
+                                       ensembles=list(form.cleaned_data["ensembles"]))
+            except PlaygroundError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                return redirect(f"{reverse('playground:index')}?run={run.pk}")
+        status = 400
+    context = {"form": form, "run": run, "rows": playground_rows(run) if run else []}
+    if is_fragment_request(request):
+        return render(request, "ensembles/playground.html#playground-results", context)
+    return render(request, "ensembles/playground.html", context, status=status)

@@ -21,7 +21,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 # job.step is the small per-user echo of job.progress that keeps the jobs list's progress column live.
-EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status"]
+EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status",
+                    "playground.done"]
 
 
 class Event(TypedDict):

@@ -37,6 +37,7 @@ class TaskName(StrEnum):
     PROCESS_DATASET = "workers.tasks.process_dataset_task"
     MEASURE_TOKEN_LENGTHS = "workers.tasks.measure_token_lengths_task"
     RESEND_LOST_WORK = "workers.tasks.resend_lost_work_task"
+    PLAYGROUND = "workers.tasks.gpu_playground_task"
 
 
 def task_id(name: TaskName, *args: object) -> str:

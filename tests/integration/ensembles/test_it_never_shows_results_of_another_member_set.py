@@ -5,8 +5,10 @@ version cannot be deleted while it belongs to an ensemble."""
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 
 from tests.integration.ensembles.conftest import logged_in
+from tests.integration.jobs.conftest import HELD_QUEUE
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.models import Ensemble
 from webapp.ensembles.services import create_ensemble
@@ -61,7 +63,8 @@ def test_a_rename_keeps_the_revision_and_its_results(alice, members, reviews) ->
 
 def test_deleting_waits_for_the_evaluation(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
     ensemble = create_ensemble(alice, name="trio", versions=members)
-    job = launch_ensemble_evaluation(alice, ensemble, reviews, ["test"])
+    with override_settings(CELERY_GPU_QUEUE=HELD_QUEUE):  # no worker may finish it meanwhile
+        job = launch_ensemble_evaluation(alice, ensemble, reviews, ["test"])
     client = logged_in(alice)
 
     page = client.post(f"/ensembles/{ensemble.pk}/delete/", follow=True).content.decode()

@@ -77,3 +77,17 @@ def test_a_soft_vote_takes_the_highest_mean_log_probability(base, val_rows):
         assert pred.predicted == LABELS[int(mean.argmax())]
         assert 0.0 <= pred.margin <= 1.0
     assert result.to_dict()["voting"] == "soft"
+
+
+def test_typed_texts_are_scored_and_voted_as_in_an_evaluation(base, val_rows):
+    from tuning_core.ensemble import score_texts, vote
+
+    prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (9, 10, 11)]
+    rows = list(val_rows)[:5]
+    scores = score_texts(base, prompts, [r["input_text"] for r in rows], LABELS)
+    together = evaluate_ensemble(base, prompts, rows, LABELS)
+    assert scores.shape == (3, 5, 2)
+    for i, pred in enumerate(together.predictions):
+        winner, choices = vote(scores[:, i, :])
+        assert LABELS[winner] == pred.predicted
+        assert [LABELS[c] for c in choices] == pred.member_predictions

@@ -1,0 +1,48 @@
+"""The playground with two versions and an ensemble: type two lines, see each one's answer with its
+probability bars, the ensemble's votes, and the input as the model saw it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in, outside_event_loop
+from tests.conftest import PASSWORD
+from tests.integration.ensembles.conftest import trained_version
+from tests.integration.jobs.conftest import make_ready_dataset
+from webapp.jobs.base_models import register_base_model
+from webapp.prompts.models import Prompt
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_answers_typed_inputs_side_by_side(strict_page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from webapp.ensembles.services import create_ensemble
+
+    page = strict_page
+    base = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
+    reviews = make_ready_dataset(alice, name="reviews", train=8, validation=4, test=4)
+    prompt = Prompt.objects.create(owner=alice, name="sentiment", base_model=base)
+    versions = [outside_event_loop(trained_version, alice, prompt, reviews, base, seed=s, accuracy=a)
+                for s, a in ((51, 0.6), (52, 0.8), (53, 0.7))]
+    outside_event_loop(create_ensemble, alice, name="trio", versions=versions)
+
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/playground/")
+    page.get_by_label("Inputs").fill("a wonderful, warm film\nboring from the first scene")
+    page.get_by_label("sentiment v1").check()
+    page.get_by_label("sentiment v2").check()
+    page.get_by_label("trio").check()
+    page.get_by_role("button", name="Score").click()
+
+    page.wait_for_url(re.compile(r".*/playground/\?run=\d+$"))
+    first = page.locator("section.playground-input").first
+    expect(first).to_contain_text("a wonderful, warm film", timeout=120_000)
+    expect(first.locator("tbody tr")).to_have_count(3)
+    expect(first).to_contain_text("review: a wonderful, warm film")
+    expect(first.locator("tr.ensemble")).to_contain_text("votes: negative")
+    expect(first.locator("tr.version progress").first).to_be_visible()
+    expect(page.locator("section.playground-input")).to_have_count(2)

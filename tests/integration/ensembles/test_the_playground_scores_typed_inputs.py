@@ -1,0 +1,79 @@
+"""The playground: typed lines go through each version's input template, a real worker scores two
+versions and an ensemble, and the answers equal an evaluation of the same text; bad input is refused
+with a message; runs are their owner's."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from tests.integration.ensembles.conftest import logged_in
+from tests.integration.jobs.conftest import wait_for
+from webapp.ensembles.models import PlaygroundRun
+from webapp.ensembles.services import create_ensemble
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.worker
+def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_process, tiny_base) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from tuning_core.ensemble import vote
+    from tuning_core.evaluate import evaluate
+    from tuning_core.export import load_prompt
+    from tuning_core.model import load_base_model
+
+    for member in members:  # fp32 on both sides: bf16 rounding could flip a near tie of a random model
+        job = member.job
+        job.train_config = {**job.train_config, "precision": "fp32"}
+        job.save(update_fields=["train_config"])
+    ensemble = create_ensemble(alice, name="trio", versions=members)
+    client = logged_in(alice)
+    response = client.post("/playground/", {"inputs": "a wonderful film\n\nboring and ugly\n",
+                                            "versions": [members[0].pk, members[1].pk], "ensembles": [ensemble.pk]})
+
+    run = PlaygroundRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/playground/?run={run.pk}"
+    assert run.inputs == ["a wonderful film", "boring and ugly"]
+    wait_for(lambda: PlaygroundRun.objects.get().status in ("done", "failed"), what="the playground run")
+    run.refresh_from_db()
+    assert run.status == "done", run.error_message
+
+    base = load_base_model(tiny_base.source)
+    rows = [{"input_text": f"review: {text}", "target_text": "negative"} for text in run.inputs]
+    alone = [evaluate(base, load_prompt(m.tensor_path, base=base)[0], rows, label_words=["negative", "positive"],
+                      precision="fp32") for m in members]
+    by_id = {m.pk: result for m, result in zip(members, alone)}
+    assert {t["id"] for t in run.results["versions"]} == {members[0].pk, members[1].pk}
+    for target in run.results["versions"]:
+        result = by_id[target["id"]]
+        assert target["rendered"] == ["review: a wonderful film", "review: boring and ugly"]
+        assert [r["predicted"] for r in target["rows"]] == [p.predicted for p in result.predictions]
+    voted = run.results["ensembles"][0]["rows"]
+    for i, row in enumerate(voted):
+        scores = torch.tensor([[r.predictions[i].scores[label] for label in ("negative", "positive")] for r in alone])
+        assert row["predicted"] == ["negative", "positive"][vote(scores)[0]]
+        assert sum(row["votes"].values()) == 3
+
+    page = html.unescape(client.get(f"/playground/?run={run.pk}").content.decode())
+    assert "review: boring and ugly" in page and "votes: negative" in page
+    assert logged_in(bob).get(f"/playground/?run={run.pk}").content.decode().count("review: boring") == 0
+
+
+def test_it_refuses_what_it_cannot_score(alice, bob, members) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(alice)
+    cases = [
+        ({"inputs": "", "versions": [members[0].pk]}, "This field is required"),
+        ({"inputs": "hello"}, "Choose at least one version or ensemble"),
+        ({"inputs": "\n".join(f"line {i}" for i in range(21)), "versions": [members[0].pk]},
+         "At most 20 inputs at a time; 21 typed"),
+        ({"inputs": "x" * 2001, "versions": [members[0].pk]}, "Line 1 is 2,001 characters; at most 2,000"),
+    ]
+    for data, message in cases:
+        response = client.post("/playground/", data)
+        assert response.status_code == 400
+        assert message in html.unescape(response.content.decode()), message
+    assert logged_in(bob).post("/playground/", {"inputs": "hi", "versions": [members[0].pk]}).status_code == 400
+    assert not PlaygroundRun.objects.exists()
