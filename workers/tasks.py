@@ -68,6 +68,15 @@ def measure_token_lengths_task(dataset_id: int, source: str, max_length: int) ->
     measure_token_lengths(dataset_id, source, max_length)
 
 
+@shared_task(name="workers.tasks.nearest_tokens_task")
+def nearest_tokens_task(version_id: int) -> None:
+    """A version's nearest vocabulary tokens per prompt position (default queue: reads the base
+    model's embedding tensor from its checkpoint file, builds no model)."""
+    from webapp.prompts.services import compute_nearest_tokens
+
+    compute_nearest_tokens(version_id)
+
+
 @shared_task(name="workers.tasks.resend_lost_work_task")
 def resend_lost_work_task() -> dict[str, list[int]]:
     """Celery beat's reconciling (default queue): send again queued work whose message is lost."""

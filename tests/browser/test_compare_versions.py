@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, outside_event_loop
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
 from tests.conftest import PASSWORD
 from tests.integration.jobs.conftest import launch_held, make_ready_dataset
@@ -18,7 +18,7 @@ from tests.integration.prompts.conftest import classification_metrics_of, make_v
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import JobMetric, TuningJob
 from webapp.prompts.models import Prompt, PromptVersion
-from webapp.prompts.services import record_eval_run
+from webapp.prompts.services import compute_nearest_tokens, record_eval_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,6 +97,10 @@ def test_it_compares_two_ticked_versions(strict_page, asgi_server, alice, two_ve
     expect(loss.locator(".u-legend .u-series").nth(1).locator(".u-value")).to_have_text("0.2")  # 2.0 / 10
     expect(loss.locator(".u-legend .u-series").nth(2).locator(".u-value")).to_have_text("0.4")  # 4.0 / 10
 
+    # The bootstrap interval arrives after the page, from a second request.
+    interval = page.locator(f'#metrics-table tr[data-version="{v2.pk}"] td').nth(6)
+    expect(interval).to_have_text(re.compile(r"^\[-?0\.\d{4}, 0\.\d{4}\]$"))
+
     count = page.locator("#disagreement-count")
     expect(count).to_contain_text("42 examples where the predictions differ")
     page.locator("#gold-filter").select_option("positive")
@@ -105,4 +109,22 @@ def test_it_compares_two_ticked_versions(strict_page, asgi_server, alice, two_ve
     expect(golds.first).to_have_text("positive")
     assert set(golds.all_inner_texts()) == {"positive"}
     page.screenshot(path="test-results/compare-page.png", full_page=True)
+    assert page.evaluate("window.__violations") == []
+
+
+def test_nearest_tokens_fill_in_when_the_worker_stores_them(strict_page, asgi_server, alice, two_versions) -> None:  # type: ignore[no-untyped-def]
+    page = strict_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/prompts/compare/?" + "&".join(f"v={v.pk}" for v in two_versions))
+    page.get_by_role("button", name="Compute nearest tokens").click()
+    first = page.locator("#compare-neighbours details").first
+    expect(first).to_have_attribute("data-status", "queued")
+    for version in two_versions:  # the worker's task, run here
+        outside_event_loop(compute_nearest_tokens, version.pk)
+    expect(first).to_have_attribute("data-status", "done", timeout=15_000)
+    expect(first).to_contain_text("4 positions")
+    expect(first.locator("tbody tr")).to_have_count(4)
+    expect(first.locator("tbody tr").first).to_be_visible()  # the first version's list opens by itself
+    page.screenshot(path="test-results/compare-neighbours.png", full_page=True)
     assert page.evaluate("window.__violations") == []

@@ -36,6 +36,7 @@ class TaskName(StrEnum):
     TRAIN_JOB = "workers.tasks.gpu_train_job_task"
     PROCESS_DATASET = "workers.tasks.process_dataset_task"
     MEASURE_TOKEN_LENGTHS = "workers.tasks.measure_token_lengths_task"
+    NEAREST_TOKENS = "workers.tasks.nearest_tokens_task"
     RESEND_LOST_WORK = "workers.tasks.resend_lost_work_task"
     PLAYGROUND = "workers.tasks.gpu_playground_task"
 

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, Max, Min, Value, When
 from django.http import Http404
 
-from tuning_core.prompt_geometry import PromptNorms, pairwise_cosine, prompt_norms
+from tuning_core.prompt_geometry import PromptNorms, label_words_among, pairwise_cosine, prompt_norms
 from tuning_core.significance import N_RESAMPLES, PairedComparison, compare_paired
 from webapp.prompts.models import EvalRun, ExamplePrediction, PromptVersion
 from webapp.prompts.queries import CONFIG_LABELS, config_rows, confusion_table
@@ -158,9 +158,12 @@ def outcome_vectors(runs: list[EvalRun]) -> dict[int, np.ndarray]:
     return {pk: vectors.get(pk, np.zeros(0, dtype=bool)) for pk in ids}
 
 
-def paired_statistics(reference: EvalRun, other: EvalRun, outcomes: dict[int, np.ndarray]) -> PairedComparison:
-    """compare_paired on two runs' outcomes, remembered in the cache: it depends only on the two
-    runs (never changed once written) and the resample count, and costs ~0.3 s on 10,000 examples."""
+def paired_statistics(reference: EvalRun, other: EvalRun, outcomes: dict[int, np.ndarray], *,
+                      interval: bool = True) -> PairedComparison:
+    """compare_paired on two runs' outcomes. The bootstrap interval depends only on the two runs
+    (never changed once written) and the resample count, and costs ~0.3 s on 10,000 examples: it
+    is remembered in the cache. `interval=False` answers from the cache or without the interval
+    (counts and McNemar's test are cheap), so a page can show the rest at once."""
     key = f"compare-paired:v1:{reference.pk}:{other.pk}:{N_RESAMPLES}"
     try:
         cached = cache.get(key)
@@ -169,11 +172,12 @@ def paired_statistics(reference: EvalRun, other: EvalRun, outcomes: dict[int, np
         cached = None
     if isinstance(cached, PairedComparison):
         return cached
-    result = compare_paired(outcomes[reference.pk], outcomes[other.pk])
-    try:
-        cache.set(key, result, timeout=30 * 24 * 3600)
-    except Exception:  # noqa: BLE001
-        logger.warning("cache unavailable for %s", key, exc_info=True)
+    result = compare_paired(outcomes[reference.pk], outcomes[other.pk], interval=interval)
+    if interval:
+        try:
+            cache.set(key, result, timeout=30 * 24 * 3600)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable for %s", key, exc_info=True)
     return result
 
 
@@ -185,10 +189,16 @@ class MetricRow:
     pair: PairedComparison | None  # None for the reference itself and for versions without a run
     is_reference: bool
 
+    @property
+    def interval_pending(self) -> bool:
+        """Paired statistics shown without their bootstrap interval yet (n ≥ 2)."""
+        return self.pair is not None and self.pair.ci_low is None and self.pair.n >= 2
 
-def metric_rows(versions: list[PromptVersion], runs: dict[int, EvalRun | None], reference: PromptVersion,
-                ) -> tuple[list[str], list[MetricRow]]:
-    """Headline metrics per version with deltas and paired statistics against `reference`."""
+
+def metric_rows(versions: list[PromptVersion], runs: dict[int, EvalRun | None], reference: PromptVersion, *,
+                intervals: bool = True) -> tuple[list[str], list[MetricRow]]:
+    """Headline metrics per version with deltas and paired statistics against `reference`;
+    `intervals=False` leaves out bootstrap intervals not already cached."""
     present = [run for run in runs.values() if run is not None]
     names = [name for name in EvalRun.SUMMARY_METRICS
              if any(isinstance((run.metrics or {}).get(name), (int, float)) for run in present)]
@@ -202,7 +212,7 @@ def metric_rows(versions: list[PromptVersion], runs: dict[int, EvalRun | None], 
         deltas = [v - r if v is not None and r is not None else None for v, r in zip(values, ref_values)]
         pair = None
         if run is not None and ref_run is not None and version.pk != reference.pk and run.mode == ref_run.mode:
-            pair = paired_statistics(ref_run, run, outcomes)
+            pair = paired_statistics(ref_run, run, outcomes, interval=intervals)
         rows.append(MetricRow(version, run, list(zip(values, deltas)), pair, version.pk == reference.pk))
     return names, rows
 
@@ -342,20 +352,8 @@ class PromptGeometry:
     cosine: list[list[float | None]]
 
 
-def read_prompt_matrix(version: PromptVersion) -> np.ndarray | None:
-    """A version's (p, d) prompt as float32 numpy, read straight from its safetensors file (a few
-    hundred KB: no model, no torch work); None when the file is gone."""
-    from safetensors.numpy import load_file
-
-    path = version.tensor_path
-    if not path.exists():
-        return None
-    tensors = load_file(str(path))
-    return tensors.get("prompt", next(iter(tensors.values()), None))
-
-
 def prompt_geometry(versions: list[PromptVersion]) -> PromptGeometry:
-    matrices = [read_prompt_matrix(v) for v in versions]
+    matrices = [v.prompt_matrix() for v in versions]
     norms = [prompt_norms(m) if m is not None else None for m in matrices]
     present = [i for i, m in enumerate(matrices) if m is not None]
     table = pairwise_cosine([matrices[i] for i in present])  # type: ignore[misc]
@@ -364,3 +362,47 @@ def prompt_geometry(versions: list[PromptVersion]) -> PromptGeometry:
         for b, j in enumerate(present):
             cosine[i][j] = table[a][b]
     return PromptGeometry(norms, cosine)
+
+
+@dataclass(frozen=True)
+class NeighbourRow:
+    position: int
+    tokens: list[tuple[str, float, bool]]  # (token, cosine, is a label word)
+
+
+@dataclass(frozen=True)
+class VersionNeighbours:
+    version: PromptVersion
+    status: str  # "" (never asked) | queued | done | failed
+    error: str
+    label_words: list[str]  # marked only for class-label-initialised versions
+    rows: list[NeighbourRow]
+
+    @property
+    def label_positions(self) -> int:
+        """Positions that still have a label word among their nearest tokens."""
+        return sum(1 for row in self.rows if any(is_label for _, _, is_label in row.tokens))
+
+
+def label_words_of(version: PromptVersion) -> list[str]:
+    job = version.job
+    if job is None:
+        return []
+    words = (job.prompt_config or {}).get("label_words") or (job.train_config or {}).get("label_words")
+    return [str(w) for w in (words or job.dataset.label_words or [])]
+
+
+def neighbours(versions: list[PromptVersion]) -> list[VersionNeighbours]:
+    """Each version's stored nearest tokens (computed by a worker on request), label words marked
+    for class-label-initialised versions (the paper's section 7 observation)."""
+    out = []
+    for version in versions:
+        stored = version.nearest_tokens or {}
+        rows = [[(str(token), float(sim)) for token, sim in row] for row in stored.get("rows") or []]
+        words = label_words_of(version) if version.init == "class_labels" else []
+        marked = label_words_among(rows, words)
+        out.append(VersionNeighbours(
+            version, str(stored.get("status") or ""), str(stored.get("error") or ""), words,
+            [NeighbourRow(i, [(t, s, t.strip().casefold() in {w.casefold() for w in found}) for t, s in row])
+             for i, (row, found) in enumerate(zip(rows, marked))]))
+    return out

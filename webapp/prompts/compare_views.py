@@ -25,6 +25,7 @@ from webapp.prompts.compare import (
     confusions,
     disagreements,
     metric_rows,
+    neighbours,
     prompt_geometry,
     runs_on,
     split_choices,
@@ -32,6 +33,7 @@ from webapp.prompts.compare import (
     versions_to_compare,
 )
 from webapp.prompts.forms import CompareEvaluateForm, CompareOptionsForm, CompareVersionsForm
+from webapp.prompts.services import request_nearest_tokens
 
 
 def _cannot_compare(request: HttpRequest, message: str) -> HttpResponse:
@@ -61,21 +63,28 @@ def compare(request: HttpRequest) -> HttpResponse:
     choice: SplitChoice | None = next((c for c in choices if c.key == chosen.get("on")), choices[0] if choices else None)
     reference = next((v for v in versions if v.pk == chosen.get("ref")), versions[0])
     runs = runs_on(versions, choice)
-    metric_names, metrics = metric_rows(versions, runs, reference)
+    # The bootstrap intervals not yet cached come in a second request (compare.js asks with
+    # intervals=1; so does the link in their cells without JavaScript): the page itself renders
+    # at once, the costly statistics follow.
+    metric_names, metrics = metric_rows(versions, runs, reference, intervals=request.GET.get("intervals") == "1")
     page = disagreements(versions, runs, gold=chosen.get("gold") or "", page=chosen.get("page") or 1)
     geometry = prompt_geometry(versions)
+    found_neighbours = neighbours(versions)
     return render(request, "prompts/compare.html", {
         "versions": versions, "version_ids": [v.pk for v in versions],
         "config": config_table(versions),
         "choices": choices, "choice": choice, "reference": reference, "options": options,
         "runs": [runs[v.pk] for v in versions],
         "missing": [v for v in versions if runs[v.pk] is None],
-        "metric_names": metric_names, "metrics": metrics, "empty_span": 2 * len(metric_names) + 4,
+        "metric_names": metric_names, "metrics": metrics,
+        "intervals_pending": any(row.interval_pending for row in metrics), "empty_span": 2 * len(metric_names) + 4,
         "curves": training_curves(versions),
         "confusions": confusions(versions, runs),
         "disagreements": page, "gold": chosen.get("gold") or "",
         "geometry": geometry, "geometry_rows": list(zip(versions, geometry.norms, geometry.cosine)),
         "base_model": versions[0].base_model,
+        "neighbours": found_neighbours,
+        "all_neighbours_done": all(n.status == "done" for n in found_neighbours),
     })
 
 
@@ -121,3 +130,22 @@ def compare_evaluate(request: HttpRequest) -> HttpResponse:
     if not queued and not refused:
         messages.info(request, f"Every version already has an evaluation on {dataset.name} ({split}).")
     return redirect(back)
+
+
+@login_required
+@require_POST
+def compare_neighbours(request: HttpRequest) -> HttpResponse:
+    """Queue the nearest-token computation of every compared version that lacks it; the page
+    shows them pending and fills in as the worker stores each."""
+    form = CompareVersionsForm(request.POST)
+    if not form.is_valid():
+        return _cannot_compare(request, _form_message(form))
+    try:
+        versions = versions_to_compare(request.user, form.cleaned_data["v"])
+    except CannotCompare as exc:
+        return _cannot_compare(request, str(exc))
+    queued = [v for v in versions if request_nearest_tokens(v)]
+    if queued:
+        messages.success(request, f"Computing the nearest tokens of {len(queued)} version(s).")
+    back = reverse("prompts:compare") + "?" + urlencode([("v", v.pk) for v in versions])
+    return redirect(back + "#compare-neighbours")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -69,6 +70,11 @@ class PromptVersion(models.Model):
     metrics = models.JSONField(default=dict, help_text="Best validation metrics during training")
     notes = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True, help_text="Free-text labels such as production, baseline")
+    nearest_tokens = models.JSONField(
+        default=dict, blank=True,
+        help_text="Nearest vocabulary tokens per prompt position, computed by a worker: "
+                  "{status: queued | done | failed, k, rows: [[[token, cosine], …], …], error}",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PromptVersionQuerySet.as_manager()
@@ -83,6 +89,16 @@ class PromptVersion(models.Model):
     @property
     def tensor_path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.tensor_file
+
+    def prompt_matrix(self) -> Any:
+        """The (p, d) prompt as float32 numpy, read straight from its safetensors file (a few
+        hundred KB: no model, no torch work); None when the file is gone."""
+        from safetensors.numpy import load_file
+
+        if not self.tensor_path.exists():
+            return None
+        tensors = load_file(str(self.tensor_path))
+        return tensors.get("prompt", next(iter(tensors.values()), None))
 
     INIT_LABELS = {
         "class_labels": "class labels",

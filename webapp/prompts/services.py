@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.http import Http404
 
 from webapp.jobs.models import TuningJob
+from webapp.lib.queue import TaskName, enqueue_on_commit
 from webapp.prompts.models import EvalRun, ExamplePrediction, Prompt, PromptVersion
 from webapp.prompts.predictions import example_predictions
 
@@ -161,3 +162,44 @@ def _remove_version_files(tensor_path: Path) -> None:
         shutil.rmtree(directory, ignore_errors=True)
     else:
         tensor_path.unlink(missing_ok=True)
+
+
+NEAREST_K = 5
+
+
+def request_nearest_tokens(version: PromptVersion) -> bool:
+    """Queue the nearest-token computation of `version` unless it is done; True when queued now.
+    The row says "queued" before the task runs, so the page shows it pending; asking again while
+    queued sends again (the task only overwrites the row), which also recovers a lost message."""
+    with transaction.atomic():
+        locked = PromptVersion.objects.select_for_update().get(pk=version.pk)
+        if (locked.nearest_tokens or {}).get("status") == "done":
+            return False
+        locked.nearest_tokens = {"status": "queued", "k": NEAREST_K}
+        locked.save(update_fields=["nearest_tokens"])
+        enqueue_on_commit(TaskName.NEAREST_TOKENS, version.pk)
+    version.nearest_tokens = locked.nearest_tokens
+    return True
+
+
+def compute_nearest_tokens(version_id: int) -> None:
+    """Worker side: rank the vocabulary by cosine to each prompt row and store the top k.
+    A version deleted meanwhile is left alone; a model or file that cannot be read is stored
+    as "failed" with the reason (the page shows it)."""
+    from tuning_core.errors import ModelLoadError, PromptFileError
+    from tuning_core.interpret import nearest_tokens_in_checkpoint
+
+    version = PromptVersion.objects.select_related("base_model").filter(pk=version_id).first()
+    if version is None:
+        return
+    k = int((version.nearest_tokens or {}).get("k") or NEAREST_K)
+    try:
+        matrix = version.prompt_matrix()
+        if matrix is None:
+            raise PromptFileError("The prompt file is missing from storage")
+        rows = nearest_tokens_in_checkpoint(version.base_model.source, matrix, k)
+    except (ModelLoadError, PromptFileError, OSError, ValueError) as exc:
+        result: dict[str, Any] = {"status": "failed", "k": k, "error": str(exc)}
+    else:
+        result = {"status": "done", "k": k, "rows": [[[token, round(sim, 4)] for token, sim in row] for row in rows]}
+    PromptVersion.objects.filter(pk=version_id).update(nearest_tokens=result)

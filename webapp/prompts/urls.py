@@ -17,6 +17,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/", views.evaluation, name="evaluation"),
     path("compare/", compare_views.compare, name="compare"),
     path("compare/evaluate/", compare_views.compare_evaluate, name="compare_evaluate"),
+    path("compare/neighbours/", compare_views.compare_neighbours, name="compare_neighbours"),
     path("transfer/", transfer_views.transfer, name="transfer"),
     path("transfer/evaluate/", transfer_views.transfer_evaluate, name="transfer_evaluate"),
 ]

@@ -99,6 +99,14 @@ def test_the_page_shows_counts_deltas_and_the_p_value(alice: Any, compared: list
     assert f"{stats.binomtest(24, 42, 0.5).pvalue:.4f}" in row
     assert "42 examples where the predictions differ" in html
     assert html.count('<tr data-index="') == 42
+    # The bootstrap interval comes in a second request (the page does not wait for it) …
+    assert 'data-intervals-pending="true"' in metrics and "data-interval-pending>compute</a>" in row
+    with_intervals = logged_in(alice).get(url(v1, v2, intervals="1")).content.decode()
+    table = with_intervals[with_intervals.index('id="metrics-table"'):].split("</table>")[0]
+    assert 'data-intervals-pending="false"' in table and re.search(r"<td>\[-?0\.\d{4}, 0\.\d{4}\]</td>", table)
+    # … and is cached from then on.
+    again = logged_in(alice).get(url(v1, v2)).content.decode()
+    assert 'data-intervals-pending="false"' in again
 
 
 def test_it_highlights_configuration_differences(alice: Any, compared: list[PromptVersion]) -> None:
@@ -213,3 +221,45 @@ def test_it_pairs_only_the_examples_every_run_scored(compared: list[PromptVersio
     assert rows[1].pair is not None and rows[1].pair.n == 60
     assert rows[2].pair is not None and (rows[2].pair.n, rows[2].pair.reference_only, rows[2].pair.other_only) == (60, 0, 0)
     assert disagreements(versions, runs).matching == sum(1 for i in range(60) if (i % 4 == 3) != (i % 5 == 0))
+
+
+def test_it_queues_and_shows_the_nearest_tokens(alice: Any, compared: list[PromptVersion]) -> None:
+    from webapp.prompts.services import compute_nearest_tokens
+
+    v1, v2 = compared
+    client = logged_in(alice)
+    before = client.get(url(v1, v2)).content.decode()
+    assert "not computed yet" in before and "Compute nearest tokens" in before
+    response = client.post("/prompts/compare/neighbours/", {"v": [v1.pk, v2.pk]})
+    assert response.status_code == 302 and response["Location"].endswith("#compare-neighbours")
+    v1.refresh_from_db()
+    assert v1.nearest_tokens == {"status": "queued", "k": 5}
+    pending = client.get(url(v1, v2)).content.decode()
+    assert 'data-pending="truetrue"' in pending and "computing…" in pending
+
+    for version in compared:  # what the worker's task does
+        compute_nearest_tokens(version.pk)
+    v1.refresh_from_db()
+    assert v1.nearest_tokens["status"] == "done" and len(v1.nearest_tokens["rows"]) == 4
+    assert all(len(row) == 5 for row in v1.nearest_tokens["rows"])
+    done = client.get(url(v1, v2)).content.decode()
+    section = done[done.index('id="compare-neighbours"'):]
+    assert 'data-pending=""' in section and "4 positions" in section and "Compute nearest tokens" not in section
+    first = v1.nearest_tokens["rows"][0][0][0]
+    assert f"<td>0</td><td>{first} " in section or "<td>0</td><td><strong" in section
+
+
+def test_a_missing_prompt_file_is_a_stored_failure(compared: list[PromptVersion]) -> None:
+    from webapp.prompts.services import compute_nearest_tokens
+
+    v1 = compared[0]
+    v1.tensor_path.unlink()
+    compute_nearest_tokens(v1.pk)
+    v1.refresh_from_db()
+    assert v1.nearest_tokens["status"] == "failed" and "missing" in v1.nearest_tokens["error"]
+
+
+def test_strangers_cannot_ask_for_nearest_tokens(bob: Any, compared: list[PromptVersion]) -> None:
+    response = logged_in(bob).post("/prompts/compare/neighbours/", {"v": [v.pk for v in compared]})
+    assert response.status_code == 404
+    assert not any(v.nearest_tokens for v in PromptVersion.objects.filter(pk__in=[v.pk for v in compared]))

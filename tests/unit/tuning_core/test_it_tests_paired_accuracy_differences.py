@@ -69,3 +69,11 @@ def test_it_is_the_same_every_time_and_calm_on_edge_cases() -> None:
     assert single.ci_low is None and single.difference == -1.0
     with pytest.raises(ValueError, match="equal 1-D"):
         compare_paired([True, False], [True])
+
+
+def test_it_can_leave_the_interval_out() -> None:
+    reference, other = outcomes(300, 0.5, 0.6)
+    quick, full = compare_paired(reference, other, interval=False), compare_paired(reference, other)
+    assert quick.ci_low is None and quick.ci_high is None
+    assert (quick.reference_only, quick.other_only, quick.mcnemar_p) == (full.reference_only, full.other_only,
+                                                                      full.mcnemar_p)

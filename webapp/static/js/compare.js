@@ -60,3 +60,38 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+// While a worker computes nearest tokens, re-read that section every few seconds until none is
+// pending (the database says which; no message is needed).
+(function () {
+  const POLL_MS = 2500, MAX_POLLS = 240;
+  let polls = 0;
+  function pending() {
+    const section = document.getElementById("compare-neighbours");
+    return section && section.dataset.pending.includes("true");
+  }
+  async function poll() {
+    if (!pending() || polls++ > MAX_POLLS || !window.SPS || !SPS.refreshElements) return;
+    await SPS.refreshElements(window.location.href, ["compare-neighbours"]);
+    setTimeout(poll, POLL_MS);
+  }
+  function start() { if (pending()) setTimeout(poll, POLL_MS); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
+
+// Bootstrap intervals not yet computed: ask for them (intervals=1) and put the fresh metrics
+// table in place; the page itself did not wait for them.
+(function () {
+  async function fillIntervals() {
+    const table = document.getElementById("metrics-table");
+    if (!table || table.dataset.intervalsPending !== "true" || !window.SPS || !SPS.refreshElements) return;
+    table.querySelectorAll("[data-interval-pending]").forEach((cell) => { cell.textContent = "computing…"; });
+    const url = new URL(window.location.href);
+    url.searchParams.set("intervals", "1");
+    url.hash = "";
+    await SPS.refreshElements(url.toString(), ["metrics-table"]);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fillIntervals);
+  else fillIntervals();
+})();
