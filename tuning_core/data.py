@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from tuning_core.errors import DataError, DataProblem, first_line
+from tuning_core.errors import DataError, DataProblem, ProblemCode, first_line
 from tuning_core.reading import (
     FORMATS,
     MAX_PROBLEMS,
@@ -101,22 +101,75 @@ def _columns(rows: Iterator[tuple[int, dict[str, Any]]]) -> dict[str, list[Any]]
 # text-to-text formatting
 
 
-def template_fields(template: str) -> list[str]:
-    """Column names used as `{column}` placeholders in an input template (`{{` is a literal brace)."""
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """(literal text, column or None) pairs of an input template (`{{` is a literal brace)."""
     try:
-        return [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+        return [(literal, field) for literal, field, _, _ in string.Formatter().parse(template)]
     except ValueError as exc:
-        raise DataError(DataProblem(f"Invalid input template {template!r}: {exc}")) from None
+        raise DataError(DataProblem(f"Invalid input template {template!r}: {exc}",
+                                    code=ProblemCode.INVALID_TEMPLATE, field="input_template")) from None
 
 
-def _render(parts: list[tuple[str, str | None]], row: dict[str, Any]) -> str:
+def template_fields(template: str) -> list[str]:
+    """Column names used as `{column}` placeholders in an input template."""
+    return [field for _, field in template_parts(template) if field is not None]
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the model reads it: empty for None or NaN, 1.0 from a float column as "1"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value if isinstance(value, str) else label_key(value)
+
+
+def render_parts(parts: list[tuple[str, str | None]], row: dict[str, Any]) -> str:
+    """One row through a template already split by `template_parts`; a missing column is empty."""
     out = []
     for literal, field in parts:
         out.append(literal)
         if field is not None:
-            value = row[field]
-            out.append("" if value is None else str(value))
+            out.append(cell_text(row.get(field)))
     return "".join(out)
+
+
+def render_template(template: str, row: dict[str, Any]) -> str:
+    """One row through an input template: what training feeds the model, and what the upload's
+    preview shows."""
+    return render_parts(template_parts(template), row)
+
+
+def check_columns(
+    columns: Sequence[str],
+    *,
+    input_template: str,
+    target_column: str,
+    file: str | None = None,
+    source: str = "the data",
+    target_name: str = "target",
+) -> list[DataProblem]:
+    """Every problem the column names alone reveal: an invalid template, a template with no
+    column, columns it names that are not there, a missing target column (each with the
+    closest name). source and target_name word the messages ("the file", "label")."""
+    try:
+        fields = template_fields(input_template)
+    except DataError as exc:
+        return [DataProblem(p.message, file=file, code=p.code, field=p.field) for p in exc.problems]
+    problems: list[DataProblem] = []
+    if not fields:
+        problems.append(DataProblem(
+            f"The input template uses no column; write e.g. {{{columns[0] if columns else 'text'}}}",
+            file=file, code=ProblemCode.TEMPLATE_WITHOUT_COLUMN, field="input_template"))
+    for name in dict.fromkeys(fields):
+        if name not in columns:
+            problems.append(DataProblem(
+                f"The input template refers to column {name!r}, which {source} lacks "
+                + closest_column_hint(name, columns),
+                file=file, column=name, code=ProblemCode.UNKNOWN_TEMPLATE_COLUMN, field="input_template"))
+    if target_column not in columns:
+        problems.append(DataProblem(
+            f"No {target_name} column {target_column!r} " + closest_column_hint(target_column, columns),
+            file=file, column=target_column, code=ProblemCode.UNKNOWN_TARGET_COLUMN, field="target_column"))
+    return problems
 
 
 def closest_column_hint(name: str, columns: Sequence[str]) -> str:
@@ -162,40 +215,16 @@ def format_examples(
     import datasets
 
     columns = list(dataset.column_names)
-    problems: list[DataProblem] = []
-    fields = template_fields(input_template)
-    if not fields:
-        problems.append(
-            DataProblem(
-                f"The input template {input_template!r} uses no column; write e.g. '{{{columns[0]}}}'",
-                file=file,
-            )
-        )
-    for f in dict.fromkeys(fields):
-        if f not in columns:
-            problems.append(
-                DataProblem(
-                    f"The input template refers to column {f!r}, which the data lacks "
-                    + closest_column_hint(f, columns),
-                    file=file,
-                    column=f,
-                )
-            )
-    if target_column not in columns:
-        problems.append(
-            DataProblem(
-                f"No target column {target_column!r} " + closest_column_hint(target_column, columns),
-                file=file,
-                column=target_column,
-            )
-        )
+    problems = check_columns(columns, input_template=input_template, target_column=target_column, file=file)
     if problems:
         raise DataError(problems)
+    fields = template_fields(input_template)
     mapping = {label_key(k): str(v) for k, v in (label_map or {}).items()}
     if label_map is not None and any(not v.strip() for v in mapping.values()):
-        raise DataError(DataProblem("Every label must map to a non-empty target text", file=file))
+        raise DataError(DataProblem("Every label must map to a non-empty target text", file=file,
+                                    code=ProblemCode.EMPTY_LABEL_WORDS, field="label_map"))
 
-    parts = [(literal, field) for literal, field, _, _ in string.Formatter().parse(input_template)]
+    parts = template_parts(input_template)
     inputs: list[str] = []
     targets: list[str] = []
     errors: list[DataProblem] = []
@@ -210,7 +239,8 @@ def format_examples(
         ):
             if len(errors) < MAX_PROBLEMS:
                 errors.append(
-                    DataProblem("The target is empty", file=file, row=i + 1, column=target_column)
+                    DataProblem("The target is empty", file=file, row=i + 1, column=target_column,
+                                code=ProblemCode.EMPTY_TARGET)
                 )
             continue
         key = label_key(raw)
@@ -222,10 +252,11 @@ def format_examples(
             target = mapping[key]
         else:
             target = str(raw).strip() if isinstance(raw, str) else key
-        text = _render(parts, row)
+        text = render_parts(parts, row)
         if not text.strip() and len(warnings) < MAX_PROBLEMS:
             warnings.append(
-                DataProblem("The input is empty", file=file, row=i + 1, severity="warning")
+                DataProblem("The input is empty", file=file, row=i + 1, severity="warning",
+                            code=ProblemCode.EMPTY_INPUT)
             )
         inputs.append(text)
         targets.append(target)
@@ -236,6 +267,8 @@ def format_examples(
                 file=file,
                 row=row_no,
                 column=target_column,
+                code=ProblemCode.UNMAPPED_LABEL,
+                field="label_map",
             )
         )
     if errors:

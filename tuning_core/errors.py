@@ -7,6 +7,7 @@ job or ran the command, and says what to change. Anything else escaping tuning_c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 
@@ -32,6 +33,21 @@ class PromptFileError(TuningError):
     """A prompt file (ours, a PEFT adapter, a .npy) is unreadable or does not fit the base model."""
 
 
+class ProblemCode(StrEnum):
+    """What kind of problem a DataProblem is, for code that must act on it (a form that attaches
+    it to a field, a collector that reports it once): never match words in messages."""
+
+    INVALID_TEMPLATE = "invalid_template"
+    TEMPLATE_WITHOUT_COLUMN = "template_without_column"
+    UNKNOWN_TEMPLATE_COLUMN = "unknown_template_column"
+    UNKNOWN_TARGET_COLUMN = "unknown_target_column"
+    UNKNOWN_SPLIT_COLUMN = "unknown_split_column"
+    EMPTY_LABEL_WORDS = "empty_label_words"
+    UNMAPPED_LABEL = "unmapped_label"
+    EMPTY_TARGET = "empty_target"
+    EMPTY_INPUT = "empty_input"
+
+
 @dataclass(frozen=True)
 class DataProblem:
     """One thing wrong with a user's data, located as precisely as we can.
@@ -39,6 +55,8 @@ class DataProblem:
     line: the line of a text file (CSV, TSV, JSON, JSONL) where the record starts, 1-based and
     counting the header, as an editor shows it. row: the 1-based record number where there are no
     lines (a Parquet file, rows already loaded in memory). One of the two at most.
+    code: a ProblemCode where code acts on the kind of problem. field: the setting the problem
+    is about (input_template, target_column, split_column, label_map), so a form can show it there.
     """
 
     message: str
@@ -47,10 +65,12 @@ class DataProblem:
     column: str | None = None
     severity: Literal["error", "warning"] = "error"
     line: int | None = None
+    code: str | None = None
+    field: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
-                "message": self.message, "severity": self.severity}
+        return {"file": self.file, "line": self.line, "row": self.row, "column": self.column, "field": self.field,
+                "code": self.code, "message": self.message, "severity": self.severity}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DataProblem:

@@ -24,6 +24,8 @@ class ErrorDetail(Schema):
     row: int | None = Field(None, description="1-based record number where there are no lines (Parquet)")
     column: str | None = None
     field: str | None = Field(None, description="The request field")
+    code: str | None = Field(None, description="The kind of data problem, e.g. unknown_template_column, "
+                                               "unmapped_label (tuning_core.errors.ProblemCode)")
     message: str
     severity: Literal["error", "warning"] | None = None
 

@@ -115,15 +115,7 @@ class MappingFields(forms.Form):
         """Attach problems the column names reveal to the fields they concern."""
         ok = True
         for problem in check_mapping(mapping, self.columns):
-            if problem.column == mapping.label_column and "label column" in problem.message:
-                field = "label_column"
-            elif "split column" in problem.message:
-                field = "split_column"
-            elif "label" in problem.message and "map" in problem.message:
-                field = "label_map" if "label_map" in self.fields else None
-            else:
-                field = "input_template"
-            self.add_error(field, problem.message)
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
             ok = False
         return ok
 

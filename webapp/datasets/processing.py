@@ -9,10 +9,9 @@ are then written with `datasets.Dataset.save_to_disk`, memory-mapped from that A
 from __future__ import annotations
 
 import hashlib
-import string
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,16 @@ import numpy as np
 
 from tuning_core.data import (
     MAX_PROBLEMS,
+    cell_text,
+    check_columns,
     closest_column_hint,
     format_examples,
     template_fields,
 )
-from tuning_core.errors import DataError, DataProblem
+from tuning_core.errors import DataError, DataProblem, ProblemCode
 from tuning_core.reading import Position, iter_rows, locate
 from tuning_core.task import MAX_LABELS, task_kind_of
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
-from webapp.datasets.reading import cell_text
 
 # More distinct labels than this is not a classification task: rank classification scores
 # every label for every example, and a confusion matrix stops being readable.
@@ -84,36 +84,25 @@ class ProcessResult:
     token_stats: dict[str, Any] = field(default_factory=dict)
 
 
-def closest_hint(name: str, columns: Sequence[str]) -> str:
-    return " " + closest_column_hint(name, columns)
+# tuning_core names the label column the target column.
+FORM_FIELDS = {"target_column": "label_column"}
 
 
 def check_mapping(mapping: Mapping, columns: Sequence[str], file: str | None = None) -> list[DataProblem]:
-    """Problems with a mapping that the column names alone reveal: unknown or misspelled columns."""
-    problems: list[DataProblem] = []
-    try:
-        fields = template_fields(mapping.input_template)
-    except DataError as exc:
-        return exc.problems
-    if not fields:
-        problems.append(DataProblem(
-            f"The input template uses no column; write e.g. {{{columns[0] if columns else 'text'}}}", file=file))
-    for name in dict.fromkeys(fields):
-        if name not in columns:
-            problems.append(DataProblem(
-                f"The input template refers to column {name!r}, which the file lacks" + closest_hint(name, columns),
-                file=file, column=name))
-    if mapping.label_column not in columns:
-        problems.append(DataProblem(
-            f"No label column {mapping.label_column!r}" + closest_hint(mapping.label_column, columns),
-            file=file, column=mapping.label_column))
+    """Problems with a mapping that the column names alone reveal: unknown or misspelled columns,
+    each naming the mapping field it concerns."""
+    problems = [replace(p, field=FORM_FIELDS.get(p.field or "", p.field))
+                for p in check_columns(columns, input_template=mapping.input_template,
+                                       target_column=mapping.label_column, file=file, source="the file",
+                                       target_name="label")]
     if mapping.split_mode == SplitMode.COLUMN and mapping.split_column not in columns:
         problems.append(DataProblem(
-            f"No split column {mapping.split_column!r}" + closest_hint(mapping.split_column, columns),
-            file=file, column=mapping.split_column))
+            f"No split column {mapping.split_column!r} " + closest_column_hint(mapping.split_column, columns),
+            file=file, column=mapping.split_column, code=ProblemCode.UNKNOWN_SPLIT_COLUMN, field="split_column"))
     if any(not str(v).strip() for v in mapping.label_map.values()):
         problems.append(DataProblem("Every raw label must map to label words; one is empty",
-                                    column=mapping.label_column))
+                                    column=mapping.label_column, code=ProblemCode.EMPTY_LABEL_WORDS,
+                                    field="label_map"))
     return problems
 
 
@@ -126,7 +115,10 @@ class _Collector:
         self._seen: set[tuple[Any, ...]] = set()
 
     def add(self, problem: DataProblem) -> None:
-        key = (problem.file, problem.column, problem.message) if (problem.row is None and problem.line is None) or "label map" in problem.message else None
+        # A label missing from the map is the same problem on every row that has it: report it once.
+        located = problem.row is not None or problem.line is not None
+        once = not located or problem.code == ProblemCode.UNMAPPED_LABEL
+        key = (problem.file, problem.column, problem.message) if once else None
         if key is not None:
             if key in self._seen:
                 return
@@ -181,8 +173,8 @@ def process_files(
             for p in exc.problems:
                 # format_examples numbers the batch's rows; the user wants the file's lines.
                 where = locate(src.format, rownos[p.row - 1]) if p.row else Position()
-                message = "The label is missing (empty)" if p.message == "The target is empty" else p.message
-                problems.add(DataProblem(message, file=p.file, column=p.column, severity=p.severity, **where))
+                message = "The label is missing (empty)" if p.code == ProblemCode.EMPTY_TARGET else p.message
+                problems.add(replace(p, message=message, row=where.get("row"), line=where.get("line")))
             return
         # Whole columns at once: indexing a datasets column row by row costs ~50 µs a row.
         inputs = out.data.column("input_text").to_pylist()
@@ -190,7 +182,7 @@ def process_files(
         for i, text in enumerate(inputs):
             if not text.strip():
                 problems.add(DataProblem("The input is empty", file=src.name, column=", ".join(fields),
-                                         **locate(src.format, rownos[i])))
+                                         code=ProblemCode.EMPTY_INPUT, **locate(src.format, rownos[i])))
         if problems.errors:
             return  # nothing will be kept: skip the work
         if mapping.split_mode == SplitMode.COLUMN:
@@ -371,14 +363,3 @@ def detect_task_kind(distinct_values: Sequence[str] | None, rows: int) -> str:
     """The task kind `tuning_core.task` decides for a label column's distinct values; `None`
     means more values than the scan kept."""
     return task_kind_of(distinct_values, rows).value
-
-
-def render_template(template: str, row: dict[str, Any]) -> str:
-    """One row through an input template, for the mapping page's preview."""
-    out = []
-    for literal, name, _, _ in string.Formatter().parse(template):
-        out.append(literal)
-        if name is not None:
-            out.append(cell_text(row.get(name)))
-    return "".join(out)
-

@@ -7,12 +7,10 @@ reader `tuning_core.data.read_table` uses. What is left here serves the upload p
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from tuning_core.data import label_key
+from tuning_core.data import cell_text
 from tuning_core.errors import DataError, DataProblem
 from tuning_core.reading import SUFFIXES, check_file, iter_rows, read_header
 
@@ -36,14 +34,6 @@ class FileScan:
     # column -> distinct values (as text) up to DISTINCT_CAP; `many` lists the columns past the cap.
     distinct: dict[str, list[str]] = field(default_factory=dict)
     many: list[str] = field(default_factory=list)
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return label_key(value) if not isinstance(value, str) else value
 
 
 def scan_file(path: Path, fmt: str, name: str) -> FileScan:

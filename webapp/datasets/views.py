@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tuning_core.data import render_template
 from tuning_core.errors import DataError
 from webapp.datasets import services
 from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
 from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, TaskKind
-from webapp.datasets.processing import MAX_CLASSES, render_template
+from webapp.datasets.processing import MAX_CLASSES
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 from webapp.lib.http import is_fragment_request
 
