@@ -457,6 +457,9 @@ def cmd_tiny_model(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The train command's defaults are TrainConfig's: one place for the recipe.
+    from tuning_core.config import EvalMode, OptimizerName, Precision, TrainConfig
+
     parser = argparse.ArgumentParser(
         prog="python -m tuning_core",
         description="Prompt tuning (Lester et al., 2021) on a frozen T5: train, evaluate, ensemble, "
@@ -467,8 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     def precision_opt(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--precision",
-            choices=["auto", "fp32", "bf16"],
-            default="auto",
+            choices=[p.value for p in Precision],
+            default=TrainConfig.precision.value,
             help="bf16 autocast of the frozen model (the prompt stays fp32); auto: bf16 where "
             "the CPU (AVX512-BF16/AMX) or GPU computes it natively, else fp32",
         )
@@ -507,32 +510,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="initialisation (default: class_labels for classification, else vocab)",
     )
     t.add_argument("--init-from", metavar="FILE", help="start from this prompt file")
-    t.add_argument("--max-steps", type=int, default=30_000, metavar="N")
-    t.add_argument("--batch-size", type=int, default=32, metavar="N")
-    t.add_argument("--grad-accum-steps", type=int, default=1, metavar="N")
+    t.add_argument("--max-steps", type=int, default=TrainConfig.max_steps, metavar="N")
+    t.add_argument("--batch-size", type=int, default=TrainConfig.batch_size, metavar="N")
+    t.add_argument("--grad-accum-steps", type=int, default=TrainConfig.grad_accum_steps, metavar="N")
     t.add_argument(
-        "--lr", type=float, default=0.3, metavar="X", help="Adafactor learning rate (0.3)"
+        "--lr", type=float, default=TrainConfig.learning_rate, metavar="X",
+        help=f"Adafactor learning rate ({TrainConfig.learning_rate})"
     )
-    t.add_argument("--eval-every", type=int, default=1000, metavar="N")
-    t.add_argument("--eval-mode", choices=["auto", "rank", "generate"], default="auto")
+    t.add_argument("--eval-every", type=int, default=TrainConfig.eval_every, metavar="N")
+    t.add_argument("--eval-mode", choices=[m.value for m in EvalMode], default=TrainConfig.eval_mode.value)
     t.add_argument(
         "--eval-sample",
         type=int,
-        default=512,
+        default=TrainConfig.eval_sample,
         metavar="N",
         help="validation rows (stratified) scored during training; 0: all. The best prompt is "
-        "then scored on the whole split (default 512)",
+        f"then scored on the whole split (default {TrainConfig.eval_sample})",
     )
     t.add_argument(
         "--patience",
         type=int,
-        default=None,
+        default=TrainConfig.patience,
         metavar="N",
         help="stop after N evaluations without improvement",
     )
-    t.add_argument("--seed", type=int, default=0, metavar="N")
+    t.add_argument("--seed", type=int, default=TrainConfig.seed, metavar="N")
     t.add_argument(
-        "--dropout", type=float, default=None, metavar="X", help="default: the model's own"
+        "--dropout", type=float, default=TrainConfig.dropout, metavar="X", help="default: the model's own"
     )
     t.add_argument(
         "--no-attention-dropout",
@@ -543,13 +547,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train on the rows in the file's order (no shuffling, no grouping by length)")
     t.add_argument("--no-group-by-length", action="store_true",
                    help="shuffle rows without grouping similar lengths into a batch (more padding)")
-    t.add_argument("--log-every", type=int, default=10, metavar="N")
-    t.add_argument("--max-input-length", type=int, default=256, metavar="N")
-    t.add_argument("--max-target-length", type=int, default=16, metavar="N")
+    t.add_argument("--log-every", type=int, default=TrainConfig.log_every, metavar="N")
+    t.add_argument("--max-input-length", type=int, default=TrainConfig.max_input_length, metavar="N")
+    t.add_argument("--max-target-length", type=int, default=TrainConfig.max_target_length, metavar="N")
     t.add_argument(
         "--optimizer",
-        choices=["adafactor", "hf-adafactor"],
-        default="adafactor",
+        choices=[o.value for o in OptimizerName],
+        default=TrainConfig.optimizer.value,
         help="adafactor: t5x's, as the paper's code (default); hf-adafactor: transformers'",
     )
     precision_opt(t)

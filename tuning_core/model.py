@@ -107,11 +107,6 @@ def resolve_precision(precision: Precision | str, device: torch.device) -> Preci
     return chosen
 
 
-# The old name, kept for callers outside tuning_core (workers/model_pool.py) until they import
-# FrozenT5; "BaseModel" is the web app's registry row, not this loaded model.
-BaseModel = FrozenT5
-
-
 def pick_device(device: str | None = None) -> torch.device:
     """The requested device, else CUDA when present, else CPU."""
     if device:

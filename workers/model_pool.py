@@ -18,21 +18,21 @@ from dataclasses import dataclass
 
 import torch
 
-from tuning_core.model import BaseModel, load_base_model
+from tuning_core.model import FrozenT5, load_base_model
 
 logger = logging.getLogger(__name__)
 
-Loader = Callable[[str], BaseModel]
+Loader = Callable[[str], FrozenT5]
 
 
 @dataclass(frozen=True)
 class Lease:
-    base: BaseModel
+    base: FrozenT5
     reused: bool  # already in memory: no load happened
     load_seconds: float
 
 
-def model_nbytes(base: BaseModel) -> int:
+def model_nbytes(base: FrozenT5) -> int:
     return sum(p.numel() * p.element_size() for p in base.model.parameters())
 
 
@@ -40,7 +40,7 @@ class ModelPool:
     def __init__(self, budget_bytes: int, loader: Loader = load_base_model) -> None:
         self.budget_bytes = budget_bytes
         self._loader = loader
-        self._models: OrderedDict[str, BaseModel] = OrderedDict()
+        self._models: OrderedDict[str, FrozenT5] = OrderedDict()
         self._lock = threading.Lock()
         self.loads = 0
 

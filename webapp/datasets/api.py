@@ -21,7 +21,7 @@ from webapp.api.schemas import Blankable, errors
 from webapp.datasets import services
 from webapp.datasets.forms import ApiDatasetForm, UploadForm
 from webapp.datasets.models import Dataset, SplitMode
-from webapp.datasets.processing import detect_task_kind
+from webapp.datasets.processing import SPLIT_DEFAULTS, detect_task_kind
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 
 router = Router(tags=["datasets"])
@@ -67,9 +67,9 @@ class DatasetFields(Schema):
                                   examples=['{"0": "negative", "1": "positive"}'])
     task_kind: Blankable[Literal["classification", "generation"]] = Field(None, description="detected when left out")
     split_mode: Blankable[Literal["files", "auto", "column"]] = Field(None, description="detected when left out")
-    validation_ratio: Blankable[float] = Field(None, description="share of rows for validation (default 0.1)")
-    test_ratio: Blankable[float] = Field(None, description="share of rows for test (default 0.1)")
-    seed: Blankable[int] = Field(None, description="of the automatic split (default 42)")
+    validation_ratio: Blankable[float] = Field(None, description=f"share of rows for validation (default {SPLIT_DEFAULTS.validation_ratio})")
+    test_ratio: Blankable[float] = Field(None, description=f"share of rows for test (default {SPLIT_DEFAULTS.test_ratio})")
+    seed: Blankable[int] = Field(None, description=f"of the automatic split (default {SPLIT_DEFAULTS.seed})")
     split_column: str | None = None
 
 

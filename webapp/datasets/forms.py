@@ -12,7 +12,7 @@ from django import forms
 from tuning_core.data import template_fields
 from tuning_core.errors import DataError
 from webapp.datasets.models import SPLITS, SplitMode, TaskKind
-from webapp.datasets.processing import MAX_CLASSES, Mapping, check_mapping
+from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS, Mapping, check_mapping
 from webapp.datasets.reading import ACCEPT
 
 _ARROW = re.compile(r"\s*(?:→|->|=>|=|:|\t)\s*")
@@ -70,9 +70,10 @@ class MappingFields(forms.Form):
     label_column = forms.CharField(max_length=200)
     task_kind = forms.ChoiceField(choices=TaskKind.choices, required=False)
     split_mode = forms.ChoiceField(choices=SplitMode.choices, required=False)
-    validation_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False, initial=0.1)
-    test_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False, initial=0.1)
-    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, initial=42)
+    validation_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False,
+                                        initial=SPLIT_DEFAULTS.validation_ratio)
+    test_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False, initial=SPLIT_DEFAULTS.test_ratio)
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, initial=SPLIT_DEFAULTS.seed)
     split_column = forms.CharField(max_length=200, required=False)
 
     columns: Sequence[str] = ()
@@ -105,9 +106,9 @@ class MappingFields(forms.Form):
             label_map=label_map,
             task_kind=data.get("task_kind") or default_kind,
             split_mode=data.get("split_mode") or default_split,
-            validation_ratio=_or(data.get("validation_ratio"), 0.1),
-            test_ratio=_or(data.get("test_ratio"), 0.1),
-            seed=_or(data.get("seed"), 42),
+            validation_ratio=_or(data.get("validation_ratio"), SPLIT_DEFAULTS.validation_ratio),
+            test_ratio=_or(data.get("test_ratio"), SPLIT_DEFAULTS.test_ratio),
+            seed=_or(data.get("seed"), SPLIT_DEFAULTS.seed),
             split_column=data.get("split_column") or "",
         )
 

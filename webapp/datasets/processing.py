@@ -53,15 +53,27 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class SplitDefaults:
+    """The automatic split's settings when a user leaves them out: the one place they live."""
+
+    validation_ratio: float = 0.1
+    test_ratio: float = 0.1
+    seed: int = 42
+
+
+SPLIT_DEFAULTS = SplitDefaults()
+
+
+@dataclass(frozen=True)
 class Mapping:
     input_template: str
     label_column: str
     label_map: dict[str, str]
     task_kind: str = "classification"  # a TaskKind value
     split_mode: str = "auto"  # a SplitMode value
-    validation_ratio: float = 0.1
-    test_ratio: float = 0.1
-    seed: int = 42
+    validation_ratio: float = SPLIT_DEFAULTS.validation_ratio
+    test_ratio: float = SPLIT_DEFAULTS.test_ratio
+    seed: int = SPLIT_DEFAULTS.seed
     split_column: str = ""
 
     def split_options(self) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from tuning_core.errors import DataError, DataProblem
 from tuning_core.reading import format_of
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, SplitMode
 from webapp.datasets.processing import (
+    SPLIT_DEFAULTS,
     Mapping,
     ProcessResult,
     SourceFile,
@@ -412,8 +413,9 @@ def mapping_of(dataset: Dataset) -> Mapping:
     return Mapping(
         input_template=dataset.input_template, label_column=dataset.label_column,
         label_map=dict(dataset.label_map), task_kind=dataset.task_kind, split_mode=dataset.split_mode,
-        validation_ratio=float(opts.get("validation_ratio", 0.1)), test_ratio=float(opts.get("test_ratio", 0.1)),
-        seed=int(opts.get("seed", 42)), split_column=opts.get("split_column", ""),
+        validation_ratio=float(opts.get("validation_ratio", SPLIT_DEFAULTS.validation_ratio)),
+        test_ratio=float(opts.get("test_ratio", SPLIT_DEFAULTS.test_ratio)),
+        seed=int(opts.get("seed", SPLIT_DEFAULTS.seed)), split_column=opts.get("split_column", ""),
     )
 
 

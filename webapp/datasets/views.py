@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
 from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, TaskKind
-from webapp.datasets.processing import MAX_CLASSES
+from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 from webapp.lib.http import is_fragment_request
 
@@ -96,7 +97,7 @@ def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
         form = MappingForm(initial=initial, **form_kwargs)
     else:
         distinct = staging.distinct(suggested["label_column"])
-        initial = {**suggested, "name": staging.name, "validation_ratio": 0.1, "test_ratio": 0.1, "seed": 42}
+        initial = {**suggested, "name": staging.name, **asdict(SPLIT_DEFAULTS)}
         if suggested["task_kind"] == TaskKind.CLASSIFICATION and distinct:
             initial["label_map"] = label_map_text({v: v for v in distinct})
         form = MappingForm(initial=initial, **form_kwargs)
