@@ -263,3 +263,11 @@ def test_strangers_cannot_ask_for_nearest_tokens(bob: Any, compared: list[Prompt
     response = logged_in(bob).post("/prompts/compare/neighbours/", {"v": [v.pk for v in compared]})
     assert response.status_code == 404
     assert not any(v.nearest_tokens for v in PromptVersion.objects.filter(pk__in=[v.pk for v in compared]))
+
+
+def test_a_version_page_links_the_comparison_with_its_parent(alice: Any, compared: list[PromptVersion]) -> None:
+    v1, v2 = compared
+    client = logged_in(alice)
+    html = client.get(f"/prompts/versions/{v2.pk}/").content.decode()
+    assert f'href="/prompts/compare/?v={v1.pk}&amp;v={v2.pk}" id="compare-with-parent"' in html
+    assert 'id="compare-with-parent"' not in client.get(f"/prompts/versions/{v1.pk}/").content.decode()
