@@ -18,7 +18,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +51,7 @@ from tuning_core.model import (
     target_nll,
 )
 from tuning_core.prompt_init import init_prompt
+from tuning_core.task import headline_metric_for
 
 CHECKPOINT_FILE = "checkpoint.pt"
 CHECKPOINT_VERSION = 2  # 2: t5x Adafactor state, fingerprint with model/data hashes
@@ -198,6 +199,103 @@ def _choose_eval(
     return mode.value, labels
 
 
+@dataclass(frozen=True)
+class PreparedData:
+    """The tokenised splits and how validation scores them."""
+
+    train: TokenizedData
+    full_validation: TokenizedData | None  # every validation row (the fingerprint and truncation count)
+    validation: TokenizedData | None  # the rows in-training evaluations score (a sample, or all)
+    validation_inputs: list[str] | None
+    validation_targets: list[str] | None
+    eval_mode: str | None
+    labels: list[str] | None
+    metric_name: str | None  # what "best" means
+    eval_rows: list[int] | None  # the sample's rows; None: the whole split
+
+
+def _prepare_data(
+    tok: Any, prompt_config: PromptConfig, cfg: TrainConfig, train_data: Any, validation_data: Any | None,
+) -> PreparedData:
+    train_ds = as_text_dataset(train_data, name="training data")
+    train_tok = tokenize(train_ds, tok, max_input_length=cfg.max_input_length,
+                         max_target_length=cfg.max_target_length)
+    val_inputs = val_targets = None
+    val_tok: TokenizedData | None = None
+    if validation_data is not None:
+        val_ds = as_text_dataset(validation_data, name="validation data")
+        val_inputs, val_targets = list(val_ds["input_text"]), list(val_ds["target_text"])
+        val_tok = tokenize(val_ds, tok, max_input_length=cfg.max_input_length,
+                           max_target_length=cfg.max_target_length)
+    full_val_tok = val_tok
+    train_targets = list(train_ds["target_text"])
+    eval_mode, labels = _choose_eval(prompt_config, cfg, train_targets, val_targets)
+    if prompt_config.label_words and labels is None:
+        unknown = sorted(set(train_targets) - set(prompt_config.label_words))
+        if unknown:
+            raise DataError(DataProblem(f"Training targets {unknown[:10]} are not among the label words "
+                                        f"{list(prompt_config.label_words)}"))
+    eval_rows = _eval_rows(cfg, val_targets, stratify=labels is not None)
+    if val_tok is not None and eval_rows is not None:
+        # In-training evaluations score a fixed sample; the caller scores the full splits.
+        val_tok = select_rows(val_tok, eval_rows)
+        val_inputs = [(val_inputs or [])[i] for i in eval_rows]
+        val_targets = [(val_targets or [])[i] for i in eval_rows]
+    return PreparedData(
+        train=train_tok, full_validation=full_val_tok, validation=val_tok, validation_inputs=val_inputs,
+        validation_targets=val_targets, eval_mode=eval_mode, labels=labels,
+        metric_name=headline_metric_for(eval_mode) if eval_mode else None,
+        eval_rows=eval_rows,
+    )
+
+
+@dataclass
+class RunProgress:
+    """Where a run is: everything a checkpoint carries besides the prompt, the optimizer and the
+    RNG, so that a resumed run ends exactly as an uninterrupted one. Listed once: the checkpoint
+    is written from and read into these fields."""
+
+    step: int = 0
+    epoch: int = 0
+    position: int = 0  # batches of this epoch done
+    examples_seen: int = 0
+    losses: list[float] = field(default_factory=list)  # one per step
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    best_step: int | None = None
+    best_metrics: dict[str, float] = field(default_factory=dict)
+    best_prompt: Tensor | None = None
+    bad_evals: int = 0  # evaluations since the best one
+    finished: StopReason | None = None
+    elapsed: float = 0.0  # seconds spent before this process took the run over
+
+    def to_state(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> RunProgress:
+        # Checkpoints from before a field existed lack it: its default holds.
+        return cls(**{f.name: state[f.name] for f in fields(cls) if f.name in state})
+
+
+def _resume(
+    path: Path, fingerprint: dict[str, Any], soft: SoftPrompt, optimizer: torch.optim.Optimizer,
+    device: torch.device,
+) -> tuple[RunProgress, dict[str, Any]]:
+    """Load a checkpoint of this very configuration into the prompt and optimizer; its progress
+    and RNG state."""
+    state = load_checkpoint(path)
+    changed = differences(state.get("fingerprint") or {}, fingerprint)
+    if changed:
+        raise ConfigError(
+            f"The checkpoint in {path.parent} comes from a different configuration "
+            f"({'; '.join(changed)}); use another checkpoint directory or delete it"
+        )
+    with torch.no_grad():
+        soft.weight.copy_(state["prompt"].to(device))
+    optimizer.load_state_dict(state["optimizer"])
+    return RunProgress.from_state(state), state["rng"]
+
+
 def train(
     base: FrozenT5,
     prompt_config: PromptConfig,
@@ -232,43 +330,10 @@ def train(
     cfg = train_config
     device = base.device
     tok = base.tokenizer
-    train_ds = as_text_dataset(train_data, name="training data")
-    train_tok = tokenize(
-        train_ds,
-        tok,
-        max_input_length=cfg.max_input_length,
-        max_target_length=cfg.max_target_length,
-    )
-    val_inputs = val_targets = None
-    val_tok: TokenizedData | None = None
-    if validation_data is not None:
-        val_ds = as_text_dataset(validation_data, name="validation data")
-        val_inputs, val_targets = list(val_ds["input_text"]), list(val_ds["target_text"])
-        val_tok = tokenize(
-            val_ds,
-            tok,
-            max_input_length=cfg.max_input_length,
-            max_target_length=cfg.max_target_length,
-        )
-    full_val_tok = val_tok
-    train_targets = list(train_ds["target_text"])
-    eval_mode, labels = _choose_eval(prompt_config, cfg, train_targets, val_targets)
-    if prompt_config.label_words and labels is None:
-        unknown = sorted(set(train_targets) - set(prompt_config.label_words))
-        if unknown:
-            raise DataError(
-                DataProblem(
-                    f"Training targets {unknown[:10]} are not among the label words "
-                    f"{list(prompt_config.label_words)}"
-                )
-            )
-    metric_name = {"rank": "accuracy", "generate": "exact_match"}.get(eval_mode or "")
-    eval_rows = _eval_rows(cfg, val_targets, stratify=labels is not None)
-    if val_tok is not None and eval_rows is not None:
-        # In-training evaluations score a fixed sample; the caller scores the full splits.
-        val_tok = select_rows(val_tok, eval_rows)
-        val_inputs = [(val_inputs or [])[i] for i in eval_rows]
-        val_targets = [(val_targets or [])[i] for i in eval_rows]
+    data = _prepare_data(tok, prompt_config, cfg, train_data, validation_data)
+    train_tok, val_tok, full_val_tok = data.train, data.validation, data.full_validation
+    val_inputs, val_targets = data.validation_inputs, data.validation_targets
+    eval_mode, labels, metric_name, eval_rows = data.eval_mode, data.labels, data.metric_name, data.eval_rows
     lengths = train_tok.input_lengths
     pad_id = tok.pad_token_id
     precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 on this device
@@ -277,17 +342,7 @@ def train(
     soft = SoftPrompt(initial_prompt).to(device)
     optimizer = make_optimizer([soft.weight], cfg)
 
-    step, epoch, position, examples_seen = 0, 0, 0, 0
-    losses: list[float] = []
-    evaluations: list[dict[str, Any]] = []
-    best_step: int | None = None
-    best_metrics: dict[str, float] = {}
-    best_prompt: Tensor | None = None
-    bad_evals = 0
-    finished: StopReason | None = None
-    resumed_from: int | None = None
-    rng_state: dict[str, Any] | None = None
-
+    run = RunProgress()
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     # Only runs that checkpoint need it (it hashes the model's files, once per process).
     fingerprint = (
@@ -295,30 +350,14 @@ def train(
         if ckpt_path is not None
         else {}
     )
+    rng_state: dict[str, Any] | None = None
+    resumed_from: int | None = None
     if ckpt_path is not None and ckpt_path.exists():
-        state = load_checkpoint(ckpt_path)
-        changed = differences(state.get("fingerprint") or {}, fingerprint)
-        if changed:
-            raise ConfigError(
-                f"The checkpoint in {checkpoint_dir} comes from a different configuration "
-                f"({'; '.join(changed)}); use another checkpoint directory or delete it"
-            )
-        with torch.no_grad():
-            soft.weight.copy_(state["prompt"].to(device))
-        optimizer.load_state_dict(state["optimizer"])
-        step, epoch, position = state["step"], state["epoch"], state["position"]
-        examples_seen = state["examples_seen"]
-        losses = list(state["losses"])
-        evaluations = list(state["evaluations"])
-        best_step, best_metrics = state["best_step"], dict(state["best_metrics"])
-        best_prompt = state["best_prompt"]
-        bad_evals = state["bad_evals"]
-        finished = state.get("finished")
-        if finished == "max_steps" and step < train_config.max_steps:
-            finished = None  # max_steps was raised: keep training
-        rng_state = state["rng"]
-        resumed_from = step
-    previous_elapsed = 0.0 if resumed_from is None else float(state.get("elapsed", 0.0))
+        run, rng_state = _resume(ckpt_path, fingerprint, soft, optimizer, device)
+        if run.finished == "max_steps" and run.step < cfg.max_steps:
+            run.finished = None  # max_steps was raised: keep training
+        resumed_from = run.step
+    previous_elapsed = run.elapsed
 
     def elapsed() -> float:
         return previous_elapsed + time.perf_counter() - started
@@ -326,37 +365,36 @@ def train(
     def checkpoint(rng: dict[str, Any]) -> None:
         if ckpt_path is None:
             return
-        save_checkpoint(
-            ckpt_path,
-            {
-                "version": CHECKPOINT_VERSION,
-                "fingerprint": fingerprint,
-                "prompt_config": prompt_config.to_dict(),
-                "train_config": cfg.to_dict(),
-                "prompt": soft.weight.detach().cpu().clone(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "epoch": epoch,
-                "position": position,
-                "examples_seen": examples_seen,
-                "losses": losses,
-                "evaluations": evaluations,
-                "best_step": best_step,
-                "best_metrics": best_metrics,
-                "best_prompt": best_prompt,
-                "bad_evals": bad_evals,
-                "finished": finished,
-                "rng": rng,
-                "elapsed": elapsed(),
-            },
-        )
+        save_checkpoint(ckpt_path, {
+            "version": CHECKPOINT_VERSION, "fingerprint": fingerprint, "prompt_config": prompt_config.to_dict(),
+            "train_config": cfg.to_dict(), "prompt": soft.weight.detach().cpu().clone(),
+            "optimizer": optimizer.state_dict(), "rng": rng, **run.to_state(), "elapsed": elapsed(),
+        })
 
     def emit(event: ProgressEvent) -> None:
         if on_progress is not None:
             on_progress(event)
 
-    stopped: StopReason = finished or "max_steps"
-    if finished is None and step < cfg.max_steps:
+    def validate() -> tuple[dict[str, float], bool]:
+        """Score the sample, keep the best prompt; (metrics, whether this is the best so far)."""
+        assert val_tok is not None and eval_mode is not None and metric_name is not None
+        result = evaluate_tokenized(
+            base, soft.weight.detach(), val_tok, val_inputs or [], val_targets or [],
+            mode=eval_mode,  # type: ignore[arg-type]
+            labels=labels, batch_size=cfg.eval_batch_size, max_target_length=cfg.max_target_length,
+            precision=precision,
+        )
+        metrics = scalar_metrics(result.metrics)
+        run.evaluations.append({"step": run.step, **metrics})
+        if run.best_step is None or metrics[metric_name] > run.best_metrics[metric_name]:
+            run.best_step, run.best_metrics, run.bad_evals = run.step, metrics, 0
+            run.best_prompt = soft.weight.detach().float().cpu().clone()
+            return metrics, True
+        run.bad_evals += 1
+        return metrics, False
+
+    stopped: StopReason = run.finished or "max_steps"
+    if run.finished is None and run.step < cfg.max_steps:
         if rng_state is None:
             # One seed fixes the dropout masks (and nothing else draws from the global RNG).
             torch.manual_seed(cfg.seed)
@@ -364,122 +402,75 @@ def train(
                 torch.cuda.manual_seed(cfg.seed)
         else:
             _set_rng_state(rng_state, device)
+
         def batches_for(epoch: int) -> list[list[int]]:
             return epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
                                  shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
 
-        batches = batches_for(epoch)
+        batches = batches_for(run.epoch)
         # Losses since the last loss point: after a resume at a step that is not a multiple of
         # log_every, the steps before the checkpoint belong to the next point too.
-        window: list[float] = losses[step - step % cfg.log_every : step]
+        window: list[float] = run.losses[run.step - run.step % cfg.log_every : run.step]
         base.model.train()  # dropout on; every weight still frozen
         try:
             with dropout_override(base.model, cfg.dropout, attention=cfg.attention_dropout):
-                while step < cfg.max_steps:
+                while run.step < cfg.max_steps:
                     if should_stop is not None and should_stop():
                         stopped = "cancelled"
                         checkpoint(_rng_state(device))
                         break
-                    if position >= len(batches):
-                        epoch, position = epoch + 1, 0
-                        batches = batches_for(epoch)
-                    indices = batches[position]
-                    position += 1
+                    if run.position >= len(batches):
+                        run.epoch, run.position = run.epoch + 1, 0
+                        batches = batches_for(run.epoch)
+                    indices = batches[run.position]
+                    run.position += 1
                     loss = _train_step(
-                        base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps, pad_id,
-                        precision,
+                        base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps, pad_id, precision,
                     )
-                    step += 1
-                    examples_seen += len(indices)
+                    run.step += 1
+                    run.examples_seen += len(indices)
                     if not math.isfinite(loss):
-                        raise NonFiniteLossError(step, loss)
-                    losses.append(loss)
+                        raise NonFiniteLossError(run.step, loss)
+                    run.losses.append(loss)
                     window.append(loss)
-                    if step % cfg.log_every == 0 or step == cfg.max_steps:
-                        emit(
-                            ProgressEvent(
-                                "step",
-                                step,
-                                cfg.max_steps,
-                                sum(window) / len(window),
-                                cfg.learning_rate,
-                                {},
-                                elapsed(),
-                                examples_seen,
-                            )
-                        )
+                    if run.step % cfg.log_every == 0 or run.step == cfg.max_steps:
+                        emit(ProgressEvent("step", run.step, cfg.max_steps, sum(window) / len(window),
+                                           cfg.learning_rate, {}, elapsed(), run.examples_seen))
                         window = []
-                    if step % cfg.eval_every == 0 or step == cfg.max_steps:
-                        rng = _rng_state(device)
-                        metrics: dict[str, float] = {}
-                        is_best = False
-                        if val_tok is not None:
-                            assert eval_mode is not None and metric_name is not None
-                            result = evaluate_tokenized(
-                                base,
-                                soft.weight.detach(),
-                                val_tok,
-                                val_inputs or [],
-                                val_targets or [],
-                                mode=eval_mode,  # type: ignore[arg-type]
-                                labels=labels,
-                                batch_size=cfg.eval_batch_size,
-                                max_target_length=cfg.max_target_length,
-                                precision=precision,
-                            )
-                            metrics = scalar_metrics(result.metrics)
-                            evaluations.append({"step": step, **metrics})
-                            if (
-                                best_step is None
-                                or metrics[metric_name] > best_metrics[metric_name]
-                            ):
-                                best_step, best_metrics, is_best = step, metrics, True
-                                best_prompt = soft.weight.detach().float().cpu().clone()
-                                bad_evals = 0
-                            else:
-                                bad_evals += 1
-                            _set_rng_state(rng, device)  # validation must not shift dropout masks
-                        if (
-                            cfg.patience is not None
-                            and val_tok is not None
-                            and bad_evals >= cfg.patience
-                        ):
-                            finished = stopped = "early_stopping"
-                        elif step >= cfg.max_steps:
-                            finished = "max_steps"
-                        checkpoint(rng)
-                        if val_tok is not None:
-                            emit(
-                                ProgressEvent(
-                                    "eval",
-                                    step,
-                                    cfg.max_steps,
-                                    None,
-                                    cfg.learning_rate,
-                                    metrics,
-                                    elapsed(),
-                                    examples_seen,
-                                    is_best,
-                                )
-                            )
-                        if finished == "early_stopping":
-                            break
+                    if run.step % cfg.eval_every != 0 and run.step != cfg.max_steps:
+                        continue
+                    rng = _rng_state(device)
+                    metrics: dict[str, float] = {}
+                    is_best = False
+                    if val_tok is not None:
+                        metrics, is_best = validate()
+                        _set_rng_state(rng, device)  # validation must not shift dropout masks
+                    if cfg.patience is not None and val_tok is not None and run.bad_evals >= cfg.patience:
+                        run.finished = stopped = "early_stopping"
+                    elif run.step >= cfg.max_steps:
+                        run.finished = "max_steps"
+                    checkpoint(rng)
+                    if val_tok is not None:
+                        emit(ProgressEvent("eval", run.step, cfg.max_steps, None, cfg.learning_rate, metrics,
+                                           elapsed(), run.examples_seen, is_best))
+                    if run.finished == "early_stopping":
+                        break
         finally:
             base.model.eval()
 
     last = soft.weight.detach().float().cpu().clone()
     return TrainResult(
-        prompt=best_prompt if best_prompt is not None else last,
-        best_step=best_step,
-        best_metrics=best_metrics,
-        steps_completed=step,
+        prompt=run.best_prompt if run.best_prompt is not None else last,
+        best_step=run.best_step,
+        best_metrics=run.best_metrics,
+        steps_completed=run.step,
         stopped_reason=stopped,
-        evaluated=best_step is not None,
+        evaluated=run.best_step is not None,
         metric_name=metric_name,
         eval_mode=eval_mode,
         label_words=labels,
-        train_losses=losses,
-        evaluations=evaluations,
+        train_losses=run.losses,
+        evaluations=run.evaluations,
         truncated_train_rows=train_tok.truncated_inputs,
         truncated_validation_rows=full_val_tok.truncated_inputs if full_val_tok is not None else 0,
         truncated_train_targets=train_tok.truncated_targets,
