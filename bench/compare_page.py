@@ -128,6 +128,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from tuning_core.significance import N_RESAMPLES
+    from webapp.prompts.compare import pair_key
     from webapp.prompts.models import ExamplePrediction
 
     setup_test_environment()
@@ -138,7 +139,7 @@ def main() -> None:
         client.force_login(user)
         url = "/prompts/compare/?" + "&".join(f"v={v.pk}" for v in versions)
         for other in runs[1:]:
-            cache.delete(f"compare-paired:v1:{runs[0].pk}:{other.pk}:{N_RESAMPLES}")
+            cache.delete(pair_key(runs[0], other))
 
         def render(path: str) -> None:
             response = client.get(path)

@@ -158,13 +158,28 @@ def outcome_vectors(runs: list[EvalRun]) -> dict[int, np.ndarray]:
     return {pk: vectors.get(pk, np.zeros(0, dtype=bool)) for pk in ids}
 
 
+def pair_key(reference: EvalRun, other: EvalRun) -> str:
+    return f"compare-paired:v1:{reference.pk}:{other.pk}:{N_RESAMPLES}"
+
+
+def cached_pairs(reference: EvalRun, others: list[EvalRun]) -> dict[int, PairedComparison]:
+    """The paired statistics already cached for `reference` against each of `others`, by run id."""
+    keys = {pair_key(reference, other): other.pk for other in others}
+    try:
+        found = cache.get_many(list(keys)) if keys else {}
+    except Exception:  # noqa: BLE001 - a cache outage costs time, never the page
+        logger.warning("cache unavailable", exc_info=True)
+        return {}
+    return {keys[key]: value for key, value in found.items() if isinstance(value, PairedComparison)}
+
+
 def paired_statistics(reference: EvalRun, other: EvalRun, outcomes: dict[int, np.ndarray], *,
                       interval: bool = True) -> PairedComparison:
     """compare_paired on two runs' outcomes. The bootstrap interval depends only on the two runs
     (never changed once written) and the resample count, and costs ~0.3 s on 10,000 examples: it
     is remembered in the cache. `interval=False` answers from the cache or without the interval
     (counts and McNemar's test are cheap), so a page can show the rest at once."""
-    key = f"compare-paired:v1:{reference.pk}:{other.pk}:{N_RESAMPLES}"
+    key = pair_key(reference, other)
     try:
         cached = cache.get(key)
     except Exception:  # noqa: BLE001 - a cache outage costs time, never the page
@@ -203,7 +218,10 @@ def metric_rows(versions: list[PromptVersion], runs: dict[int, EvalRun | None], 
     names = [name for name in EvalRun.SUMMARY_METRICS
              if any(isinstance((run.metrics or {}).get(name), (int, float)) for run in present)]
     ref_run = runs.get(reference.pk)
-    outcomes = outcome_vectors(present) if ref_run is not None else {}
+    cached = cached_pairs(ref_run, [run for run in present if run is not ref_run]) if ref_run is not None else {}
+    # The outcome vectors are read only when a pair is not cached yet.
+    needed = ref_run is not None and any(run.pk not in cached for run in present if run is not ref_run)
+    outcomes = outcome_vectors(present) if needed else {}
     rows = []
     for version in versions:
         run = runs[version.pk]
@@ -212,7 +230,7 @@ def metric_rows(versions: list[PromptVersion], runs: dict[int, EvalRun | None], 
         deltas = [v - r if v is not None and r is not None else None for v, r in zip(values, ref_values)]
         pair = None
         if run is not None and ref_run is not None and version.pk != reference.pk and run.mode == ref_run.mode:
-            pair = paired_statistics(ref_run, run, outcomes, interval=intervals)
+            pair = cached.get(run.pk) or paired_statistics(ref_run, run, outcomes, interval=intervals)
         rows.append(MetricRow(version, run, list(zip(values, deltas)), pair, version.pk == reference.pk))
     return names, rows
 
@@ -247,14 +265,15 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
         return None
     loss: dict[int, list[list[float]]] = {job_id: [] for job_id in jobs}
     metric: dict[int, list[list[float]]] = {job_id: [] for job_id in jobs}
-    for job_id, kind, step, value, values in (JobMetric.objects.filter(job__in=list(jobs)).order_by("job_id", "step", "pk")
-                                              .values_list("job_id", "kind", "step", "loss", "values")):
-        if kind == JobMetric.Kind.TRAIN and value is not None:
-            loss[job_id].append([step, value])
-        elif kind == JobMetric.Kind.EVAL and values:
-            name = jobs[job_id].best_metric_name or headline_metric(values)  # as charts.training_series
-            if name in values:
-                metric[job_id].append([step, values[name]])
+    points = JobMetric.objects.filter(job__in=list(jobs)).order_by("job_id", "step", "pk")
+    # Loss points without their (empty) JSON column: decoding thousands of "{}" costs more than the query.
+    for job_id, step, value in points.filter(kind=JobMetric.Kind.TRAIN, loss__isnull=False).values_list(
+            "job_id", "step", "loss"):
+        loss[job_id].append([step, value])
+    for job_id, step, values in points.filter(kind=JobMetric.Kind.EVAL).values_list("job_id", "step", "values"):
+        name = jobs[job_id].best_metric_name or headline_metric(values or {})  # as charts.training_series
+        if values and name in values:
+            metric[job_id].append([step, values[name]])
     loss_series, metric_series, names = [], [], set()
     for i, version in enumerate(versions):
         if version.job_id not in jobs:
@@ -317,8 +336,10 @@ def disagreements(versions: list[PromptVersion], runs: dict[int, EvalRun | None]
         return DisagreementPage()
     ids = [run.pk for _, run in present if run is not None]
     rows = ExamplePrediction.objects.filter(eval_run__in=ids)
-    labels = sorted(set(rows.order_by().values_list("gold", flat=True).distinct()[:51]))
-    gold_labels = labels if len(labels) <= 50 else []  # generation targets are no filter
+    # The gold filter offers the label set of classification runs (their confusion matrices name
+    # it); generation targets are free text, no filter.
+    gold_labels = sorted({str(label) for _, run in present if run is not None
+                          for label in ((run.metrics or {}).get("confusion_matrix") or {}).get("labels", [])})
     if gold:
         rows = rows.filter(gold=gold)
     keys = (rows.order_by().values("index").annotate(n=Count("id"), kinds=Count("predicted", distinct=True))

@@ -11,7 +11,7 @@ the pages use.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,19 +87,21 @@ def label_confidence(scores: dict[str, float], predicted: str) -> tuple[float | 
     return weights.get(predicted, 0.0) / sum(weights.values()), margin
 
 
-def example_predictions(run: EvalRun, predictions: Iterable[dict[str, Any]]) -> list[ExamplePrediction]:
-    """Unsaved rows for `run` from engine predictions; an item without an index takes its position."""
-    rows = []
+# The columns record_eval_run writes, in COPY order.
+PREDICTION_COLUMNS = ("eval_run_id", "index", "input_text", "gold", "predicted", "correct", "valid",
+                      "confidence", "margin", "scores")
+
+
+def prediction_values(run_id: int, predictions: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """One tuple per engine prediction, in PREDICTION_COLUMNS order (scores as a Python dict);
+    an item without an index takes its position."""
     for position, item in enumerate(predictions):
         predicted = str(item.get("predicted", ""))
         scores = {str(k): float(v) for k, v in (item.get("scores") or {}).items()} or None
         confidence, margin = label_confidence(scores or {}, predicted)
-        rows.append(ExamplePrediction(
-            eval_run=run, index=int(item.get("index", position)), input_text=str(item.get("input_text", "")),
-            gold=str(item.get("target_text", "")), predicted=predicted, correct=bool(item.get("correct")),
-            valid=bool(item.get("valid", True)), confidence=confidence, margin=margin, scores=scores,
-        ))
-    return rows
+        yield (run_id, int(item.get("index", position)), str(item.get("input_text", "")),
+               str(item.get("target_text", "")), predicted, bool(item.get("correct")),
+               bool(item.get("valid", True)), confidence, margin, scores)
 
 
 def to_row(item: ExamplePrediction, *, generation: bool) -> PredictionRow:
