@@ -45,3 +45,19 @@ def test_strangers_get_404(alice, bob, members, reviews) -> None:  # type: ignor
     assert async_to_sync(connects)(alice)
     assert not async_to_sync(connects)(bob)
     cancel_job(job)
+
+
+def test_the_jobs_list_and_the_playground_name_the_ensemble(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+    from django.test import override_settings
+
+    from tests.integration.jobs.conftest import HELD_QUEUE
+
+    ensemble = create_ensemble(alice, name="trio", versions=members)
+    with override_settings(CELERY_GPU_QUEUE=HELD_QUEUE):
+        job = launch_ensemble_evaluation(alice, ensemble, reviews, ["test"])
+    client = logged_in(alice)
+    assert f'ensemble <a href="/ensembles/{ensemble.pk}/">trio</a>' in client.get("/jobs/").content.decode()
+    page = client.get(f"/playground/?e={ensemble.pk}").content.decode()
+    box = page.split('name="ensembles"')[1].split(">")[0]
+    assert f'value="{ensemble.pk}"' in box and "checked" in box
+    cancel_job(job)
