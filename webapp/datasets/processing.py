@@ -144,80 +144,81 @@ class _Collector:
         return len(self.errors) >= MAX_PROBLEMS
 
 
-def process_files(
-    sources: Sequence[SourceFile],
-    mapping: Mapping,
-    out_dir: Path,
-    on_progress: ProgressCallback | None = None,
-) -> ProcessResult:
-    """Validate every row, split, and write `out_dir/splits/<split>/` (input_text, target_text,
-    raw_label, source_row). Raises DataError listing every error (and the warnings) found."""
-    import datasets
-    import pyarrow as pa
+class _Pass:
+    """One pass over every row of every file: the checked rows go to an Arrow stream, and the
+    few numbers per row that splitting, statistics and duplicate detection need are kept in
+    compact arrays (not the texts), so memory stays bounded by one batch."""
 
-    fields = list(dict.fromkeys(template_fields(mapping.input_template)))
-    wanted = list(dict.fromkeys(fields + [mapping.label_column]
-                                + ([mapping.split_column] if mapping.split_mode == SplitMode.COLUMN else [])))
-    label_map = {str(k).strip(): str(v).strip() for k, v in mapping.label_map.items()} or None
-    schema = pa.schema([("input_text", pa.string()), ("target_text", pa.string()),
-                        ("raw_label", pa.string()), ("source_row", pa.int64())])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    all_path = out_dir / "all.arrow"
-    problems = _Collector()
-    hashes = array("q")
-    words = array("l")
-    target_ids = array("l")
-    split_ids = array("b")
-    file_ids = array("l")
-    rows_at = array("q")
-    target_index: dict[str, int] = {}
-    total = 0
+    def __init__(self, mapping: Mapping, writer: Any) -> None:
+        self.mapping, self.writer = mapping, writer
+        self.fields = list(dict.fromkeys(template_fields(mapping.input_template)))
+        self.label_map = {str(k).strip(): str(v).strip() for k, v in mapping.label_map.items()} or None
+        self.problems = _Collector()
+        self.hashes, self.words = array("q"), array("l")
+        self.target_ids, self.split_ids = array("l"), array("b")
+        self.file_ids, self.rows_at = array("l"), array("q")
+        self.target_index: dict[str, int] = {}
+        self.total = 0
 
-    def flush(writer: Any, src_no: int, src: SourceFile, rownos: list[int], batch: dict[str, list[str]]) -> None:
-        nonlocal total
+    def wanted_columns(self) -> list[str]:
+        split = [self.mapping.split_column] if self.mapping.split_mode == SplitMode.COLUMN else []
+        return list(dict.fromkeys(self.fields + [self.mapping.label_column] + split))
+
+    def add_batch(self, src_no: int, src: SourceFile, rownos: list[int], batch: dict[str, list[str]]) -> None:
+        """Check a batch of raw rows; keep them when nothing is wrong so far."""
         if not rownos:
             return
-        raw = datasets.Dataset.from_dict(batch)
+        formatted = self._format(src, rownos, batch)
+        if formatted is None:
+            return
+        inputs, targets = formatted
+        splits = self._splits(src, rownos, batch)
+        if splits is None:
+            return
+        for i, (text, target) in enumerate(zip(inputs, targets)):
+            self.hashes.append(int.from_bytes(hashlib.blake2b(text.strip().encode(), digest_size=8).digest(),
+                                              "little", signed=True))
+            self.words.append(len(text.split()))
+            self.target_ids.append(self.target_index.setdefault(target, len(self.target_index)))
+            self.split_ids.append(splits[i])
+            self.file_ids.append(src_no)
+            self.rows_at.append(rownos[i])
+        self.writer.write_batch(pa_record_batch(inputs, targets, batch[self.mapping.label_column], rownos))
+        self.total += len(rownos)
+
+    def _format(self, src: SourceFile, rownos: list[int], batch: dict[str, list[str]]) -> tuple[list[str], list[str]] | None:
+        import datasets
+
         try:
-            out = format_examples(raw, input_template=mapping.input_template, target_column=mapping.label_column,
-                                  label_map=label_map, file=src.name)
+            out = format_examples(datasets.Dataset.from_dict(batch), input_template=self.mapping.input_template,
+                                  target_column=self.mapping.label_column, label_map=self.label_map, file=src.name)
         except DataError as exc:
             for p in exc.problems:
                 # format_examples numbers the batch's rows; the user wants the file's lines.
                 where = locate(src.format, rownos[p.row - 1]) if p.row else Position()
                 message = "The label is missing (empty)" if p.code == ProblemCode.EMPTY_TARGET else p.message
-                problems.add(replace(p, message=message, row=where.get("row"), line=where.get("line")))
-            return
+                self.problems.add(replace(p, message=message, row=where.get("row"), line=where.get("line")))
+            return None
         # Whole columns at once: indexing a datasets column row by row costs ~50 µs a row.
         inputs = out.data.column("input_text").to_pylist()
-        targets = out.data.column("target_text").to_pylist()
         for i, text in enumerate(inputs):
             if not text.strip():
-                problems.add(DataProblem("The input is empty", file=src.name, column=", ".join(fields),
-                                         code=ProblemCode.EMPTY_INPUT, **locate(src.format, rownos[i])))
-        if problems.errors:
-            return  # nothing will be kept: skip the work
-        if mapping.split_mode == SplitMode.COLUMN:
-            splits = [_split_of(src, v, rownos[i], problems) for i, v in enumerate(batch[mapping.split_column])]
-            if problems.errors:
-                return
-        else:  # a file's role, or 0 until the automatic split assigns one
-            splits = [SPLITS.index(src.role) if src.role in SPLITS else 0] * len(rownos)
-        for i, (text, target) in enumerate(zip(inputs, targets)):
-            hashes.append(int.from_bytes(hashlib.blake2b(text.strip().encode(), digest_size=8).digest(),
-                                         "little", signed=True))
-            words.append(len(text.split()))
-            target_ids.append(target_index.setdefault(target, len(target_index)))
-            split_ids.append(splits[i])
-            file_ids.append(src_no)
-            rows_at.append(rownos[i])
-        writer.write_batch(pa.record_batch([
-            pa.array(inputs, pa.string()), pa.array(targets, pa.string()),
-            pa.array(batch[mapping.label_column], pa.string()), pa.array(rownos, pa.int64()),
-        ], schema=schema))
-        total += len(rownos)
+                self.problems.add(DataProblem("The input is empty", file=src.name, column=", ".join(self.fields),
+                                              code=ProblemCode.EMPTY_INPUT, **locate(src.format, rownos[i])))
+        if self.problems.errors:
+            return None  # nothing will be kept: skip the work
+        return inputs, out.data.column("target_text").to_pylist()
 
-    with pa.OSFile(str(all_path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+    def _splits(self, src: SourceFile, rownos: list[int], batch: dict[str, list[str]]) -> list[int] | None:
+        if self.mapping.split_mode != SplitMode.COLUMN:
+            # A file's role, or 0 until the automatic split assigns one.
+            return [SPLITS.index(src.role) if src.role in SPLITS else 0] * len(rownos)
+        splits = [_split_of(src, v, rownos[i], self.problems)
+                  for i, v in enumerate(batch[self.mapping.split_column])]
+        return None if self.problems.errors else splits
+
+    def read(self, sources: Sequence[SourceFile], on_progress: ProgressCallback | None) -> None:
+        wanted = self.wanted_columns()
         for src_no, src in enumerate(sources):
             read_problems: list[DataProblem] = []
             rownos: list[int] = []
@@ -227,48 +228,82 @@ def process_files(
                 for c in wanted:
                     batch[c].append(cell_text(obj.get(c)))
                 if len(rownos) >= BATCH_ROWS:
-                    flush(writer, src_no, src, rownos, batch)
+                    self.add_batch(src_no, src, rownos, batch)
                     rownos, batch = [], {c: [] for c in wanted}
                     if on_progress:
                         on_progress(f"Checked {seen:,} rows of {src.name}")
-                    if problems.full:
+                    if self.problems.full:
                         break
-            flush(writer, src_no, src, rownos, batch)
+            self.add_batch(src_no, src, rownos, batch)
             for p in read_problems:
-                problems.add(p)
-            if problems.full:
-                break
+                self.problems.add(p)
+            if self.problems.full:
+                return
 
-    if problems.errors:
-        raise DataError(problems.errors + problems.warnings)
-    if on_progress:
-        on_progress(f"Checked all {total:,} rows; splitting")
+    def duplicate_warning(self, sources: Sequence[SourceFile]) -> tuple[int, DataProblem | None]:
+        """How many rows repeat an earlier row's input, and a warning showing one of them."""
+        dupes = duplicate_rows(np.asarray(self.hashes, dtype=np.int64))
+        if not dupes:
+            return 0, None
+        first, earlier = dupes[0]
+        earlier_src, first_src = sources[self.file_ids[earlier]], sources[self.file_ids[first]]
+        earlier_place = DataProblem("", file=earlier_src.name,
+                                    **locate(earlier_src.format, int(self.rows_at[earlier])))
+        return len(dupes), DataProblem(
+            f"{len(dupes):,} row(s) repeat the input of an earlier row (for example this row repeats "
+            f"{earlier_place.place})",
+            file=first_src.name, severity="warning", **locate(first_src.format, int(self.rows_at[first])))
 
-    labels = sorted(target_index, key=lambda t: target_index[t])
-    tids = np.asarray(target_ids, dtype=np.int64)
-    label_column = mapping.label_column
-    task_kind = mapping.task_kind
-    if task_kind == TaskKind.CLASSIFICATION:
-        if len(labels) < 2:
-            only = f" ({labels[0]!r})" if labels else ""
-            raise DataError(DataProblem(
-                f"Every row has the same label{only}: classification needs at least two classes",
-                file=sources[0].name if len(sources) == 1 else None, column=label_column))
-        if len(labels) > MAX_CLASSES:
-            raise DataError(DataProblem(
-                f"{len(labels):,} distinct labels: too many classes for classification (at most {MAX_CLASSES}); "
-                "map labels to fewer label words, or choose free-text generation",
-                file=sources[0].name if len(sources) == 1 else None, column=label_column))
 
-    sids = np.asarray(split_ids, dtype=np.int8)
+def row_schema() -> Any:
+    """The processed rows: what the dataset's splits hold."""
+    import pyarrow as pa
+
+    return pa.schema([("input_text", pa.string()), ("target_text", pa.string()),
+                      ("raw_label", pa.string()), ("source_row", pa.int64())])
+
+
+def pa_record_batch(inputs: list[str], targets: list[str], raw_labels: list[str], rownos: list[int]) -> Any:
+    import pyarrow as pa
+
+    return pa.record_batch([pa.array(inputs, pa.string()), pa.array(targets, pa.string()),
+                            pa.array(raw_labels, pa.string()), pa.array(rownos, pa.int64())], schema=row_schema())
+
+
+def _check_label_count(labels: list[str], mapping: Mapping, sources: Sequence[SourceFile]) -> None:
+    if mapping.task_kind != TaskKind.CLASSIFICATION:
+        return
+    file = sources[0].name if len(sources) == 1 else None
+    if len(labels) < 2:
+        only = f" ({labels[0]!r})" if labels else ""
+        raise DataError(DataProblem(
+            f"Every row has the same label{only}: classification needs at least two classes",
+            file=file, column=mapping.label_column))
+    if len(labels) > MAX_CLASSES:
+        raise DataError(DataProblem(
+            f"{len(labels):,} distinct labels: too many classes for classification (at most {MAX_CLASSES}); "
+            "map labels to fewer label words, or choose free-text generation",
+            file=file, column=mapping.label_column))
+
+
+def _assign_splits(run: _Pass, mapping: Mapping, target_ids: np.ndarray) -> np.ndarray:
+    sids = np.asarray(run.split_ids, dtype=np.int8)
     if mapping.split_mode == SplitMode.AUTO:
-        sids = stratified_split(tids if task_kind == TaskKind.CLASSIFICATION else np.zeros(len(tids), np.int64),
-                                mapping.validation_ratio, mapping.test_ratio, mapping.seed)
+        by = target_ids if mapping.task_kind == TaskKind.CLASSIFICATION else np.zeros(len(target_ids), np.int64)
+        sids = stratified_split(by, mapping.validation_ratio, mapping.test_ratio, mapping.seed)
     if not (sids == 0).any():
         raise DataError(DataProblem(
             "No rows end up in the train split; lower the validation and test shares or add train rows",
             column=mapping.split_column or None))
+    return sids
 
+
+def _write_splits(
+    all_path: Path, out_dir: Path, sids: np.ndarray, target_ids: np.ndarray, labels: list[str],
+    task_kind: str, on_progress: ProgressCallback | None,
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Write each split's rows; (rows per split, label counts per split for classification)."""
+    import datasets
     from datasets.utils import disable_progress_bars
 
     disable_progress_bars()  # a worker's log is no terminal; progress goes to the page instead
@@ -284,38 +319,56 @@ def process_files(
         ds.select(idx).save_to_disk(str(out_dir / "splits" / split))
         split_counts[split] = len(idx)
         if task_kind == TaskKind.CLASSIFICATION:
-            counts = np.bincount(tids[idx], minlength=len(labels))
+            counts = np.bincount(target_ids[idx], minlength=len(labels))
             by_split[split] = {labels[i]: int(counts[i]) for i in np.argsort(labels) if counts[i]}
     del ds
     all_path.unlink()
+    return split_counts, by_split
 
-    warnings = list(problems.warnings)
-    dupes = duplicate_rows(np.asarray(hashes, dtype=np.int64))
-    if dupes:
-        first, earlier = dupes[0]
-        earlier_src, first_src = sources[file_ids[earlier]], sources[file_ids[first]]
-        earlier_place = DataProblem("", file=earlier_src.name, **locate(earlier_src.format, int(rows_at[earlier])))
-        warnings.insert(0, DataProblem(
-            f"{len(dupes):,} row(s) repeat the input of an earlier row (for example this row repeats "
-            f"{earlier_place.place})",
-            file=first_src.name, severity="warning", **locate(first_src.format, int(rows_at[first]))))
 
-    total_counts = np.bincount(tids, minlength=len(labels))
-    stats: dict[str, Any] = {
-        "rows": total,
-        "label_counts_by_split": by_split,
-        "word_lengths": histogram(np.asarray(words, dtype=np.int64)),
-        "duplicates": len(dupes),
-        "distinct_targets": len(labels),
-    }
-    is_cls = task_kind == TaskKind.CLASSIFICATION
+def process_files(
+    sources: Sequence[SourceFile],
+    mapping: Mapping,
+    out_dir: Path,
+    on_progress: ProgressCallback | None = None,
+) -> ProcessResult:
+    """Validate every row, split, and write `out_dir/splits/<split>/` (input_text, target_text,
+    raw_label, source_row). Raises DataError listing every error (and the warnings) found."""
+    import pyarrow as pa
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    all_path = out_dir / "all.arrow"
+    with pa.OSFile(str(all_path), "wb") as sink, pa.ipc.new_stream(sink, row_schema()) as writer:
+        run = _Pass(mapping, writer)
+        run.read(sources, on_progress)
+    if run.problems.errors:
+        raise DataError(run.problems.errors + run.problems.warnings)
+    if on_progress:
+        on_progress(f"Checked all {run.total:,} rows; splitting")
+
+    labels = sorted(run.target_index, key=lambda t: run.target_index[t])
+    target_ids = np.asarray(run.target_ids, dtype=np.int64)
+    _check_label_count(labels, mapping, sources)
+    sids = _assign_splits(run, mapping, target_ids)
+    split_counts, by_split = _write_splits(all_path, out_dir, sids, target_ids, labels, mapping.task_kind,
+                                           on_progress)
+
+    duplicates, duplicate_warning = run.duplicate_warning(sources)
+    is_cls = mapping.task_kind == TaskKind.CLASSIFICATION
+    total_counts = np.bincount(target_ids, minlength=len(labels))
     return ProcessResult(
-        task_kind=task_kind,
+        task_kind=mapping.task_kind,
         split_counts=split_counts,
         labels=sorted(labels) if is_cls else [],
         label_counts={labels[i]: int(total_counts[i]) for i in np.argsort(labels)} if is_cls else {},
-        stats=stats,
-        warnings=warnings,
+        stats={
+            "rows": run.total,
+            "label_counts_by_split": by_split,
+            "word_lengths": histogram(np.asarray(run.words, dtype=np.int64)),
+            "duplicates": duplicates,
+            "distinct_targets": len(labels),
+        },
+        warnings=([duplicate_warning] if duplicate_warning else []) + list(run.problems.warnings),
     )
 
 
