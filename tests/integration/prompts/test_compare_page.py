@@ -99,6 +99,9 @@ def test_the_page_shows_counts_deltas_and_the_p_value(alice: Any, compared: list
     assert f"{stats.binomtest(24, 42, 0.5).pvalue:.4f}" in row
     assert "42 examples where the predictions differ" in html
     assert html.count('<tr data-index="') == 42
+    pairs = html[html.index('id="disagreement-pairs"'):].split("</ul>")[0]
+    assert "sentiment v2 against sentiment v1: right where it is wrong on <strong>24</strong>, wrong where it is right " \
+           "on <strong>18</strong> of 120 examples" in pairs
     # The bootstrap interval comes in a second request (the page does not wait for it) …
     assert 'data-intervals-pending="true"' in metrics and "data-interval-pending>compute</a>" in row
     with_intervals = logged_in(alice).get(url(v1, v2, intervals="1")).content.decode()
