@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from webapp.datasets.services import resend_lost_processing
-from webapp.ensembles.playground import resend_lost_playground_runs
+from webapp.ensembles.playground import resend_lost_playground_runs, settle_stale_playground_runs
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import resend_lost_jobs
 from webapp.lib.queue import waiting_task_ids
@@ -30,6 +30,7 @@ class Resent:
 
 
 def resend_lost_work() -> Resent:
+    settle_stale_playground_runs()
     queues = {settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_GPU_QUEUE}
     queues |= set(TuningJob.objects.filter(status=JobStatus.QUEUED).values_list("queue", flat=True))
     waiting = waiting_task_ids(queues)

@@ -147,3 +147,18 @@ def resend_lost_playground_runs(waiting: set[str], older_than: timedelta) -> lis
                 TaskName.PLAYGROUND, run_id, queue=settings.CELERY_GPU_QUEUE):
             resent.append(run_id)
     return resent
+
+
+# Scoring 20 short inputs takes seconds even on a CPU: a run "running" this long lost its worker.
+STALE_RUNNING_AFTER = timedelta(minutes=10)
+
+
+def settle_stale_playground_runs(now: Any = None) -> list[int]:
+    """Runs whose worker died while scoring them end as failed, saying so (the page stops waiting)."""
+    cutoff = (now or timezone.now()) - STALE_RUNNING_AFTER
+    stale = list(PlaygroundRun.objects.filter(status=PlaygroundRun.Status.RUNNING, created_at__lt=cutoff)
+                 .values_list("pk", flat=True))
+    for run_id in stale:
+        finish_playground(run_id, results=None,
+                          error="The worker stopped while scoring these inputs; score them again")
+    return stale

@@ -23,3 +23,20 @@ def test_a_lost_playground_run_is_sent_again(alice, tiny_base) -> None:  # type:
     assert resend_lost_work().playground_runs == [lost.pk]
     assert resend_lost_work().playground_runs == [], "a message now waiting is not sent twice"
     assert fresh.pk != lost.pk
+
+
+def test_a_run_whose_worker_died_ends_as_failed(alice, tiny_base) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.ensembles.conftest import logged_in
+
+    old = timezone.now() - timedelta(minutes=11)
+    dead = PlaygroundRun.objects.create(owner=alice, base_model=tiny_base, inputs=["x"], targets={}, created_at=old,
+                                        status="running")
+    busy = PlaygroundRun.objects.create(owner=alice, base_model=tiny_base, inputs=["y"], targets={}, status="running")
+
+    resend_lost_work()
+
+    dead.refresh_from_db()
+    busy.refresh_from_db()
+    assert (dead.status, busy.status) == ("failed", "running")
+    page = logged_in(alice).get(f"/playground/?run={dead.pk}").content.decode()
+    assert "The worker stopped while scoring these inputs; score them again" in page
