@@ -75,3 +75,16 @@ def test_it_refuses_more_than_sixteen(alice, members, reviews) -> None:  # type:
         create_ensemble(alice, name="crowd", versions=[members[0]] * 17)
     with pytest.raises(EnsembleError, match="sentiment v1 is chosen twice"):
         create_ensemble(alice, name="echo", versions=[members[0], members[0]])
+
+
+def test_it_refuses_to_evaluate_on_a_dataset_with_other_labels(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+    from webapp.ensembles.services import create_ensemble
+
+    ensemble = create_ensemble(alice, name="trio", versions=members)
+    stars = make_ready_dataset(alice, name="stars")
+    Dataset.objects.filter(pk=stars.pk).update(labels=["bad", "good"])
+    response = logged_in(alice).post(f"/ensembles/{ensemble.pk}/evaluate/", {"dataset": stars.pk, "split": "test"})
+    assert response.status_code == 400
+    assert "sentiment v1 answers with the label words negative, positive; 'stars' also has bad, good" in \
+        html.unescape(response.content.decode())
+    assert not TuningJob.objects.filter(method="ensemble_evaluation").exists()
