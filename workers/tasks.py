@@ -7,13 +7,13 @@ import socket
 
 from celery import shared_task
 
-from webapp.lib.events import Event, publish
+from webapp.lib.events import Event, WorkerPongData, publish
 
 
 @shared_task(name="workers.tasks.ping_task")
-def ping_task(reply_group: str | None = None) -> dict[str, object]:
+def ping_task(reply_group: str | None = None) -> WorkerPongData:
     """Round trip through a worker; with `reply_group`, also answer over the channel layer."""
-    answer: dict[str, object] = {"pong": True, "worker": socket.gethostname()}
+    answer = WorkerPongData(pong=True, worker=socket.gethostname())
     if reply_group:
         publish(reply_group, Event(kind="worker.pong", data=answer))
     return answer

@@ -11,6 +11,7 @@ for up to JOB_DB_RETRY_SECONDS, reconnecting between tries, and training waits.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -208,7 +209,7 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         should_stop=CancelCheck(job.pk),
     )
     for message in truncation_notes(result, train_config, len(train_data)):
-        with_db_retry(f"job {job.pk} log", lambda m=message: services.log_job_event(job.pk, m))
+        with_db_retry(f"job {job.pk} log", functools.partial(services.log_job_event, job.pk, message))
     cancelled = result.stopped_reason == "cancelled"
     trained = None
     evals: list[services.EvalOutcome] = []

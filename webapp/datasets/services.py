@@ -48,7 +48,7 @@ from webapp.datasets.processing import (
     process_files,
 )
 from webapp.datasets.reading import FileScan, scan_file
-from webapp.lib.events import Event, publish, user_group
+from webapp.lib.events import DatasetStatusData, Event, publish, user_group
 from webapp.lib.files import remove_tree
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 
@@ -553,10 +553,12 @@ def _announce(dataset: Dataset, status: str, progress: str) -> None:
     _publish_status(dataset.owner_id, dataset.pk, str(status), progress)
 
 
-def _publish_status(owner_id: int, dataset_id: int, status: str, progress: str, **extra: Any) -> None:
+def _publish_status(owner_id: int, dataset_id: int, status: str, progress: str, url: str | None = None) -> None:
+    data = DatasetStatusData(id=dataset_id, status=status, progress=progress)
+    if url is not None:
+        data["url"] = url
     try:
-        publish(user_group(owner_id), Event(kind="dataset.status", data={
-            "id": dataset_id, "status": status, "progress": progress, **extra}))
+        publish(user_group(owner_id), Event(kind="dataset.status", data=data))
     except Exception:  # a page that misses one message catches up on reload
         logger.warning("could not announce dataset %s", dataset_id, exc_info=True)
 

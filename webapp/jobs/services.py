@@ -26,7 +26,7 @@ from tuning_core.errors import ConfigError
 from tuning_core.task import eval_mode_for, headline_metric_for
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
-from webapp.lib.events import Event, job_group, publish, user_group
+from webapp.lib.events import Event, JobStatusData, job_group, publish, user_group
 from webapp.lib.files import remove_tree
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import PromptVersion
@@ -433,8 +433,8 @@ def reap_stale_jobs(*, live_queues: set[str]) -> list[int]:
 
 
 def announce_job(job: TuningJob) -> None:
-    data = {"job_id": job.pk, "status": job.status, "step": job.step, "total_steps": job.total_steps,
-            "error_message": job.error_message, "final": job.status in FINAL_STATUSES}
+    data = JobStatusData(job_id=job.pk, status=job.status, step=job.step, total_steps=job.total_steps,
+                         error_message=job.error_message, final=job.status in FINAL_STATUSES)
     event = Event(kind="job.status", data=data)
     publish(job_group(job.pk), event)
     publish(user_group(job.owner_id), event)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -25,9 +25,68 @@ EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "jo
                     "playground.done"]
 
 
+class JobStatusData(TypedDict, total=False):
+    """A job changed status (or was deleted: status "deleted")."""
+
+    job_id: Required[int]
+    status: Required[str]
+    final: Required[bool]
+    step: int
+    total_steps: int
+    error_message: str
+
+
+class JobProgressData(TypedDict):
+    """A recorded training step or evaluation, for the job's page."""
+
+    step: int
+    total_steps: int
+    loss: float | None
+    learning_rate: float | None
+    metrics: dict[str, float]
+    point: str  # "train" or "eval"
+    eta_seconds: float | None
+    is_best: bool
+    metric_name: str | None
+
+
+class JobStepData(TypedDict):
+    """The per-user echo of a step, for the jobs list's progress column."""
+
+    id: int
+    step: int
+    total_steps: int
+
+
+class JobLogData(TypedDict):
+    message: str
+    at: str  # ISO 8601
+
+
+class DatasetStatusData(TypedDict, total=False):
+    id: Required[int]
+    status: Required[str]
+    progress: Required[str]
+    url: str  # a rejected upload: the mapping page to fix it on
+
+
+class PlaygroundDoneData(TypedDict):
+    id: int
+    status: str
+
+
+class WorkerPongData(TypedDict):
+    pong: bool
+    worker: str
+
+
+EventData = (JobStatusData | JobProgressData | JobStepData | JobLogData | DatasetStatusData | PlaygroundDoneData
+             | WorkerPongData)
+
+
 class Event(TypedDict):
     kind: EventKind
-    data: dict[str, Any]
+    data: EventData
 
 
 def user_group(user_id: int) -> str:
