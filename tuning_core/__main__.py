@@ -11,12 +11,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+# The configuration is plain dataclasses (no torch): cheap to import before parsing arguments.
+from tuning_core.config import EvalMode, OptimizerName, Precision, TrainConfig
 from tuning_core.errors import ConfigError, TuningError
-
-if TYPE_CHECKING:
-    from tuning_core.config import TrainConfig
 
 EXIT_USER_ERROR = 2
 
@@ -129,8 +128,6 @@ def _base(args: argparse.Namespace, dropout: float | None = None) -> Any:
 
 def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The `train` command's recipe, from its parsed arguments."""
-    from tuning_core.config import TrainConfig
-
     return TrainConfig(
         learning_rate=args.lr,
         batch_size=args.batch_size,
@@ -453,44 +450,36 @@ def cmd_tiny_model(args: argparse.Namespace) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# parser
+# parser: one function per command. Defaults are TrainConfig's, one place for the recipe.
 
 
-def build_parser() -> argparse.ArgumentParser:
-    # The train command's defaults are TrainConfig's: one place for the recipe.
-    from tuning_core.config import EvalMode, OptimizerName, Precision, TrainConfig
-
-    parser = argparse.ArgumentParser(
-        prog="python -m tuning_core",
-        description="Prompt tuning (Lester et al., 2021) on a frozen T5: train, evaluate, ensemble, "
-        "inspect and export soft prompts. Results are JSON on stdout.",
+def _add_precision_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--precision",
+        choices=[value.value for value in Precision],
+        default=TrainConfig.precision.value,
+        help="bf16 autocast of the frozen model (the prompt stays fp32); auto: bf16 where "
+        "the CPU (AVX512-BF16/AMX) or GPU computes it natively, else fp32",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def precision_opt(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--precision",
-            choices=[p.value for p in Precision],
-            default=TrainConfig.precision.value,
-            help="bf16 autocast of the frozen model (the prompt stays fp32); auto: bf16 where "
-            "the CPU (AVX512-BF16/AMX) or GPU computes it natively, else fp32",
-        )
 
-    def model_opts(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--base-model", required=True, metavar="M", help="hub id or local T5 directory"
-        )
-        p.add_argument(
-            "--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)"
-        )
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--base-model", required=True, metavar="M", help="hub id or local T5 directory"
+    )
+    p.add_argument(
+        "--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)"
+    )
 
+
+def _add_train_command(sub: Any) -> None:
     t = sub.add_parser(
         "train",
         help="train a soft prompt",
         description="Train a soft prompt; writes prompt.safetensors, prompt.json and "
         "metrics.jsonl into --out (and a checkpoint to resume from).",
     )
-    model_opts(t)
+    _add_model_options(t)
     t.add_argument(
         "--train", required=True, metavar="F", help="training file (csv, tsv, jsonl, json, parquet)"
     )
@@ -556,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=TrainConfig.optimizer.value,
         help="adafactor: t5x's, as the paper's code (default); hf-adafactor: transformers'",
     )
-    precision_opt(t)
+    _add_precision_option(t)
     t.add_argument("--checkpoint-dir", metavar="DIR", help="default: OUT/checkpoint")
     t.add_argument("--out", required=True, metavar="DIR")
     again = t.add_mutually_exclusive_group()
@@ -572,12 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.set_defaults(func=cmd_train)
 
+
+def _add_evaluate_command(sub: Any) -> None:
     e = sub.add_parser(
         "evaluate",
         help="score a prompt on a dataset",
         description="Score a prompt by rank classification or greedy generation.",
     )
-    model_opts(e)
+    _add_model_options(e)
     e.add_argument(
         "--prompt",
         required=True,
@@ -587,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", required=True, metavar="F")
     _add_data_options(e)
     e.add_argument("--mode", choices=["rank", "generate"], default="rank")
-    precision_opt(e)
+    _add_precision_option(e)
     e.add_argument(
         "--label-words", help="comma-separated label set (default: the prompt's, else the targets)"
     )
@@ -596,19 +587,21 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--predictions", metavar="FILE", help="write per-example predictions (JSONL)")
     e.set_defaults(func=cmd_evaluate)
 
+
+def _add_ensemble_command(sub: Any) -> None:
     en = sub.add_parser(
         "ensemble",
         help="majority vote of several prompts",
         description="Score several prompts in one batched pass and vote.",
     )
-    model_opts(en)
+    _add_model_options(en)
     en.add_argument(
         "--prompt", required=True, action="append", metavar="FILE", help="repeat for each member"
     )
     en.add_argument("--data", required=True, metavar="F")
     _add_data_options(en)
     en.add_argument("--label-words", help="comma-separated label set")
-    precision_opt(en)
+    _add_precision_option(en)
     en.add_argument("--batch-size", type=int, default=64, metavar="N")
     en.add_argument("--max-input-length", type=int, default=256, metavar="N")
     en.add_argument("--predictions", metavar="FILE", help="write per-example votes (JSONL)")
@@ -617,27 +610,33 @@ def build_parser() -> argparse.ArgumentParser:
                          "log-probability over the label set")
     en.set_defaults(func=cmd_ensemble)
 
+
+def _add_neighbors_command(sub: Any) -> None:
     n = sub.add_parser(
         "neighbors",
         help="nearest vocabulary tokens of each prompt position",
         description="For each prompt token, the k nearest vocabulary tokens (cosine).",
     )
-    model_opts(n)
+    _add_model_options(n)
     n.add_argument("--prompt", required=True, metavar="FILE")
     n.add_argument("--k", type=int, default=5)
     n.set_defaults(func=cmd_neighbors)
 
+
+def _add_export_command(sub: Any) -> None:
     x = sub.add_parser(
         "export",
         help="export a prompt as a PEFT adapter or .npy",
         description="Write a PEFT prompt-tuning adapter directory or a .npy array.",
     )
-    model_opts(x)
+    _add_model_options(x)
     x.add_argument("--prompt", required=True, metavar="FILE")
     x.add_argument("--format", choices=["peft", "npy"], required=True)
     x.add_argument("--out", required=True, metavar="PATH")
     x.set_defaults(func=cmd_export)
 
+
+def _add_tiny_model_command(sub: Any) -> None:
     tm = sub.add_parser(
         "tiny-model",
         help="build a tiny random T5 for tests and demos",
@@ -647,6 +646,18 @@ def build_parser() -> argparse.ArgumentParser:
     tm.add_argument("--shape", choices=["t5", "t5.1.1"], default="t5.1.1")
     tm.add_argument("--seed", type=int, default=0)
     tm.set_defaults(func=cmd_tiny_model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tuning_core",
+        description="Prompt tuning (Lester et al., 2021) on a frozen T5: train, evaluate, ensemble, "
+        "inspect and export soft prompts. Results are JSON on stdout.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_command in (_add_train_command, _add_evaluate_command, _add_ensemble_command,
+                        _add_neighbors_command, _add_export_command, _add_tiny_model_command):
+        add_command(sub)
     return parser
 
 
