@@ -63,7 +63,7 @@ def settle_jobs_of_dead_workers_task() -> list[int]:
 @shared_task(name="workers.tasks.measure_token_lengths_task")
 def measure_token_lengths_task(dataset_id: int, source: str, max_length: int) -> None:
     """Token lengths of a dataset's inputs under one base model's tokenizer (default queue)."""
-    from webapp.datasets.services import measure_token_lengths
+    from webapp.datasets.token_lengths import measure_token_lengths
 
     measure_token_lengths(dataset_id, source, max_length)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tuning_core.data import render_template
 from tuning_core.errors import DataError
-from webapp.datasets import services
+from webapp.datasets import services, token_lengths
 from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
 from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
@@ -132,7 +132,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if staging is None:
             raise
         return redirect("datasets:mapping", staging_id=staging.id)
-    models = services.tokenizer_choices()
+    models = token_lengths.tokenizer_choices()
     query = DetailQuery(request.GET, models=models)
     if not query.is_valid():
         query = DetailQuery({}, models=models)
@@ -155,13 +155,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         model_name = params.get("model")
         if model_name:
             context.update(_token_context(dataset, model_name, dict(models)[model_name],
-                                          params.get("max_length") or services.DEFAULT_MAX_INPUT_LENGTH))
+                                          params.get("max_length") or token_lengths.DEFAULT_MAX_INPUT_LENGTH))
     template = "datasets/detail.html#dataset-detail" if is_fragment_request(request) else "datasets/detail.html"
     return render(request, template, context)
 
 
 def _token_context(dataset: Dataset, model_name: str, source: str, max_length: int) -> dict[str, Any]:
-    entry = services.token_lengths(dataset, source, max_length)
+    entry = token_lengths.token_lengths(dataset, source, max_length)
     if entry is None:
         return {"token_unmeasured": True}
     if entry.get("status") == "measuring":
@@ -175,21 +175,21 @@ def _token_context(dataset: Dataset, model_name: str, source: str, max_length: i
             # Measured before targets were: such entries have no target histogram.
             "target_token_chart": (histogram_bars(entry["target_histogram"], f"tokens per target ({model_name})")
                                    if "target_histogram" in entry else None),
-            "token_warning": services.truncation_warning(entry, model_name)}
+            "token_warning": token_lengths.truncation_warning(entry, model_name)}
 
 
 @login_required
 @require_POST
 def measure_tokens(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = services.get_dataset_for_user(request.user, pk)
-    models = services.tokenizer_choices()
+    models = token_lengths.tokenizer_choices()
     query = DetailQuery(request.POST, models=models)
     if dataset.status != DatasetStatus.READY or not query.is_valid() or not query.cleaned_data["model"]:
         messages.error(request, "Choose a base model (and a max input length from 8 to 8192) to measure with.")
         return redirect("datasets:detail", pk=dataset.pk)
     model_name = query.cleaned_data["model"]
-    max_length = query.cleaned_data["max_length"] or services.DEFAULT_MAX_INPUT_LENGTH
-    services.request_token_lengths(dataset, dict(models)[model_name], max_length)
+    max_length = query.cleaned_data["max_length"] or token_lengths.DEFAULT_MAX_INPUT_LENGTH
+    token_lengths.request_token_lengths(dataset, dict(models)[model_name], max_length)
     return redirect(f"{reverse('datasets:detail', args=[dataset.pk])}?{urlencode({'model': model_name, 'max_length': max_length})}")
 
 

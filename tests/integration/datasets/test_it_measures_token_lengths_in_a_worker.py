@@ -9,14 +9,14 @@ from django.test import Client
 
 from tests.factories import make_dataset
 from tests.integration.jobs.conftest import wait_for
-from webapp.datasets import services
+from webapp.datasets import token_lengths
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_worker_measures_what_the_page_asked_for(alice, tmp_path, tiny_model_dir: Path, monkeypatch,  # type: ignore[no-untyped-def]
                                                     celery_worker_process) -> None:
-    monkeypatch.setattr(services, "tokenizer_choices", lambda: [("tiny-t5", str(tiny_model_dir))])
+    monkeypatch.setattr(token_lengths, "tokenizer_choices", lambda: [("tiny-t5", str(tiny_model_dir))])
     dataset = make_dataset(alice, tmp_path, rows=40)
     client = Client()
     client.force_login(alice)
@@ -25,7 +25,7 @@ def test_a_worker_measures_what_the_page_asked_for(alice, tmp_path, tiny_model_d
 
     def measured() -> bool:
         dataset.refresh_from_db()
-        entry = services.token_lengths(dataset, str(tiny_model_dir), 8)
+        entry = token_lengths.token_lengths(dataset, str(tiny_model_dir), 8)
         return entry is not None and "histogram" in entry
 
     wait_for(measured, timeout=60, what="the worker to measure token lengths")

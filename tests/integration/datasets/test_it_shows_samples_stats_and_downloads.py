@@ -8,7 +8,7 @@ import io
 import pytest
 
 from tests.factories import make_dataset
-from webapp.datasets import services
+from webapp.datasets import token_lengths
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_it_measures_token_lengths_of_a_base_model(client, alice, tmp_path, monk
     from tuning_core.tiny import build_tiny_t5
 
     tiny = str(build_tiny_t5(tmp_path / "tiny"))
-    monkeypatch.setattr(services, "tokenizer_choices", lambda: [("tiny-t5", tiny)])
+    monkeypatch.setattr(token_lengths, "tokenizer_choices", lambda: [("tiny-t5", tiny)])
     dataset = make_dataset(alice, tmp_path, rows=40)
     client.force_login(alice)
     page = f"/datasets/{dataset.pk}/"
@@ -82,8 +82,8 @@ def test_it_measures_token_lengths_of_a_base_model(client, alice, tmp_path, monk
     assert response.status_code == 302
     assert "Measuring token lengths" in client.get(response["Location"]).content.decode()
 
-    services.measure_token_lengths(dataset.pk, tiny, 8)  # what the worker's task runs
-    services.measure_token_lengths(dataset.pk, tiny, 512)
+    token_lengths.measure_token_lengths(dataset.pk, tiny, 8)  # what the worker's task runs
+    token_lengths.measure_token_lengths(dataset.pk, tiny, 512)
     html = client.get(page, {"model": "tiny-t5", "max_length": 8}).content.decode()
     assert 'aria-label="Tokens per input"' in html
     assert 'aria-label="Tokens per target"' in html

@@ -6,15 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import review_rows, write_csv
-from webapp.datasets import services
+from webapp.datasets import token_lengths as lengths
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import (
-    IncomingFile,
-    create_dataset,
-    measure_token_lengths,
-    stage_upload,
-    token_lengths,
-)
+from webapp.datasets.services import IncomingFile, create_dataset, stage_upload
+from webapp.datasets.token_lengths import measure_token_lengths, token_lengths
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +28,7 @@ class SpyTokenizer:
 
 def test_it_counts_a_huge_cell_as_over_without_tokenizing_all_of_it(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr(services, "_load_tokenizer", lambda source: SpyTokenizer())
+    monkeypatch.setattr(lengths, "_load_tokenizer", lambda source: SpyTokenizer())
     rows = review_rows(40)
     rows[3]["text"] = "long " * (1024 * 1024)  # a 5 MB cell
     path = write_csv(tmp_path / "huge.csv", rows)
@@ -50,4 +45,4 @@ def test_it_counts_a_huge_cell_as_over_without_tokenizing_all_of_it(alice, tmp_p
     assert stats is not None
     assert stats["over"] >= 1
     assert sum(stats["histogram"]["counts"]) == 40
-    assert SpyTokenizer.longest <= services.token_measure_chars(MAX_LENGTH)
+    assert SpyTokenizer.longest <= lengths.token_measure_chars(MAX_LENGTH)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_dataset
-from webapp.datasets import services
-from webapp.datasets.services import measure_token_lengths, token_lengths, truncation_warning
+from webapp.datasets import token_lengths as lengths
+from webapp.datasets.token_lengths import measure_token_lengths, token_lengths, truncation_warning
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ class WordTokenizer:
 
 def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr(services, "_load_tokenizer", lambda source: WordTokenizer())
+    monkeypatch.setattr(lengths, "_load_tokenizer", lambda source: WordTokenizer())
     tiny_t5 = "word-tokenizer"
     dataset = make_dataset(alice, tmp_path, rows=40)
 
@@ -46,8 +46,8 @@ def test_processing_warns_with_the_first_base_model(alice, tmp_path, settings, m
 
     settings.MEDIA_ROOT = tmp_path / "media"
     BaseModel.objects.create(name="t5-words", source="words", d_model=8, num_layers=1, num_parameters=1, vocab_size=9)
-    monkeypatch.setattr(services, "_load_tokenizer", lambda source: WordTokenizer())
-    monkeypatch.setattr(services, "DEFAULT_MAX_INPUT_LENGTH", 8)
+    monkeypatch.setattr(lengths, "_load_tokenizer", lambda source: WordTokenizer())
+    monkeypatch.setattr(lengths, "DEFAULT_MAX_INPUT_LENGTH", 8)
 
     dataset = make_dataset(alice, tmp_path, rows=40)
 
