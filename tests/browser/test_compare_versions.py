@@ -128,3 +128,22 @@ def test_nearest_tokens_fill_in_when_the_worker_stores_them(strict_page, asgi_se
     expect(first.locator("tbody tr").first).to_be_visible()  # the first version's list opens by itself
     page.screenshot(path="test-results/compare-neighbours.png", full_page=True)
     assert page.evaluate("window.__violations") == []
+
+
+def test_the_jobs_list_and_the_prompts_list_pick_versions_too(strict_page, asgi_server, alice, two_versions) -> None:  # type: ignore[no-untyped-def]
+    v1, v2 = two_versions
+    page = strict_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/jobs/")
+    page.get_by_label("Compare sentiment v1").check()
+    page.get_by_label("Compare sentiment v2").check()
+    page.get_by_role("button", name="Compare versions").click()
+    page.wait_for_url(re.compile(r"/prompts/compare/\?v=\d+&v=\d+$"))
+    assert sorted(re.findall(r"v=(\d+)", page.url)) == sorted([str(v1.pk), str(v2.pk)])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare 2 versions")
+
+    page.goto(f"{asgi_server}/prompts/")
+    page.get_by_label("Compare sentiment v2").check()  # the latest (and best) version of the prompt
+    expect(page.locator("[data-compare-button]")).to_be_disabled()  # one is not a comparison
+    assert page.evaluate("window.__violations") == []
