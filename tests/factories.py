@@ -10,7 +10,8 @@ from typing import Any
 
 from webapp.datasets.models import Dataset, SplitMode
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, create_dataset, stage_upload
+from webapp.datasets.services import create_dataset
+from webapp.datasets.staging import IncomingFile, stage_upload
 
 ROTTEN_TOMATOES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "rotten_tomatoes"
 

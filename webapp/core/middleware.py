@@ -28,7 +28,7 @@ def body_refused(request: HttpRequest) -> bool:
 
 
 def refusal_message() -> str:
-    from webapp.datasets.services import human_size
+    from webapp.lib.files import human_size
 
     limit = human_size(int(settings.UPLOAD_MAX_BYTES))
     return (f"The upload is over the size limit of {limit} and was not read; nothing was stored. "

@@ -19,6 +19,7 @@ from tuning_core.errors import DataError
 from webapp.api.errors import ApiError, problem_details
 from webapp.api.schemas import Blankable, errors
 from webapp.datasets import services
+from webapp.datasets import staging as staging_area
 from webapp.datasets.forms import ApiDatasetForm, UploadForm
 from webapp.datasets.models import Dataset, SplitMode
 from webapp.datasets.processing import SPLIT_DEFAULTS, detect_task_kind
@@ -151,7 +152,7 @@ def create_dataset(
         raise ApiError.from_form(mapping_form)
     data = mapping_form.cleaned_data
     try:
-        staging = services.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
+        staging = staging_area.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
     except DataError as exc:
         raise ApiError(400, f"The upload was refused: {exc}", problem_details(exc.problems)) from None
     try:
@@ -164,7 +165,7 @@ def create_dataset(
     except DataError as exc:
         raise ApiError(400, f"The data does not fit: {exc}", problem_details(exc.problems)) from None
     finally:
-        services.discard_staging(staging)
+        staging_area.discard_staging(staging)
     return Status(201, dataset_json(dataset))
 
 

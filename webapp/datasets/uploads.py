@@ -17,7 +17,8 @@ from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandl
 from django.http import HttpRequest
 
 from tuning_core.errors import DataProblem
-from webapp.datasets.services import IncomingFile, human_size
+from webapp.datasets.staging import IncomingFile
+from webapp.lib.files import human_size
 
 FILE_FIELDS = ("file", "train_file", "validation_file", "test_file")
 

@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tuning_core.data import render_template
 from tuning_core.errors import DataError
 from webapp.datasets import services, token_lengths
+from webapp.datasets import staging as staging_area
 from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
 from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
 from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, TaskKind
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
+from webapp.lib.files import human_size
 from webapp.lib.http import is_fragment_request
 
 
@@ -29,7 +31,7 @@ from webapp.lib.http import is_fragment_request
 def index(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.for_user(request.user)
     template = "datasets/index.html#dataset-list" if is_fragment_request(request) else "datasets/index.html"
-    return render(request, template, {"datasets": datasets, "waiting": services.waiting_uploads(request.user)})
+    return render(request, template, {"datasets": datasets, "waiting": staging_area.waiting_uploads(request.user)})
 
 
 # The upload handler must be in place before CSRF checking reads request.POST.
@@ -52,7 +54,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             problems = [services.problem_dict(p) for p in refused]
         elif form.is_valid():
             try:
-                staging = services.stage_upload(request.user, form.cleaned_data["name"] or "",
+                staging = staging_area.stage_upload(request.user, form.cleaned_data["name"] or "",
                                                 incoming(request.FILES))
             except DataError as exc:
                 problems = [services.problem_dict(p) for p in exc.problems]
@@ -62,7 +64,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         form = UploadForm()
     status = 400 if problems or form.errors else 200
     return render(request, "datasets/upload.html", {"form": form, "problems": problems,
-                                                    "limit": services.human_size(_limit())}, status=status)
+                                                    "limit": human_size(_limit())}, status=status)
 
 
 def _limit() -> int:
@@ -74,8 +76,8 @@ def _limit() -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
-    staging = services.get_staging_for_user(request.user, staging_id)
-    suggested = services.suggested_mapping(staging)
+    staging = staging_area.get_staging_for_user(request.user, staging_id)
+    suggested = staging_area.suggested_mapping(staging)
     form_kwargs: dict[str, Any] = {"columns": staging.columns, "single_file": staging.single_file,
                                    "label_values": staging.distinct}
     # A rejected dataset's problems stay on show until the mapping is submitted again.
@@ -116,7 +118,7 @@ def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def discard(request: HttpRequest, staging_id: str) -> HttpResponse:
-    services.discard_staging(services.get_staging_for_user(request.user, staging_id))
+    staging_area.discard_staging(staging_area.get_staging_for_user(request.user, staging_id))
     messages.info(request, "The upload was discarded.")
     return redirect("datasets:index")
 
@@ -128,7 +130,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         dataset = services.get_dataset_for_user(request.user, pk)
     except Http404:
         # Rejected while validating: the row is gone and its files wait on the mapping page.
-        staging = services.staging_for_rejected_dataset(request.user, pk)
+        staging = staging_area.staging_for_rejected_dataset(request.user, pk)
         if staging is None:
             raise
         return redirect("datasets:mapping", staging_id=staging.id)

@@ -8,7 +8,8 @@ from tests.factories import review_rows, write_csv
 from webapp.datasets import processing, services
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, create_dataset, process_dataset, stage_upload
+from webapp.datasets.services import create_dataset, process_dataset
+from webapp.datasets.staging import IncomingFile, rejected_stagings, stage_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -46,4 +47,4 @@ def test_it_keeps_no_staging_for_a_rejected_dataset_deleted_meanwhile(  # type: 
     monkeypatch.setattr(services, "process_files", delete_midway)
     assert process_dataset(dataset.pk) is None
     assert not dataset.storage_dir.exists()
-    assert services.rejected_stagings(alice) == []
+    assert rejected_stagings(alice) == []

@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from webapp.datasets.models import Dataset, DatasetStatus
-from webapp.datasets.services import process_dataset, staging_root
+from webapp.datasets.services import process_dataset
+from webapp.datasets.staging import staging_root
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from tests.factories import review_rows, write_csv
 from webapp.datasets import services
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, create_dataset, process_dataset, rejected_stagings, stage_upload
+from webapp.datasets.services import create_dataset, process_dataset
+from webapp.datasets.staging import IncomingFile, rejected_stagings, stage_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 from tests.factories import review_rows, write_csv
 from webapp.datasets.models import Dataset, DatasetStatus, SplitMode
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, create_dataset, resend_lost_processing, stage_upload
+from webapp.datasets.services import create_dataset, resend_lost_processing
+from webapp.datasets.staging import IncomingFile, stage_upload
 from webapp.lib.queue import TaskName, task_id
 
 pytestmark = pytest.mark.django_db

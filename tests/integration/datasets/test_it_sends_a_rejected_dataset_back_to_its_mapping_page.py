@@ -12,7 +12,8 @@ from tests.factories import media_snapshot, write_csv
 from webapp.core.consumers import UserEventsConsumer
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, Staging, create_dataset, stage_upload, staging_root
+from webapp.datasets.services import create_dataset
+from webapp.datasets.staging import IncomingFile, Staging, stage_upload, staging_root
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

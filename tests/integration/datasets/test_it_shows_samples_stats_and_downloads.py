@@ -33,7 +33,8 @@ def test_it_pages_and_searches_rows(client, alice, tmp_path) -> None:  # type: i
 def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import write_csv
     from webapp.datasets.processing import Mapping
-    from webapp.datasets.services import IncomingFile, create_dataset, stage_upload
+    from webapp.datasets.services import create_dataset
+    from webapp.datasets.staging import IncomingFile, stage_upload
 
     rows = [{"text": "<script>alert(1)</script>", "label": "<b>pos</b>"}, {"text": "fine", "label": "neg"}] * 5
     rows = [{**r, "text": f"{r['text']} {i}"} for i, r in enumerate(rows)]
@@ -51,7 +52,8 @@ def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:  # type: i
 def test_it_downloads_a_split_with_formulas_neutralised(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import write_csv
     from webapp.datasets.processing import Mapping
-    from webapp.datasets.services import IncomingFile, create_dataset, stage_upload
+    from webapp.datasets.services import create_dataset
+    from webapp.datasets.staging import IncomingFile, stage_upload
 
     rows = [{"text": f"=HYPERLINK(\"http://evil\",\"{i}\")", "label": "+cmd" if i % 2 else "neg"} for i in range(10)]
     path = write_csv(tmp_path / "f.csv", rows)

@@ -11,7 +11,8 @@ from tests.factories import review_rows, write_csv
 from webapp.core.consumers import UserEventsConsumer
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, create_dataset, stage_upload
+from webapp.datasets.services import create_dataset
+from webapp.datasets.staging import IncomingFile, stage_upload
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

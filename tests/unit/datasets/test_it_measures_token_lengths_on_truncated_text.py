@@ -8,7 +8,8 @@ import pytest
 from tests.factories import review_rows, write_csv
 from webapp.datasets import token_lengths as lengths
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import IncomingFile, create_dataset, stage_upload
+from webapp.datasets.services import create_dataset
+from webapp.datasets.staging import IncomingFile, stage_upload
 from webapp.datasets.token_lengths import measure_token_lengths, token_lengths
 
 pytestmark = pytest.mark.django_db
