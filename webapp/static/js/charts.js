@@ -119,6 +119,8 @@
   }
 
   function mount(container, givenSpec) {
+    // A page without this chart (an evaluation job has no training curve) mounts nothing.
+    if (!container) return null;
     if (handles.has(container)) return handles.get(container);
     let spec = givenSpec || readSpec(container);
     if (!spec || !window.uPlot) return null;
