@@ -119,7 +119,8 @@ def test_nearest_tokens_fill_in_when_the_worker_stores_them(strict_page, asgi_se
     page.goto(f"{asgi_server}/prompts/compare/?" + "&".join(f"v={v.pk}" for v in two_versions))
     page.get_by_role("button", name="Compute nearest tokens").click()
     first = page.locator("#compare-neighbours details").first
-    expect(first).to_have_attribute("data-status", "queued")
+    # "done" already when a worker another test started took the task first.
+    expect(first).to_have_attribute("data-status", re.compile(r"^(queued|done)$"))
     for version in two_versions:  # the worker's task, run here
         outside_event_loop(compute_nearest_tokens, version.pk)
     expect(first).to_have_attribute("data-status", "done", timeout=15_000)
