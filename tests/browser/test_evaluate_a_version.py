@@ -34,6 +34,10 @@ def test_it_evaluates_a_version_from_its_page(page, asgi_server, celery_worker_p
 
     page.wait_for_url(re.compile(r".*/jobs/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("sentiment v1 on other reviews (test)")
+    # What an evaluation is, not a training recipe it never had.
+    expect(page.locator("#job-config")).to_contain_text("other reviews (test), rank classification")
+    expect(page.locator("#job-log")).to_contain_text("Queued: evaluating sentiment v1 on other reviews (test)")
+    expect(page.locator("#job-log")).not_to_contain_text("prompt tokens")
     page.get_by_role("link", name="Open the evaluation").click(timeout=120_000)
     page.wait_for_url(re.compile(r".*/prompts/evaluations/\d+/$"))
     expect(page.locator("main")).to_contain_text("other reviews")
