@@ -69,7 +69,7 @@ def _heartbeat_seen(hostname: str) -> bool:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(
-    django_db_setup: None, django_db_blocker, service_logs: Path  # type: ignore[no-untyped-def]
+    django_db_setup: None, django_db_blocker, service_logs: Path
 ) -> Iterator[ServiceProcess]:
     """A real Celery worker on the test database, consuming both queues."""
     from tests.support.processes import celery_worker
@@ -83,7 +83,7 @@ def celery_worker_process(
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) -> Iterator[str]:
     """Daphne serving the real ASGI app (HTTP and websockets) on the test database."""
     from tests.support.processes import daphne_server, free_port, port_open
 

@@ -34,7 +34,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     """A page whose test may poll with string expressions (`wait_for_function`), which Playwright
     evaluates with eval: the Content-Security-Policy is bypassed here, and enforced in
     `strict_page` (test_content_security_policy.py drives every page through that)."""
@@ -42,12 +42,12 @@ def page(browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ob
 
 
 @pytest.fixture
-def strict_page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def strict_page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     """A page under the site's Content-Security-Policy, as a user's browser runs it."""
     yield from _page(browser, request, bypass_csp=False)
 
 
-def _page(browser, request: pytest.FixtureRequest, *, bypass_csp: bool) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def _page(browser, request: pytest.FixtureRequest, *, bypass_csp: bool) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -61,13 +61,13 @@ def _page(browser, request: pytest.FixtureRequest, *, bypass_csp: bool) -> Itera
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
 
 
-def log_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -75,14 +75,14 @@ def log_in(page, base_url: str, username: str, password: str) -> None:  # type: 
     page.wait_for_url(f"{base_url}/")
 
 
-def outside_event_loop(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+def outside_event_loop(function, *args, **kwargs):
     """Run `function` in a worker thread: Playwright's loop occupies this one, and code
     that publishes to the channel layer (async_to_sync) refuses to run beside it."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
 
-    def call():  # type: ignore[no-untyped-def]
+    def call():
         try:
             return function(*args, **kwargs)
         finally:
@@ -92,7 +92,7 @@ def outside_event_loop(function, *args, **kwargs):  # type: ignore[no-untyped-de
         return pool.submit(call).result()
 
 
-def upload_for_mapping(page, base_url: str, path: Path, name: str = "") -> str:  # type: ignore[no-untyped-def]
+def upload_for_mapping(page, base_url: str, path: Path, name: str = "") -> str:
     """Upload `path` on the upload page and land on its mapping page; returns that page's URL."""
     import re
 

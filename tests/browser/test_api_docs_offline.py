@@ -12,13 +12,13 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_docs_render_offline_under_the_policy(strict_page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_the_docs_render_offline_under_the_policy(strict_page, asgi_server, alice) -> None:
     from playwright.sync_api import expect
 
     page = strict_page
     elsewhere: list[str] = []
 
-    def only_this_server(route) -> None:  # type: ignore[no-untyped-def]
+    def only_this_server(route) -> None:
         if route.request.url.startswith(asgi_server):
             route.continue_()
         else:

@@ -20,7 +20,7 @@ from webapp.prompts.models import Prompt
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def open_snippets(page, url: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def open_snippets(page, url: str) -> tuple[str, str]:
     from playwright.sync_api import expect
 
     page.goto(url)
@@ -31,7 +31,7 @@ def open_snippets(page, url: str) -> tuple[str, str]:  # type: ignore[no-untyped
     return snippets.locator(".snippet-curl").inner_text(), snippets.locator(".snippet-python").inner_text()
 
 
-def test_each_page_shows_curl_and_python_for_its_object(page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_each_page_shows_curl_and_python_for_its_object(page, asgi_server, alice, tiny_model_dir) -> None:
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     dataset = make_ready_dataset(alice, train=16, validation=4, test=0)
     job = launch_held(alice, dataset, base_model)

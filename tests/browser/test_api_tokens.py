@@ -24,7 +24,7 @@ def list_jobs(base_url: str, key: str) -> tuple[int, dict]:  # type: ignore[type
         return error.code, json.load(error)
 
 
-def test_a_token_made_in_the_browser_works_until_it_is_revoked(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_made_in_the_browser_works_until_it_is_revoked(page, asgi_server, alice) -> None:
     from playwright.sync_api import expect
 
     log_in(page, asgi_server, "alice", PASSWORD)
@@ -58,7 +58,7 @@ def test_a_token_made_in_the_browser_works_until_it_is_revoked(page, asgi_server
     assert set(body) == {"error", "details"} and body["error"].startswith("Invalid token")
 
 
-def test_a_name_used_twice_is_refused_with_a_message(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_used_twice_is_refused_with_a_message(page, asgi_server, alice) -> None:
     from playwright.sync_api import expect
 
     log_in(page, asgi_server, "alice", PASSWORD)

@@ -18,7 +18,7 @@ from webapp.prompts.models import Prompt
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_builds_an_ensemble_from_the_prompt_page(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_builds_an_ensemble_from_the_prompt_page(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
     from django.test import override_settings
     from playwright.sync_api import expect
 

@@ -13,7 +13,7 @@ from webapp.jobs.base_models import register_base_model
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_cancel_asks_and_its_message_does_not_outlive_the_job(page, asgi_server, celery_worker_process, alice,  # type: ignore[no-untyped-def]
+def test_cancel_asks_and_its_message_does_not_outlive_the_job(page, asgi_server, celery_worker_process, alice,
                                                               tiny_model_dir) -> None:
     from playwright.sync_api import expect
 

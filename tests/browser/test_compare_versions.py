@@ -60,7 +60,7 @@ def two_versions(alice: Any, tiny_model_dir: Any) -> list[PromptVersion]:
     return [v1, v2]
 
 
-def test_it_compares_two_ticked_versions(strict_page, asgi_server, alice, two_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_compares_two_ticked_versions(strict_page, asgi_server, alice, two_versions) -> None:
     v1, v2 = two_versions
     page = strict_page
     page.add_init_script(RECORD_VIOLATIONS)
@@ -112,7 +112,7 @@ def test_it_compares_two_ticked_versions(strict_page, asgi_server, alice, two_ve
     assert page.evaluate("window.__violations") == []
 
 
-def test_nearest_tokens_fill_in_when_the_worker_stores_them(strict_page, asgi_server, alice, two_versions) -> None:  # type: ignore[no-untyped-def]
+def test_nearest_tokens_fill_in_when_the_worker_stores_them(strict_page, asgi_server, alice, two_versions) -> None:
     page = strict_page
     page.add_init_script(RECORD_VIOLATIONS)
     log_in(page, asgi_server, "alice", PASSWORD)
@@ -131,7 +131,7 @@ def test_nearest_tokens_fill_in_when_the_worker_stores_them(strict_page, asgi_se
     assert page.evaluate("window.__violations") == []
 
 
-def test_the_jobs_list_and_the_prompts_list_pick_versions_too(strict_page, asgi_server, alice, two_versions) -> None:  # type: ignore[no-untyped-def]
+def test_the_jobs_list_and_the_prompts_list_pick_versions_too(strict_page, asgi_server, alice, two_versions) -> None:
     v1, v2 = two_versions
     page = strict_page
     page.add_init_script(RECORD_VIOLATIONS)

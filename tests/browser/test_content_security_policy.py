@@ -19,7 +19,7 @@ document.addEventListener("securitypolicyviolation",
 """
 
 
-def test_every_page_runs_under_the_policy(strict_page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_runs_under_the_policy(strict_page, asgi_server, alice, tiny_model_dir) -> None:
     dataset = make_ready_dataset(alice, "movie reviews", train=64, validation=16, test=0)
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     job = launch_held(alice, dataset, base_model)

@@ -14,7 +14,7 @@ from tests.factories import write_csv
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:
     from playwright.sync_api import expect
 
     rows = [{"text": f"film number {i}", "label": ("neg", "pos")[i % 2]} for i in range(30)]

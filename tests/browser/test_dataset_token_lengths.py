@@ -14,7 +14,7 @@ from tests.factories import make_dataset
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_measures_token_lengths_in_the_background(page, asgi_server, celery_worker_process, alice,  # type: ignore[no-untyped-def]
+def test_it_measures_token_lengths_in_the_background(page, asgi_server, celery_worker_process, alice,
                                                      tmp_path: Path, tiny_model_dir: Path) -> None:
     from playwright.sync_api import expect
 

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 
 
 @pytest.mark.skipif(not (ROTTEN_TOMATOES / "train.csv").exists(), reason="no shared Rotten Tomatoes data here")
-def test_it_uploads_maps_and_shows_the_dataset(page, asgi_server, celery_worker_process, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_uploads_maps_and_shows_the_dataset(page, asgi_server, celery_worker_process, alice) -> None:
     from playwright.sync_api import expect
 
     log_in(page, asgi_server, "alice", PASSWORD)
@@ -63,7 +63,7 @@ def test_it_uploads_maps_and_shows_the_dataset(page, asgi_server, celery_worker_
         assert "master class" in text.lower()
 
 
-def test_it_explains_a_refused_upload(page, asgi_server, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_explains_a_refused_upload(page, asgi_server, alice, tmp_path) -> None:
     from playwright.sync_api import expect
 
     bad = tmp_path / "reviews.csv"
@@ -85,7 +85,7 @@ def test_it_explains_a_refused_upload(page, asgi_server, alice, tmp_path) -> Non
     assert page.evaluate("() => window.progressShown") is True
 
 
-def test_it_takes_a_dropped_file(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_takes_a_dropped_file(page, asgi_server, alice) -> None:
     from playwright.sync_api import expect
 
     log_in(page, asgi_server, "alice", PASSWORD)
@@ -102,7 +102,7 @@ def test_it_takes_a_dropped_file(page, asgi_server, alice) -> None:  # type: ign
     expect(page.locator("table.preview")).to_contain_text("a good film")
 
 
-def test_it_renames_and_deletes(page, asgi_server, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_renames_and_deletes(page, asgi_server, alice, tmp_path) -> None:
     from playwright.sync_api import expect
 
     from tests.factories import make_dataset
@@ -121,7 +121,7 @@ def test_it_renames_and_deletes(page, asgi_server, alice, tmp_path) -> None:  # 
     expect(page.locator("#dataset-list")).not_to_contain_text("Film reviews")
 
 
-def test_it_takes_separate_split_files(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_takes_separate_split_files(page, asgi_server, celery_worker_process, alice, tmp_path) -> None:
     from playwright.sync_api import expect
 
     from tests.factories import review_rows, write_csv

@@ -13,7 +13,7 @@ from webapp.jobs.services import cancel_job
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_deletes_a_finished_job_from_its_page(page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_deletes_a_finished_job_from_its_page(page, asgi_server, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)

@@ -15,7 +15,7 @@ from webapp.jobs.base_models import register_base_model
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_early_stopped_job_says_why(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_an_early_stopped_job_says_why(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)

@@ -17,7 +17,7 @@ from webapp.prompts.models import Prompt
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_evaluates_a_version_from_its_page(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_evaluates_a_version_from_its_page(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 ANSWERS = [f"It opened in {1900 + i} after a long winter of work" for i in range(20)]
 
 
-def test_a_free_text_file_is_proposed_as_generation(page, asgi_server, celery_worker_process, alice,  # type: ignore[no-untyped-def]
+def test_a_free_text_file_is_proposed_as_generation(page, asgi_server, celery_worker_process, alice,
                                                     tmp_path) -> None:
     from playwright.sync_api import expect
 

@@ -13,7 +13,7 @@ from webapp.jobs.services import cancel_job
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_new_user_is_told_to_upload_first(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_user_is_told_to_upload_first(page, asgi_server, alice) -> None:
     from playwright.sync_api import expect
 
     log_in(page, asgi_server, "alice", PASSWORD)
@@ -23,7 +23,7 @@ def test_a_new_user_is_told_to_upload_first(page, asgi_server, alice) -> None:  
     page.wait_for_url(f"{asgi_server}/datasets/new/")
 
 
-def test_it_lists_running_and_recent_jobs(page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_running_and_recent_jobs(page, asgi_server, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
@@ -38,6 +38,6 @@ def test_it_lists_running_and_recent_jobs(page, asgi_server, alice, tiny_model_d
     cancel_job(waiting)
 
 
-def test_favicon_is_served(page, asgi_server) -> None:  # type: ignore[no-untyped-def]
+def test_favicon_is_served(page, asgi_server) -> None:
     response = page.request.get(f"{asgi_server}/favicon.ico")
     assert response.ok and "svg" in response.headers["content-type"]

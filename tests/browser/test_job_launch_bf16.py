@@ -14,7 +14,7 @@ from webapp.jobs.models import TuningJob
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_launches_in_bf16_and_shows_it_on_the_job_page(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_launches_in_bf16_and_shows_it_on_the_job_page(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
     dataset = make_ready_dataset(alice, "movie reviews", train=64, validation=16, test=0)
     register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     log_in(page, asgi_server, "alice", PASSWORD)

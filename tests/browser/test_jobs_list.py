@@ -14,13 +14,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def two_queued_jobs(alice, tiny_model_dir):  # type: ignore[no-untyped-def]
+def two_queued_jobs(alice, tiny_model_dir):
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     dataset = make_ready_dataset(alice, train=16, validation=4, test=0)
     return [launch_held(alice, dataset, base_model, prompt_name=name) for name in ("first", "second")]
 
 
-def test_it_updates_statuses_live_and_filters(page, asgi_server, alice, two_queued_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_it_updates_statuses_live_and_filters(page, asgi_server, alice, two_queued_jobs) -> None:
     first, second = two_queued_jobs
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/jobs/")
@@ -40,7 +40,7 @@ def test_it_updates_statuses_live_and_filters(page, asgi_server, alice, two_queu
     assert page.locator(f'tr[data-job-id="{first.pk}"]').is_visible()
 
 
-def test_it_cancels_from_the_job_page(page, asgi_server, alice, two_queued_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_it_cancels_from_the_job_page(page, asgi_server, alice, two_queued_jobs) -> None:
     job = two_queued_jobs[1]
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/jobs/{job.pk}/")
@@ -52,7 +52,7 @@ def test_it_cancels_from_the_job_page(page, asgi_server, alice, two_queued_jobs)
     assert "Job cancelled" in page.locator(".messages").inner_text()
 
 
-def test_it_lists_base_models_with_their_size(page, asgi_server, alice, two_queued_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_base_models_with_their_size(page, asgi_server, alice, two_queued_jobs) -> None:
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/jobs/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Base models").click()

@@ -15,7 +15,7 @@ from webapp.jobs.services import cancel_job
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_list_follows_progress(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_follows_progress(page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)

@@ -16,7 +16,7 @@ from webapp.jobs.services import cancel_job
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_prefills_the_form_from_a_job(page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_prefills_the_form_from_a_job(page, asgi_server, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
@@ -43,7 +43,7 @@ def test_it_prefills_the_form_from_a_job(page, asgi_server, alice, tiny_model_di
     cancel_job(again)
 
 
-def test_a_stranger_cannot_copy_a_job(client, alice, charlie, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_a_stranger_cannot_copy_a_job(client, alice, charlie, tiny_model_dir) -> None:
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     job = cancel_job(launch_held(alice, make_ready_dataset(alice), base_model))
     client.force_login(charlie)

@@ -16,7 +16,7 @@ from webapp.jobs.services import cancel_job
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_explains_targets_epochs_and_defaults(strict_page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_explains_targets_epochs_and_defaults(strict_page, asgi_server, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     page = strict_page
@@ -46,7 +46,7 @@ def test_it_explains_targets_epochs_and_defaults(strict_page, asgi_server, alice
     expect(page.locator("#trainable-params")).to_contain_text("× ")
 
 
-def test_the_base_model_choice_is_not_cut(page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_the_base_model_choice_is_not_cut(page, asgi_server, alice, tiny_model_dir) -> None:
     register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     make_ready_dataset(alice)
     log_in(page, asgi_server, "alice", PASSWORD)
@@ -64,7 +64,7 @@ def test_the_base_model_choice_is_not_cut(page, asgi_server, alice, tiny_model_d
     assert select.bounding_box()["width"] > text_width, re.escape("the option's text is wider than its box")
 
 
-def test_it_warns_when_a_continued_prompt_had_other_labels(page, asgi_server, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_warns_when_a_continued_prompt_had_other_labels(page, asgi_server, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)

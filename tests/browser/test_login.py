@@ -8,7 +8,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_logs_in_and_shows_the_navigation(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_logs_in_and_shows_the_navigation(page, asgi_server, alice) -> None:
     page.goto(f"{asgi_server}/")
     assert "/accounts/login/" in page.url
     assert page.locator(".brand").inner_text() == "Soft Prompt Studio", "the site's name, not the host"
@@ -28,7 +28,7 @@ def test_it_logs_in_and_shows_the_navigation(page, asgi_server, alice) -> None: 
     page.wait_for_url(f"{asgi_server}/accounts/login/")
 
 
-def test_it_explains_a_wrong_password(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_explains_a_wrong_password(page, asgi_server, alice) -> None:
     page.goto(f"{asgi_server}/accounts/login/")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("not her password")

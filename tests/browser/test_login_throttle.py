@@ -10,7 +10,7 @@ from webapp.accounts import throttle
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_explains_a_paused_login(page, asgi_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_explains_a_paused_login(page, asgi_server, alice) -> None:
     from playwright.sync_api import expect
 
     # Failed logins of earlier tests from the same address count too: start from none.

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def small_limit_server(service_logs) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def small_limit_server(service_logs) -> Iterator[str]:
     port = free_port()
     server = daphne_server(service_logs, port, UPLOAD_MAX_BYTES="64KB")
     server.start(ready=lambda: port_open(port), timeout=60)
@@ -27,7 +27,7 @@ def small_limit_server(service_logs) -> Iterator[str]:  # type: ignore[no-untype
 BIG = b"text,label\n" + b"a fine film,1\n" * (2 * 1024 * 1024 // 14)
 
 
-def test_the_page_refuses_a_file_over_the_limit_before_sending(page, small_limit_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_refuses_a_file_over_the_limit_before_sending(page, small_limit_server, alice) -> None:
     from playwright.sync_api import expect
 
     log_in(page, small_limit_server, "alice", PASSWORD)
@@ -41,7 +41,7 @@ def test_the_page_refuses_a_file_over_the_limit_before_sending(page, small_limit
     assert posts == []
 
 
-def test_without_script_the_server_explains_an_upload_over_the_limit(browser, small_limit_server, alice) -> None:  # type: ignore[no-untyped-def]
+def test_without_script_the_server_explains_an_upload_over_the_limit(browser, small_limit_server, alice) -> None:
     from playwright.sync_api import expect
 
     context = browser.new_context(java_script_enabled=False)

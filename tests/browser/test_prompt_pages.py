@@ -42,14 +42,14 @@ def versions(alice: Any, tiny_model_dir: Any) -> tuple[list[PromptVersion], Eval
 
 
 @pytest.fixture
-def alices_page(strict_page, asgi_server, alice):  # type: ignore[no-untyped-def]
+def alices_page(strict_page, asgi_server, alice):
     """Alice logged in, under the Content-Security-Policy, its violations recorded."""
     strict_page.add_init_script(RECORD_VIOLATIONS)
     log_in(strict_page, asgi_server, "alice", PASSWORD)
     return strict_page
 
 
-def test_it_edits_tags_and_notes_and_follows_the_lineage(alices_page, asgi_server, versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_edits_tags_and_notes_and_follows_the_lineage(alices_page, asgi_server, versions) -> None:
     (v1, v2), _ = versions
     page = alices_page
     page.goto(f"{asgi_server}/prompts/{v1.prompt_id}/")
@@ -76,7 +76,7 @@ def test_it_edits_tags_and_notes_and_follows_the_lineage(alices_page, asgi_serve
     assert page.evaluate("window.__violations") == []
 
 
-def test_it_filters_an_evaluation_to_its_errors(alices_page, asgi_server, versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_an_evaluation_to_its_errors(alices_page, asgi_server, versions) -> None:
     (_, v2), run = versions
     page = alices_page
     page.goto(f"{asgi_server}/prompts/versions/{v2.pk}/")

@@ -40,7 +40,7 @@ def progress(step: int, kind: str, **values: Any) -> dict[str, Any]:
     return {"step": step, "total_steps": 60, "elapsed_seconds": float(step), "kind": kind, **values}
 
 
-def test_it_draws_axes_a_legend_hover_values_and_live_points(strict_page, asgi_server, alice, running_job) -> None:  # type: ignore[no-untyped-def]
+def test_it_draws_axes_a_legend_hover_values_and_live_points(strict_page, asgi_server, alice, running_job) -> None:
     page = strict_page
     page.add_init_script(RECORD_VIOLATIONS)
     log_in(page, asgi_server, "alice", PASSWORD)

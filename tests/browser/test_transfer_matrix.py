@@ -21,7 +21,7 @@ from webapp.prompts.services import record_eval_run
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_fills_the_missing_cells_live(strict_page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_fills_the_missing_cells_live(strict_page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     version = make_version(Prompt.objects.create(owner=alice, name="sentiment", base_model=base_model),
                            seed=1, accuracy=0.5)

@@ -11,7 +11,7 @@ from tests.factories import review_rows, write_csv
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_waiting_upload_can_be_resumed_or_discarded(page, asgi_server, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_waiting_upload_can_be_resumed_or_discarded(page, asgi_server, alice, tmp_path) -> None:
     from playwright.sync_api import expect
 
     path = write_csv(tmp_path / "reviews.csv", review_rows(20))

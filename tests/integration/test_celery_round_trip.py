@@ -7,7 +7,7 @@ from workers.tasks import ping_task
 pytestmark = pytest.mark.worker
 
 
-def test_it_runs_a_task_on_a_real_worker(celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+def test_it_runs_a_task_on_a_real_worker(celery_worker_process) -> None:
     result = ping_task.delay().get(timeout=30)
     assert result["pong"] is True
 

@@ -16,7 +16,7 @@ from webapp.lib.heartbeats import write_heartbeat
 pytestmark = pytest.mark.django_db
 
 
-def test_it_is_green_with_everything_up(client, celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+def test_it_is_green_with_everything_up(client, celery_worker_process) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -27,7 +27,7 @@ def test_it_is_green_with_everything_up(client, celery_worker_process) -> None: 
 
 
 @pytest.fixture
-def own_redis(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def own_redis(tmp_path) -> Iterator[str]:
     """A throwaway Redis server this test may stop."""
     port = free_port()
     process = subprocess.Popen(
@@ -44,7 +44,7 @@ def own_redis(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     process.wait()
 
 
-def test_it_returns_503_when_redis_stops(client, settings, own_redis) -> None:  # type: ignore[no-untyped-def]
+def test_it_returns_503_when_redis_stops(client, settings, own_redis) -> None:
     settings.REDIS_URL = own_redis
     write_heartbeat(redis.Redis.from_url(own_redis), "worker@test", ("gpu",), ttl=60)
     assert client.get("/healthz").status_code == 200
@@ -59,7 +59,7 @@ def test_it_returns_503_when_redis_stops(client, settings, own_redis) -> None:  
     assert body["database"]["status"] == "ok"
 
 
-def test_it_returns_503_without_a_worker_heartbeat(client, settings, own_redis) -> None:  # type: ignore[no-untyped-def]
+def test_it_returns_503_without_a_worker_heartbeat(client, settings, own_redis) -> None:
     settings.REDIS_URL = own_redis
     response = client.get("/healthz")
     assert response.status_code == 503

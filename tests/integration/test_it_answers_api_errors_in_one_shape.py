@@ -33,7 +33,7 @@ def _shape(response_body: bytes) -> dict:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def small_limit_server(service_logs) -> Iterator[int]:  # type: ignore[no-untyped-def]
+def small_limit_server(service_logs) -> Iterator[int]:
     port = free_port()
     server = daphne_server(service_logs, port, UPLOAD_MAX_BYTES=str(SMALL_LIMIT))
     server.start(ready=lambda: port_open(port), timeout=60)
@@ -50,7 +50,7 @@ def _multipart(size: int) -> tuple[bytes, str]:
     return head + b"a fine film,1\n" * (size // 14) + tail, f"multipart/form-data; boundary={boundary}"
 
 
-def test_it_answers_413_by_content_length_before_reading(alice, small_limit_server) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_413_by_content_length_before_reading(alice, small_limit_server) -> None:
     body, content_type = _multipart(OVER)
     before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
@@ -63,7 +63,7 @@ def test_it_answers_413_by_content_length_before_reading(alice, small_limit_serv
     assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count()) == before
 
 
-def test_it_answers_413_for_a_chunked_body_by_counting(alice, small_limit_server) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_413_for_a_chunked_body_by_counting(alice, small_limit_server) -> None:
     body, content_type = _multipart(OVER)
     chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
@@ -77,7 +77,7 @@ def test_it_answers_413_for_a_chunked_body_by_counting(alice, small_limit_server
 
 
 @pytest.mark.parametrize("size", [8192, 16384, 300_000])
-def test_it_reads_bodies_whose_size_is_a_whole_number_of_chunks(alice, small_limit_server, size) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_bodies_whose_size_is_a_whole_number_of_chunks(alice, small_limit_server, size) -> None:
     # Daphne reads 8 KB at a time and the paced body 256 KB: a body ending on a chunk's edge
     # must still end (the application would otherwise wait for more forever).
     body = b"label_column=" + b"x" * (size - len(b"label_column="))
@@ -89,7 +89,7 @@ def test_it_reads_bodies_whose_size_is_a_whole_number_of_chunks(alice, small_lim
     _shape(response.read())
 
 
-def test_it_ignores_a_clients_own_refusal_header(alice, small_limit_server) -> None:  # type: ignore[no-untyped-def]
+def test_it_ignores_a_clients_own_refusal_header(alice, small_limit_server) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", small_limit_server, timeout=60)
     connection.request("GET", "/api/v1/datasets/", headers={
         "Authorization": f"Token {api_key(alice)}", "X-SPS-Body-Refused": "1"})
@@ -97,13 +97,13 @@ def test_it_ignores_a_clients_own_refusal_header(alice, small_limit_server) -> N
     assert response.status == 200, response.read()
 
 
-def test_it_answers_json_for_an_unknown_api_url(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_json_for_an_unknown_api_url(alice) -> None:
     response = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}").get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert _shape(response.content)["error"] == "Not found"
 
 
-def test_it_answers_413_for_a_form_field_over_djangos_limit(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_413_for_a_form_field_over_djangos_limit(alice) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = client.post("/api/v1/datasets/", {"label_column": "label",
                                                   "input_template": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
@@ -111,7 +111,7 @@ def test_it_answers_413_for_a_form_field_over_djangos_limit(alice) -> None:  # t
     assert "over the size limit" in _shape(response.content)["error"]
 
 
-def test_it_answers_503_while_the_database_is_down(service_logs) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_503_while_the_database_is_down(service_logs) -> None:
     port, nowhere = free_port(), free_port()
     server = daphne_server(service_logs, port, DATABASE_URL=f"postgres://sps:sps@127.0.0.1:{nowhere}/gone")
     server.start(ready=lambda: port_open(port), timeout=60)

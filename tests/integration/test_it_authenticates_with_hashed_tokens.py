@@ -16,7 +16,7 @@ from webapp.api.services import create_token, revoke_token
 pytestmark = pytest.mark.django_db
 
 
-def test_only_the_hash_and_a_short_prefix_are_stored(alice) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_hash_and_a_short_prefix_are_stored(alice) -> None:
     issued = create_token(alice, "laptop")
     row = ApiToken.objects.filter(pk=issued.token.pk).values().get()
     assert row["key_hash"] == hashlib.sha256(issued.key.encode()).hexdigest()
@@ -24,7 +24,7 @@ def test_only_the_hash_and_a_short_prefix_are_stored(alice) -> None:  # type: ig
     assert issued.key not in {str(value) for value in row.values()}
 
 
-def test_each_of_many_tokens_works_and_records_its_last_use(alice) -> None:  # type: ignore[no-untyped-def]
+def test_each_of_many_tokens_works_and_records_its_last_use(alice) -> None:
     laptop, ci = create_token(alice, "laptop"), create_token(alice, "ci")
     assert Client(HTTP_AUTHORIZATION=f"Token {ci.key}").get("/api/v1/jobs/").status_code == 200
     assert Client(HTTP_AUTHORIZATION=f"Token {laptop.key}").get("/api/v1/jobs/").status_code == 200
@@ -32,7 +32,7 @@ def test_each_of_many_tokens_works_and_records_its_last_use(alice) -> None:  # t
     assert ci.token.last_used_at is not None
 
 
-def test_a_revoked_token_is_refused_and_the_others_still_work(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_revoked_token_is_refused_and_the_others_still_work(alice) -> None:
     laptop, ci = create_token(alice, "laptop"), create_token(alice, "ci")
     revoke_token(laptop.token)
 
@@ -43,7 +43,7 @@ def test_a_revoked_token_is_refused_and_the_others_still_work(alice) -> None:  #
     assert Client(HTTP_AUTHORIZATION=f"Token {ci.key}").get("/api/v1/jobs/").status_code == 200
 
 
-def test_a_token_of_a_deactivated_user_is_refused(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_of_a_deactivated_user_is_refused(alice) -> None:
     key = create_token(alice, "laptop").key
     alice.is_active = False
     alice.save()

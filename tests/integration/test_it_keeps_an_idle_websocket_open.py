@@ -18,7 +18,7 @@ IDLE_SECONDS = 30
 
 
 @pytest.mark.asyncio
-async def test_it_keeps_an_idle_socket_open_and_delivers_afterwards(alice) -> None:  # type: ignore[no-untyped-def]
+async def test_it_keeps_an_idle_socket_open_and_delivers_afterwards(alice) -> None:
     communicator = WebsocketCommunicator(UserEventsConsumer.as_asgi(), "/ws/events/")
     communicator.scope["user"] = alice
     connected, _ = await communicator.connect()

@@ -11,13 +11,13 @@ from webapp.api.services import create_token
 pytestmark = pytest.mark.django_db
 
 
-def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_the_page_lists_only_ones_own_tokens_without_keys(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_lists_only_ones_own_tokens_without_keys(alice, bob) -> None:
     alices, bobs = create_token(alice, "alice laptop"), create_token(bob, "bob laptop")
     html = logged_in(alice).get("/accounts/tokens/").content.decode()
     assert "alice laptop" in html and alices.token.prefix in html
@@ -25,7 +25,7 @@ def test_the_page_lists_only_ones_own_tokens_without_keys(alice, bob) -> None:  
     assert alices.key not in html and bobs.key not in html
 
 
-def test_a_key_is_shown_in_the_answer_that_made_it_only(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_is_shown_in_the_answer_that_made_it_only(alice) -> None:
     client = logged_in(alice)
     made = client.post("/accounts/tokens/", {"name": "ci"}).content.decode()
     token = ApiToken.objects.for_user(alice).get()
@@ -34,7 +34,7 @@ def test_a_key_is_shown_in_the_answer_that_made_it_only(alice) -> None:  # type:
     assert key not in client.get("/accounts/tokens/").content.decode()
 
 
-def test_a_stranger_cannot_revoke_a_token(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_a_stranger_cannot_revoke_a_token(alice, bob) -> None:
     issued = create_token(alice, "laptop")
     assert logged_in(bob).post(f"/accounts/tokens/{issued.token.pk}/revoke/").status_code == 404
     assert logged_in(alice).get(f"/accounts/tokens/{issued.token.pk}/revoke/").status_code == 405
@@ -44,7 +44,7 @@ def test_a_stranger_cannot_revoke_a_token(alice, bob) -> None:  # type: ignore[n
     assert Client(HTTP_AUTHORIZATION=f"Token {issued.key}").get("/api/v1/jobs/").status_code == 401
 
 
-def test_an_empty_name_is_refused(alice) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_name_is_refused(alice) -> None:
     html = logged_in(alice).post("/accounts/tokens/", {"name": "  "}).content.decode()
     assert "This field is required." in html
     assert not ApiToken.objects.for_user(alice).exists()

@@ -25,7 +25,7 @@ def deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_it_is_clean_with_the_documented_production_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_is_clean_with_the_documented_production_settings(tmp_path) -> None:
     key_file = tmp_path / "secret_key"
     key_file.write_text(secrets.token_urlsafe(50))
     # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; production never does.

@@ -17,7 +17,7 @@ ADDRESSES = ["10.9.8.1", "10.9.8.2", "10.9.8.3"]
 
 
 @pytest.fixture(autouse=True)
-def forget_failures(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def forget_failures(settings) -> Iterator[None]:
     settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5, 20
     yield
     for name in ("alice", "bob", *(f"nobody{i}" for i in range(20))):
@@ -32,7 +32,7 @@ def attempt(username: str, password: str, address: str) -> tuple[int, str, bool]
     return response.status_code, response.content.decode(), "_auth_user_id" in client.session
 
 
-def test_it_pauses_an_account_after_repeated_failures(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_pauses_an_account_after_repeated_failures(alice) -> None:
     for _ in range(5):
         status, page, logged_in = attempt("alice", "wrong", ADDRESSES[0])
         assert status == 200 and not logged_in and "correct username and password" in page
@@ -44,7 +44,7 @@ def test_it_pauses_an_account_after_repeated_failures(alice) -> None:  # type: i
     assert "try again in 15 minutes" in page
 
 
-def test_it_pauses_an_address_that_tries_many_accounts(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_it_pauses_an_address_that_tries_many_accounts(alice, bob) -> None:
     for i in range(20):
         attempt(f"nobody{i}", "wrong", ADDRESSES[2])
 
@@ -53,7 +53,7 @@ def test_it_pauses_an_address_that_tries_many_accounts(alice, bob) -> None:  # t
     assert attempt("bob", PASSWORD, ADDRESSES[0])[2], "another address is not paused"
 
 
-def test_a_success_clears_the_accounts_failures(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_success_clears_the_accounts_failures(alice) -> None:
     for _ in range(4):
         attempt("alice", "wrong", ADDRESSES[0])
     assert attempt("alice", PASSWORD, ADDRESSES[0])[2]
@@ -62,7 +62,7 @@ def test_a_success_clears_the_accounts_failures(alice) -> None:  # type: ignore[
     assert attempt("alice", PASSWORD, ADDRESSES[1])[2]
 
 
-def test_the_admin_login_is_throttled_too(alice) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_login_is_throttled_too(alice) -> None:
     for _ in range(5):
         Client(REMOTE_ADDR=ADDRESSES[0]).post("/admin/login/", {"username": "alice", "password": "wrong"})
     response = Client(REMOTE_ADDR=ADDRESSES[0]).post("/admin/login/", {"username": "alice", "password": "wrong"})

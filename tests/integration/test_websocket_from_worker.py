@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.asyncio
-async def test_it_delivers_a_worker_event_to_the_users_socket(alice, celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+async def test_it_delivers_a_worker_event_to_the_users_socket(alice, celery_worker_process) -> None:
     communicator = WebsocketCommunicator(UserEventsConsumer.as_asgi(), "/ws/events/")
     communicator.scope["user"] = alice
     connected, _ = await communicator.connect()

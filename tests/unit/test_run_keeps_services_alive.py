@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def wait_for(predicate, timeout: float = 20) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 20) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

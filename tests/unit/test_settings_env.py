@@ -53,7 +53,7 @@ def test_it_refuses_a_bad_value(variable: str, value: str, message: str) -> None
     assert message in result.stderr
 
 
-def test_it_reads_secrets_from_a_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_secrets_from_a_file(tmp_path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("from-a-file\n")
     result = subprocess.run(

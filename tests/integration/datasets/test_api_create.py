@@ -13,11 +13,11 @@ from webapp.datasets.models import Dataset
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
 
 
-def test_it_creates_a_dataset_with_counts_and_labels(alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_creates_a_dataset_with_counts_and_labels(alice, tmp_path) -> None:
     path = write_csv(tmp_path / "reviews.csv", review_rows(100))
     with path.open("rb") as fh:
         response = _client(alice).post("/api/v1/datasets/", {
@@ -42,7 +42,7 @@ def test_it_creates_a_dataset_with_counts_and_labels(alice, tmp_path) -> None:  
     assert train[0]["input_text"].startswith("review: ")
 
 
-def test_it_accepts_a_text_column_and_separate_files(alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_accepts_a_text_column_and_separate_files(alice, tmp_path) -> None:
     train = write_csv(tmp_path / "train.csv", review_rows(40))
     val = write_csv(tmp_path / "val.csv", review_rows(10))
     with train.open("rb") as t, val.open("rb") as v:
@@ -55,7 +55,7 @@ def test_it_accepts_a_text_column_and_separate_files(alice, tmp_path) -> None:  
     assert body["labels"] == ["0", "1"]
 
 
-def test_it_lists_reads_and_deletes(alice, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_reads_and_deletes(alice, tmp_path, django_capture_on_commit_callbacks) -> None:
     path = write_csv(tmp_path / "reviews.csv", review_rows(20))
     client = _client(alice)
     with path.open("rb") as fh:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 CSV = b"text,label\na fine film,pos\na dull film,neg\nok,meh\nfun,pos\nslow,neg\n"
 
 
-def _mapping(client, label_map: str):  # type: ignore[no-untyped-def]
+def _mapping(client, label_map: str):
     upload = client.post("/datasets/new/", {"name": "films", "file": SimpleUploadedFile("films.csv", CSV)})
     assert upload.status_code == 302, upload.content
     return client.post(upload["Location"], {
@@ -21,7 +21,7 @@ def _mapping(client, label_map: str):  # type: ignore[no-untyped-def]
     })
 
 
-def test_it_names_the_labels_without_words(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_names_the_labels_without_words(client, alice) -> None:
     client.force_login(alice)
     response = _mapping(client, "pos = positive\nnegg = negative")
     assert response.status_code == 400
@@ -31,7 +31,7 @@ def test_it_names_the_labels_without_words(client, alice) -> None:  # type: igno
     assert Dataset.objects.count() == 0
 
 
-def test_a_complete_map_passes(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_complete_map_passes(client, alice) -> None:
     client.force_login(alice)
     response = _mapping(client, "pos = positive\nneg = negative\nmeh = neutral")
     assert response.status_code == 302

@@ -14,13 +14,13 @@ from webapp.datasets.staging import IncomingFile, rejected_stagings, stage_uploa
 pytestmark = pytest.mark.django_db
 
 
-def test_it_removes_what_the_task_wrote(alice, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_removes_what_the_task_wrote(alice, tmp_path, monkeypatch) -> None:
     path = write_csv(tmp_path / "r.csv", review_rows(20))
     staging = stage_upload(alice, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
     dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}))
     real = processing.process_files
 
-    def delete_midway(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete_midway(*args, **kwargs):
         result = real(*args, **kwargs)
         Dataset.objects.filter(pk=dataset.pk).delete()  # the owner deletes it meanwhile
         return result
@@ -30,7 +30,7 @@ def test_it_removes_what_the_task_wrote(alice, tmp_path, monkeypatch) -> None:  
     assert not dataset.storage_dir.exists()
 
 
-def test_it_keeps_no_staging_for_a_rejected_dataset_deleted_meanwhile(  # type: ignore[no-untyped-def]
+def test_it_keeps_no_staging_for_a_rejected_dataset_deleted_meanwhile(
     alice, tmp_path, monkeypatch, settings
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -40,7 +40,7 @@ def test_it_keeps_no_staging_for_a_rejected_dataset_deleted_meanwhile(  # type: 
     dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}))
     real = processing.process_files
 
-    def delete_midway(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete_midway(*args, **kwargs):
         Dataset.objects.filter(pk=dataset.pk).delete()  # the owner deletes it meanwhile
         return real(*args, **kwargs)
 

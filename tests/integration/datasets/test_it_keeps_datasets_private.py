@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owned(alice, tmp_path, client):  # type: ignore[no-untyped-def]
+def owned(alice, tmp_path, client):
     dataset = make_dataset(alice, tmp_path, name="Alice's reviews")
     client.force_login(alice)
     response = client.post("/datasets/new/", {"file": SimpleUploadedFile("a.csv", b"text,label\na,1\nb,0\n")})
@@ -36,7 +36,7 @@ def _page_urls(dataset: Dataset, mapping_url: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie"])
-def test_others_get_404_on_every_page(request, owned, client, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_others_get_404_on_every_page(request, owned, client, persona: str) -> None:
     dataset, mapping_url = owned
     client.force_login(request.getfixturevalue(persona))
     for method, url in _page_urls(dataset, mapping_url):
@@ -51,7 +51,7 @@ def test_others_get_404_on_every_page(request, owned, client, persona: str) -> N
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie"])
-def test_others_get_404_in_the_api(request, owned, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_others_get_404_in_the_api(request, owned, persona: str) -> None:
     dataset, _ = owned
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(request.getfixturevalue(persona))}")
     for method in ("get", "delete"):
@@ -62,7 +62,7 @@ def test_others_get_404_in_the_api(request, owned, persona: str) -> None:  # typ
     assert Dataset.objects.filter(pk=dataset.pk).exists()
 
 
-def test_the_owner_reaches_every_page(owned, client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_reaches_every_page(owned, client, alice) -> None:
     dataset, mapping_url = owned
     client.force_login(alice)
     assert client.get(f"/datasets/{dataset.pk}/").status_code == 200
@@ -72,7 +72,7 @@ def test_the_owner_reaches_every_page(owned, client, alice) -> None:  # type: ig
     assert Dataset.objects.get(pk=dataset.pk).name == "Renamed"
 
 
-def test_anonymous_visitors_are_sent_to_log_in(owned, client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_visitors_are_sent_to_log_in(owned, client) -> None:
     dataset, mapping_url = owned
     for url in ("/datasets/", f"/datasets/{dataset.pk}/", mapping_url, "/datasets/new/"):
         response = client.get(url)

@@ -28,13 +28,13 @@ NLI = (
 NLI_WITH_AN_EMPTY_PREMISE = NLI + ",Nothing at all,1\n"
 
 
-def _upload(client, content: str = NLI) -> str:  # type: ignore[no-untyped-def]
+def _upload(client, content: str = NLI) -> str:
     response = client.post("/datasets/new/", {"name": "NLI", "file": SimpleUploadedFile("nli.csv", content.encode())})
     assert response.status_code == 302
     return response["Location"]
 
 
-def test_it_shows_columns_rows_and_suggestions(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_columns_rows_and_suggestions(client, alice) -> None:
     client.force_login(alice)
     page = client.get(_upload(client))
     html = page.content.decode()
@@ -49,7 +49,7 @@ def test_it_shows_columns_rows_and_suggestions(client, alice) -> None:  # type: 
     assert "premise: A man plays a guitar hypothesis: A man makes music" in html  # the model input
 
 
-def test_it_suggests_the_column_a_typo_meant_and_keeps_the_upload(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_suggests_the_column_a_typo_meant_and_keeps_the_upload(client, alice) -> None:
     client.force_login(alice)
     url = _upload(client)
     response = client.post(url, {
@@ -63,7 +63,7 @@ def test_it_suggests_the_column_a_typo_meant_and_keeps_the_upload(client, alice)
     assert client.get(url).status_code == 200  # still there to fix the mapping
 
 
-def test_it_creates_and_processes_the_dataset(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_creates_and_processes_the_dataset(client, alice) -> None:
     client.force_login(alice)
     url = _upload(client)
     staging_id = url.rstrip("/").rsplit("/", 1)[-1]
@@ -93,12 +93,12 @@ def test_it_creates_and_processes_the_dataset(client, alice) -> None:  # type: i
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # this test's stagings only
     return settings.MEDIA_ROOT
 
 
-def test_it_finds_the_problems_only_processing_can_see(  # type: ignore[no-untyped-def]
+def test_it_finds_the_problems_only_processing_can_see(
     client, alice, media, django_capture_on_commit_callbacks
 ) -> None:
     client.force_login(alice)
@@ -141,7 +141,7 @@ def test_it_finds_the_problems_only_processing_can_see(  # type: ignore[no-untyp
     assert not any(staging_root().iterdir())
 
 
-def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, media) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, media) -> None:
     client.force_login(alice)
     client.post(_upload(client, NLI_WITH_AN_EMPTY_PREMISE), {
         "name": "Broken NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",

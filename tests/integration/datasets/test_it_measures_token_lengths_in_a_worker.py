@@ -14,7 +14,7 @@ from webapp.datasets import token_lengths
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_worker_measures_what_the_page_asked_for(alice, tmp_path, tiny_model_dir: Path, monkeypatch,  # type: ignore[no-untyped-def]
+def test_a_worker_measures_what_the_page_asked_for(alice, tmp_path, tiny_model_dir: Path, monkeypatch,
                                                     celery_worker_process) -> None:
     monkeypatch.setattr(token_lengths, "tokenizer_choices", lambda: [("tiny-t5", str(tiny_model_dir))])
     dataset = make_dataset(alice, tmp_path, rows=40)

@@ -13,7 +13,7 @@ from webapp.datasets.services import process_dataset
 pytestmark = pytest.mark.django_db
 
 
-def test_it_stores_files_under_names_of_its_own(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_stores_files_under_names_of_its_own(client, alice) -> None:
     client.force_login(alice)
     before = set(media_snapshot(settings.MEDIA_ROOT))
     hostile = "../../<img src=x onerror=alert(1)>.csv"

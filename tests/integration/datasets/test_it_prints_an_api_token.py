@@ -13,7 +13,7 @@ from webapp.api.models import ApiToken, hash_key
 pytestmark = pytest.mark.django_db
 
 
-def test_it_creates_a_new_token_each_time_and_prints_its_key(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_creates_a_new_token_each_time_and_prints_its_key(alice) -> None:
     first, second, err = StringIO(), StringIO(), StringIO()
     call_command("api_token", "alice", "--name", "ci", stdout=first, stderr=err)
     call_command("api_token", "alice", stdout=second, stderr=StringIO())
@@ -27,12 +27,12 @@ def test_it_creates_a_new_token_each_time_and_prints_its_key(alice) -> None:  # 
     assert Client(HTTP_AUTHORIZATION=f"Token {keys[0]}").get("/api/v1/jobs/").status_code == 200
 
 
-def test_it_refuses_a_name_already_used(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_name_already_used(alice) -> None:
     call_command("api_token", "alice", "--name", "ci", stdout=StringIO(), stderr=StringIO())
     with pytest.raises(CommandError, match="already have a token named 'ci'"):
         call_command("api_token", "alice", "--name", "ci", stdout=StringIO(), stderr=StringIO())
 
 
-def test_it_names_an_unknown_user(db) -> None:  # type: ignore[no-untyped-def]
+def test_it_names_an_unknown_user(db) -> None:
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("api_token", "nobody")

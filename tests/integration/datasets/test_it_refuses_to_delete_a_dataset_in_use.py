@@ -11,7 +11,7 @@ from webapp.datasets.models import Dataset
 pytestmark = pytest.mark.django_db
 
 
-def _job(dataset: Dataset, status: str):  # type: ignore[no-untyped-def]
+def _job(dataset: Dataset, status: str):
     from webapp.jobs.models import BaseModel, TuningJob
     from webapp.prompts.models import Prompt
 
@@ -22,7 +22,7 @@ def _job(dataset: Dataset, status: str):  # type: ignore[no-untyped-def]
                                     prompt_config={}, train_config={}, status=status)
 
 
-def test_the_page_refuses_while_a_job_runs(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_refuses_while_a_job_runs(client, alice, tmp_path) -> None:
     dataset = make_dataset(alice, tmp_path)
     _job(dataset, "running")
     client.force_login(alice)
@@ -33,7 +33,7 @@ def test_the_page_refuses_while_a_job_runs(client, alice, tmp_path) -> None:  # 
     assert dataset.storage_dir.is_dir()
 
 
-def test_the_api_answers_409(alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_409(alice, tmp_path) -> None:
     dataset = make_dataset(alice, tmp_path)
     _job(dataset, "queued")
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
@@ -42,7 +42,7 @@ def test_the_api_answers_409(alice, tmp_path) -> None:  # type: ignore[no-untype
     assert "queued or running tuning job" in response.json()["error"]
 
 
-def test_a_finished_job_still_protects_it(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_finished_job_still_protects_it(client, alice, tmp_path) -> None:
     dataset = make_dataset(alice, tmp_path)
     job = _job(dataset, "succeeded")
     client.force_login(alice)
@@ -58,7 +58,7 @@ def test_a_finished_job_still_protects_it(client, alice, tmp_path) -> None:  # t
 
 
 def test_an_unused_dataset_is_deleted_with_its_files(client, alice, tmp_path,
-                                                     django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+                                                     django_capture_on_commit_callbacks) -> None:
     dataset = make_dataset(alice, tmp_path)
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):

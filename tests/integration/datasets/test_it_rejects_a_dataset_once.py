@@ -16,17 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _create(owner, tmp_path, label_map: dict[str, str]) -> Dataset:  # type: ignore[no-untyped-def]
+def _create(owner, tmp_path, label_map: dict[str, str]) -> Dataset:
     path = write_csv(tmp_path / "r.csv", review_rows(20))
     staging = stage_upload(owner, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
     return create_dataset(owner, staging, Mapping("{text}", "label", label_map))
 
 
-def test_it_ignores_a_second_delivery(alice, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_it_ignores_a_second_delivery(alice, tmp_path, django_capture_on_commit_callbacks) -> None:
     dataset = _create(alice, tmp_path, {"1": "positive"})  # label 0 is missing from the map
     with django_capture_on_commit_callbacks(execute=True):
         assert process_dataset(dataset.pk) is None
@@ -36,10 +36,10 @@ def test_it_ignores_a_second_delivery(alice, tmp_path, django_capture_on_commit_
     assert not Dataset.objects.exists() and not dataset.storage_dir.exists()
 
 
-def test_it_rejects_on_an_error_of_ours(alice, tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_on_an_error_of_ours(alice, tmp_path, monkeypatch, caplog) -> None:
     dataset = _create(alice, tmp_path, {"0": "negative", "1": "positive"})
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(services, "process_files", broken)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 NLI = "premise,hypothesis,label\n" + "".join(f"A man plays {i},Music {i},{i % 3}\n" for i in range(30))
 
 
-def test_it_names_every_problem_together(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_names_every_problem_together(client, alice) -> None:
     client.force_login(alice)
     mapping_url = client.post("/datasets/new/", {"name": "NLI", "file": SimpleUploadedFile("nli.csv", NLI.encode())})[
         "Location"]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def validating(alice, tmp_path) -> Dataset:  # type: ignore[no-untyped-def]
+def validating(alice, tmp_path) -> Dataset:
     path = write_csv(tmp_path / "reviews.csv", review_rows(20))
     staging = stage_upload(alice, "Reviews", [IncomingFile("file", path.name, path, path.stat().st_size)])
     mapping = Mapping(input_template="review: {text}", label_column="label",

@@ -26,7 +26,7 @@ def test_it_seeds_rotten_tomatoes_once() -> None:
     assert "Demo dataset: Rotten Tomatoes (12752 rows, ready)" in out.getvalue()
 
 
-def test_it_skips_the_dataset_when_the_files_are_missing(tmp_path, db) -> None:  # type: ignore[no-untyped-def]
+def test_it_skips_the_dataset_when_the_files_are_missing(tmp_path, db) -> None:
     from webapp.accounts.services import ensure_demo_user
     from webapp.datasets.services import seed_rotten_tomatoes
 

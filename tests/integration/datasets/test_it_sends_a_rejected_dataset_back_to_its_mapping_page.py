@@ -18,7 +18,7 @@ from webapp.datasets.staging import IncomingFile, Staging, stage_upload, staging
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _create(owner, tmp_path) -> Dataset:  # type: ignore[no-untyped-def]
+def _create(owner, tmp_path) -> Dataset:
     rows = [{"text": f"a fine film #{i}", "label": "pos"} for i in range(30)]  # a single class
     path = write_csv(tmp_path / "one-class.csv", rows)
     staging = stage_upload(owner, "One class", [IncomingFile("file", path.name, path, path.stat().st_size)])
@@ -26,7 +26,7 @@ def _create(owner, tmp_path) -> Dataset:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.asyncio
-async def test_it_rejects_into_a_staging(alice, tmp_path, celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+async def test_it_rejects_into_a_staging(alice, tmp_path, celery_worker_process) -> None:
     communicator = WebsocketCommunicator(UserEventsConsumer.as_asgi(), "/ws/events/")
     communicator.scope["user"] = alice
     connected, _ = await communicator.connect()

@@ -13,7 +13,7 @@ from webapp.datasets import token_lengths
 pytestmark = pytest.mark.django_db
 
 
-def test_it_pages_and_searches_rows(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_pages_and_searches_rows(client, alice, tmp_path) -> None:
     dataset = make_dataset(alice, tmp_path, rows=100)
     client.force_login(alice)
     page = client.get(f"/datasets/{dataset.pk}/")
@@ -30,7 +30,7 @@ def test_it_pages_and_searches_rows(client, alice, tmp_path) -> None:  # type: i
     assert client.get(f"/datasets/{dataset.pk}/", {"split": "nope", "page": "x"}).status_code == 200
 
 
-def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:
     from tests.factories import write_csv
     from webapp.datasets.processing import Mapping
     from webapp.datasets.services import create_dataset
@@ -49,7 +49,7 @@ def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:  # type: i
     assert "<i>x</i>" not in html
 
 
-def test_it_downloads_a_split_with_formulas_neutralised(client, alice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_downloads_a_split_with_formulas_neutralised(client, alice, tmp_path) -> None:
     from tests.factories import write_csv
     from webapp.datasets.processing import Mapping
     from webapp.datasets.services import create_dataset
@@ -71,7 +71,7 @@ def test_it_downloads_a_split_with_formulas_neutralised(client, alice, tmp_path)
     assert client.get(f"/datasets/{dataset.pk}/download/test.csv").status_code == 404
 
 
-def test_it_measures_token_lengths_of_a_base_model(client, alice, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_measures_token_lengths_of_a_base_model(client, alice, tmp_path, monkeypatch) -> None:
     from tuning_core.tiny import build_tiny_t5
 
     tiny = str(build_tiny_t5(tmp_path / "tiny"))

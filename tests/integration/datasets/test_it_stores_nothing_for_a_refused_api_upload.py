@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 GOOD = b"text,label\na fine film,1\na dull film,0\nfun,1\nslow,0\n"
 
 
-def _post(user, data: dict) -> tuple:  # type: ignore[no-untyped-def]
+def _post(user, data: dict) -> tuple:
     client = Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
     response = client.post("/api/v1/datasets/", data)
@@ -44,7 +44,7 @@ def _post(user, data: dict) -> tuple:  # type: ignore[no-untyped-def]
      {"file": "data.csv", "line": 3, "column": "label",
       "message": "Label '0' has no entry in the label map (known: '1')"}),
 ])
-def test_it_answers_400_and_stores_nothing(alice, content: bytes, fields: dict, detail: dict) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_400_and_stores_nothing(alice, content: bytes, fields: dict, detail: dict) -> None:
     data = {"file": SimpleUploadedFile("data.csv", content), "text_column": "text", "label_column": "label", **fields}
     response, before, after = _post(alice, data)
     assert response.status_code == 400, response.content
@@ -54,7 +54,7 @@ def test_it_answers_400_and_stores_nothing(alice, content: bytes, fields: dict, 
     assert after == before
 
 
-def test_it_refuses_a_file_over_the_size_limit(alice, settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_file_over_the_size_limit(alice, settings) -> None:
     settings.UPLOAD_MAX_BYTES = 1024
     data = {"file": SimpleUploadedFile("big.csv", GOOD * 100), "text_column": "text", "label_column": "label"}
     response, before, after = _post(alice, data)
@@ -64,7 +64,7 @@ def test_it_refuses_a_file_over_the_size_limit(alice, settings) -> None:  # type
     assert after == before
 
 
-def test_it_names_invalid_fields(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_names_invalid_fields(alice) -> None:
     data = {"file": SimpleUploadedFile("data.csv", GOOD), "label_column": "label", "label_map": "{not json"}
     response, before, after = _post(alice, data)
     assert response.status_code == 400

@@ -22,7 +22,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_it_explains_and_stores_nothing(client, alice, case: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_explains_and_stores_nothing(client, alice, case: str) -> None:
     content, message = CASES[case]
     client.force_login(alice)
     before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
@@ -34,7 +34,7 @@ def test_it_explains_and_stores_nothing(client, alice, case: str) -> None:  # ty
     assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count()) == before
 
 
-def test_it_refuses_a_file_over_the_size_limit(client, alice, settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_file_over_the_size_limit(client, alice, settings) -> None:
     settings.UPLOAD_MAX_BYTES = 4096
     client.force_login(alice)
     before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
@@ -47,7 +47,7 @@ def test_it_refuses_a_file_over_the_size_limit(client, alice, settings) -> None:
     assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count()) == before
 
 
-def test_it_refuses_an_unsupported_file_type(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_an_unsupported_file_type(client, alice) -> None:
     client.force_login(alice)
     before = media_snapshot(settings.MEDIA_ROOT)
     response = client.post("/datasets/new/", {"file": SimpleUploadedFile("data.xlsx", b"text,label\na,1\n")})

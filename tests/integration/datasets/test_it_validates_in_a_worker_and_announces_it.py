@@ -17,14 +17,14 @@ from webapp.datasets.staging import IncomingFile, stage_upload
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _create(owner, tmp_path) -> Dataset:  # type: ignore[no-untyped-def]
+def _create(owner, tmp_path) -> Dataset:
     path = write_csv(tmp_path / "r.csv", review_rows(200))
     staging = stage_upload(owner, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
     return create_dataset(owner, staging, Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
 
 
 @pytest.mark.asyncio
-async def test_it_processes_and_announces(alice, tmp_path, celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+async def test_it_processes_and_announces(alice, tmp_path, celery_worker_process) -> None:
     communicator = WebsocketCommunicator(UserEventsConsumer.as_asgi(), "/ws/events/")
     communicator.scope["user"] = alice
     connected, _ = await communicator.connect()

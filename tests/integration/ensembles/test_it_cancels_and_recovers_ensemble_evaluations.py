@@ -21,13 +21,13 @@ from webapp.prompts.models import EvalRun
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def held_evaluation(alice, members, reviews) -> TuningJob:  # type: ignore[no-untyped-def]
+def held_evaluation(alice, members, reviews) -> TuningJob:
     ensemble = create_ensemble(alice, name="trio", versions=members)
     with override_settings(CELERY_GPU_QUEUE=HELD_QUEUE):
         return launch_ensemble_evaluation(alice, ensemble, reviews, ["validation", "test"])
 
 
-def test_cancel_stops_the_pass_and_keeps_nothing(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_stops_the_pass_and_keeps_nothing(alice, members, reviews) -> None:
     from workers.evaluation import run_ensemble_evaluation
     from workers.training import CancelCheck
 
@@ -46,7 +46,7 @@ def test_cancel_stops_the_pass_and_keeps_nothing(alice, members, reviews) -> Non
 
 
 @pytest.mark.worker
-def test_a_dead_workers_evaluation_is_finished_by_another(alice, members, reviews, celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+def test_a_dead_workers_evaluation_is_finished_by_another(alice, members, reviews, celery_worker_process) -> None:
     job = held_evaluation(alice, members, reviews)
     assert claim_job(job.pk, "a-worker-that-died") is not None
     TuningJob.objects.filter(pk=job.pk).update(queue="gpu", heartbeat_at=timezone.now() - timedelta(hours=1))

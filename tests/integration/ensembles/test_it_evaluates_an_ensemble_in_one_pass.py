@@ -46,7 +46,7 @@ def hand_vote(member_runs: list[EvalRun], voting: str) -> tuple[list[str], list[
 
 
 @pytest.mark.parametrize("voting", ["majority", "soft"])
-def test_a_worker_scores_every_member_in_one_pass(alice, members, reviews, celery_worker_process, voting) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_scores_every_member_in_one_pass(alice, members, reviews, celery_worker_process, voting) -> None:
     response = logged_in(alice).post("/ensembles/new/", {
         "name": "three voices", "voting": voting, "versions": [m.pk for m in members],
         "dataset": reviews.pk, "splits": ["validation", "test"],

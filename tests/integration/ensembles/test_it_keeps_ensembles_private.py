@@ -15,7 +15,7 @@ from webapp.prompts.services import record_eval_run
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_strangers_get_404(alice, bob, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_strangers_get_404(alice, bob, members, reviews) -> None:
     ensemble = create_ensemble(alice, name="alice's trio", versions=members)
     vote = record_eval_run(version=None, dataset=reviews, split="test", mode="rank", metrics={"accuracy": 0.5},
                            predictions=[], ensemble=ensemble, ensemble_revision=1)
@@ -36,7 +36,7 @@ def test_strangers_get_404(alice, bob, members, reviews) -> None:  # type: ignor
     assert owner.get(f"/prompts/evaluations/{vote.pk}/").status_code == 200
     assert "alice&#x27;s trio" in owner.get("/ensembles/").content.decode()
 
-    async def connects(user) -> bool:  # type: ignore[no-untyped-def]
+    async def connects(user) -> bool:
         communicator = job_communicator(user, job.pk)
         connected, _ = await communicator.connect()
         await communicator.disconnect()
@@ -47,7 +47,7 @@ def test_strangers_get_404(alice, bob, members, reviews) -> None:  # type: ignor
     cancel_job(job)
 
 
-def test_the_jobs_list_and_the_playground_name_the_ensemble(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_the_jobs_list_and_the_playground_name_the_ensemble(alice, members, reviews) -> None:
     from django.test import override_settings
 
     from tests.integration.jobs.conftest import HELD_QUEUE

@@ -19,7 +19,7 @@ from webapp.prompts.services import record_eval_run
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def vote_run(ensemble, dataset, accuracy: float):  # type: ignore[no-untyped-def]
+def vote_run(ensemble, dataset, accuracy: float):
     summary = {"members": ensemble.member_ids(), "member_accuracy": [0.5] * len(ensemble.member_ids()),
                "member_mean_accuracy": 0.5, "member_sd_accuracy": 0.0, "best_member": 0, "best_member_accuracy": 0.5,
                "oracle_accuracy": 0.9, "pairwise_counts": [], "examples": 0, "margin_histogram": [],
@@ -29,7 +29,7 @@ def vote_run(ensemble, dataset, accuracy: float):  # type: ignore[no-untyped-def
                            ensemble_revision=ensemble.revision, ensemble_members=ensemble.member_ids())
 
 
-def test_new_members_make_a_new_revision(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_new_members_make_a_new_revision(alice, members, reviews) -> None:
     ensemble = create_ensemble(alice, name="trio", versions=members)
     vote_run(ensemble, reviews, 0.625)
     client = logged_in(alice)
@@ -51,7 +51,7 @@ def test_new_members_make_a_new_revision(alice, members, reviews) -> None:  # ty
     cancel_job(job)
 
 
-def test_a_rename_keeps_the_revision_and_its_results(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_a_rename_keeps_the_revision_and_its_results(alice, members, reviews) -> None:
     ensemble = create_ensemble(alice, name="trio", versions=members)
     logged_in(alice).post(f"/ensembles/{ensemble.pk}/edit/", {
         "name": "the trio", "voting": "majority", "versions": [m.pk for m in members], "dataset": reviews.pk,
@@ -61,7 +61,7 @@ def test_a_rename_keeps_the_revision_and_its_results(alice, members, reviews) ->
     assert not TuningJob.objects.filter(method="ensemble_evaluation").exists()
 
 
-def test_deleting_waits_for_the_evaluation(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_waits_for_the_evaluation(alice, members, reviews) -> None:
     ensemble = create_ensemble(alice, name="trio", versions=members)
     with override_settings(CELERY_GPU_QUEUE=HELD_QUEUE):  # no worker may finish it meanwhile
         job = launch_ensemble_evaluation(alice, ensemble, reviews, ["test"])

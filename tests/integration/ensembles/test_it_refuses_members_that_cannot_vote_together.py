@@ -18,7 +18,7 @@ from webapp.prompts.models import Prompt
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def build(alice, versions, dataset) -> str:  # type: ignore[no-untyped-def]
+def build(alice, versions, dataset) -> str:
     response = logged_in(alice).post("/ensembles/new/", {
         "name": "mixed", "voting": "majority", "versions": [v.pk for v in versions], "dataset": dataset.pk,
         "splits": ["validation"]})
@@ -28,11 +28,11 @@ def build(alice, versions, dataset) -> str:  # type: ignore[no-untyped-def]
     return html.unescape(response.content.decode())
 
 
-def test_it_needs_two_members(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_it_needs_two_members(alice, members, reviews) -> None:
     assert "An ensemble needs at least 2 versions; 1 chosen" in build(alice, members[:1], reviews)
 
 
-def test_it_refuses_another_label_set(alice, members, reviews, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_another_label_set(alice, members, reviews, tiny_base) -> None:
     stars = make_ready_dataset(alice, name="stars")
     Dataset.objects.filter(pk=stars.pk).update(labels=["bad", "good"])
     stars.refresh_from_db()
@@ -43,7 +43,7 @@ def test_it_refuses_another_label_set(alice, members, reviews, tiny_base) -> Non
             "every member must share one label set") in page
 
 
-def test_it_refuses_another_base_model(alice, members, reviews, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_another_base_model(alice, members, reviews, tiny_model_dir) -> None:
     twin = register_base_model("tiny-t5 twin", str(tiny_model_dir), random_weights=True)
     other = trained_version(alice, Prompt.objects.create(owner=alice, name="on twin", base_model=twin), reviews,
                             twin, seed=22, accuracy=0.5)
@@ -51,7 +51,7 @@ def test_it_refuses_another_base_model(alice, members, reviews, tiny_model_dir) 
     assert "on twin v1 runs on tiny-t5 twin, but sentiment v1 runs on tiny-t5" in page
 
 
-def test_it_refuses_a_generation_prompt(alice, members, reviews, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_generation_prompt(alice, members, reviews, tiny_base) -> None:
     answers = make_ready_dataset(alice, name="answers")
     Dataset.objects.filter(pk=answers.pk).update(task_kind="generation")
     answers.refresh_from_db()
@@ -61,14 +61,14 @@ def test_it_refuses_a_generation_prompt(alice, members, reviews, tiny_base) -> N
         alice, [members[0], other], reviews)
 
 
-def test_it_refuses_someone_elses_version(alice, bob, members, reviews, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_someone_elses_version(alice, bob, members, reviews, tiny_base) -> None:
     bobs = make_ready_dataset(bob, name="bob's")
     theirs = trained_version(bob, Prompt.objects.create(owner=bob, name="bob's", base_model=tiny_base), bobs,
                              tiny_base, seed=24, accuracy=0.5)
     assert f"{theirs.pk} is not one of your versions" in build(alice, [members[0], theirs], reviews)
 
 
-def test_it_refuses_more_than_sixteen(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_more_than_sixteen(alice, members, reviews) -> None:
     from webapp.ensembles.services import EnsembleError, create_ensemble
 
     with pytest.raises(EnsembleError, match="at most 16 versions; 17 chosen"):
@@ -77,7 +77,7 @@ def test_it_refuses_more_than_sixteen(alice, members, reviews) -> None:  # type:
         create_ensemble(alice, name="echo", versions=[members[0], members[0]])
 
 
-def test_it_refuses_to_evaluate_on_a_dataset_with_other_labels(alice, members, reviews) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_to_evaluate_on_a_dataset_with_other_labels(alice, members, reviews) -> None:
     from webapp.ensembles.services import create_ensemble
 
     ensemble = create_ensemble(alice, name="trio", versions=members)

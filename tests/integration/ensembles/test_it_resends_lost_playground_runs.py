@@ -16,7 +16,7 @@ from webapp.ensembles.models import PlaygroundRun
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_lost_playground_run_is_sent_again(alice, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_a_lost_playground_run_is_sent_again(alice, tiny_base) -> None:
     # Made without a message, as when the broker was down at the time.
     old = timezone.now() - timedelta(seconds=settings.RESEND_LOST_WORK_AFTER + 60)
     lost = PlaygroundRun.objects.create(owner=alice, base_model=tiny_base, inputs=["x"], targets={}, created_at=old)
@@ -29,7 +29,7 @@ def test_a_lost_playground_run_is_sent_again(alice, tiny_base) -> None:  # type:
     assert fresh.pk != lost.pk
 
 
-def test_a_run_whose_worker_died_ends_as_failed(alice, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_whose_worker_died_ends_as_failed(alice, tiny_base) -> None:
     from tests.integration.ensembles.conftest import logged_in
 
     old = timezone.now() - timedelta(minutes=11)

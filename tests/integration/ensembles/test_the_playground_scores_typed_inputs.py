@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.worker
-def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_process, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_process, tiny_base) -> None:
     import torch
 
     from tuning_core.ensemble import vote
@@ -62,7 +62,7 @@ def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_proces
     assert logged_in(bob).get(f"/playground/?run={run.pk}").content.decode().count("review: boring") == 0
 
 
-def test_it_refuses_what_it_cannot_score(alice, bob, members) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_what_it_cannot_score(alice, bob, members) -> None:
     client = logged_in(alice)
     cases = [
         ({"inputs": "", "versions": [members[0].pk]}, "This field is required"),

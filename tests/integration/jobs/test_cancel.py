@@ -13,7 +13,7 @@ from webapp.prompts.models import PromptVersion
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_cancels_a_queued_job_at_once(alice, ready_dataset, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
+def test_it_cancels_a_queued_job_at_once(alice, ready_dataset, tiny_base_model) -> None:
     job = launch_held(alice, ready_dataset, tiny_base_model)
 
     job = cancel_job(job)
@@ -23,7 +23,7 @@ def test_it_cancels_a_queued_job_at_once(alice, ready_dataset, tiny_base_model) 
 
 
 def test_it_stops_a_running_job_and_keeps_the_best_prompt(
-    alice, ready_dataset, tiny_base_model, celery_worker_process  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, celery_worker_process
 ) -> None:
     job = launch(alice, ready_dataset, tiny_base_model, max_steps=100_000, eval_every=5)
 
@@ -42,7 +42,7 @@ def test_it_stops_a_running_job_and_keeps_the_best_prompt(
 
 
 def test_it_refuses_to_start_a_job_cancelled_while_queued(
-    alice, ready_dataset, tiny_base_model, celery_worker_process  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, celery_worker_process
 ) -> None:
     from tests.integration.jobs.conftest import release
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def running_job(alice, ready_dataset, tiny_base_model) -> TuningJob:  # type: ignore[no-untyped-def]
+def running_job(alice, ready_dataset, tiny_base_model) -> TuningJob:
     job = launch_held(alice, ready_dataset, tiny_base_model)
     assert claim_job(job.pk, "worker-a") is not None
     return job
@@ -25,19 +25,19 @@ def age_heartbeat(job: TuningJob, seconds: int) -> None:
     TuningJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=seconds))
 
 
-def test_a_second_delivery_does_nothing_while_the_worker_lives(running_job) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_delivery_does_nothing_while_the_worker_lives(running_job) -> None:
     assert claim_job(running_job.pk, "worker-b") is None
     running_job.refresh_from_db()
     assert running_job.worker == "worker-a" and running_job.attempts == 1
 
 
-def test_a_stale_job_is_taken_over(running_job, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_job_is_taken_over(running_job, settings) -> None:
     age_heartbeat(running_job, settings.JOB_HEARTBEAT_TIMEOUT + 1)
     job = claim_job(running_job.pk, "worker-b")
     assert job is not None and job.worker == "worker-b" and job.attempts == 2
 
 
-def test_it_requeues_a_stale_job_when_its_queue_has_a_live_worker(running_job, settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_requeues_a_stale_job_when_its_queue_has_a_live_worker(running_job, settings) -> None:
     age_heartbeat(running_job, settings.JOB_HEARTBEAT_TIMEOUT + 1)
     assert reap_stale_jobs(live_queues={"held-back"}) == [running_job.pk]
     running_job.refresh_from_db()
@@ -45,13 +45,13 @@ def test_it_requeues_a_stale_job_when_its_queue_has_a_live_worker(running_job, s
     assert running_job.log_entries.filter(message__contains="queued again").exists()
 
 
-def test_it_leaves_a_fresh_job_alone(running_job) -> None:  # type: ignore[no-untyped-def]
+def test_it_leaves_a_fresh_job_alone(running_job) -> None:
     assert reap_stale_jobs(live_queues=set()) == []
     running_job.refresh_from_db()
     assert running_job.status == JobStatus.RUNNING
 
 
-def test_it_fails_a_job_no_worker_came_back_for(running_job, settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_fails_a_job_no_worker_came_back_for(running_job, settings) -> None:
     age_heartbeat(running_job, settings.JOB_HEARTBEAT_TIMEOUT + 10)
     assert reap_stale_jobs(live_queues=set()) == [], "still within the orphan timeout"
 

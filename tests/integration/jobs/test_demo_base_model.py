@@ -14,7 +14,7 @@ from webapp.jobs.models import BaseModel
 pytestmark = pytest.mark.django_db
 
 
-def test_it_builds_and_registers_the_tiny_model(settings, tmp_path, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_builds_and_registers_the_tiny_model(settings, tmp_path, alice) -> None:
     settings.MODEL_CACHE_DIR = tmp_path / "models"
     from webapp.jobs.base_models import ensure_tiny_model
 
@@ -30,7 +30,7 @@ def test_it_builds_and_registers_the_tiny_model(settings, tmp_path, alice) -> No
     assert TINY_MODEL_NAME in page and RANDOM_WEIGHTS_NOTICE in page
 
 
-def test_seed_demo_reports_the_tiny_model(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_reports_the_tiny_model(settings, tmp_path) -> None:
     settings.MODEL_CACHE_DIR = tmp_path / "models"
     out = StringIO()
     call_command("seed_demo", stdout=out)
@@ -38,7 +38,7 @@ def test_seed_demo_reports_the_tiny_model(settings, tmp_path) -> None:  # type: 
     assert BaseModel.objects.filter(name=TINY_MODEL_NAME, random_weights=True).exists()
 
 
-def test_register_base_model_refuses_a_missing_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_register_base_model_refuses_a_missing_directory(tmp_path) -> None:
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="Cannot read a model config"):

@@ -21,11 +21,11 @@ def _shape(response) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 
 @pytest.fixture
-def api(alice) -> Client:  # type: ignore[no-untyped-def]
+def api(alice) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
 
 
-def test_a_wrong_type_is_400_naming_the_field(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_type_is_400_naming_the_field(api) -> None:
     response = api.post("/api/v1/jobs/", {"dataset": 1, "base_model": 1, "prompt_length": "many"},
                         content_type="application/json")
     assert response.status_code == 400
@@ -34,33 +34,33 @@ def test_a_wrong_type_is_400_naming_the_field(api) -> None:  # type: ignore[no-u
     assert all(d["message"] for d in details)
 
 
-def test_a_body_that_is_not_json_is_400(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_that_is_not_json_is_400(api) -> None:
     response = api.post("/api/v1/jobs/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert _shape(response)["error"] == "The body is not valid JSON"
 
 
-def test_a_bad_query_parameter_is_400_naming_it(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_query_parameter_is_400_naming_it(api) -> None:
     response = api.get("/api/v1/jobs/?status=sleeping")
     assert response.status_code == 400
     assert [d["field"] for d in _shape(response)["details"]] == ["status"]
 
 
-def test_a_strangers_object_and_a_non_numeric_id_are_404(api, bob) -> None:  # type: ignore[no-untyped-def]
+def test_a_strangers_object_and_a_non_numeric_id_are_404(api, bob) -> None:
     bobs = make_ready_dataset(bob, "bob's")
     assert api.get(f"/api/v1/datasets/{bobs.pk}/").status_code == 404
     assert _shape(api.get(f"/api/v1/datasets/{bobs.pk}/"))["error"] == "Not found"
     assert _shape(api.get("/api/v1/datasets/abc/"))["error"] == "Not found"
 
 
-def test_a_wrong_method_is_405_with_allow(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_method_is_405_with_allow(api) -> None:
     response = api.patch("/api/v1/jobs/1/")
     assert response.status_code == 405
     assert response["Allow"] == "GET, DELETE"
     assert _shape(response)["error"] == "Method PATCH not allowed; use GET, DELETE"
 
 
-def test_cancelling_an_ended_job_is_409(alice, api, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
+def test_cancelling_an_ended_job_is_409(alice, api, tiny_base_model) -> None:
     job = launch_held(alice, make_ready_dataset(alice), tiny_base_model)
     TuningJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED)
     response = api.post(f"/api/v1/jobs/{job.pk}/cancel/")
@@ -68,7 +68,7 @@ def test_cancelling_an_ended_job_is_409(alice, api, tiny_base_model) -> None:  #
     assert _shape(response)["error"].startswith(f"Job {job.pk} already ended")
 
 
-def test_a_session_write_passes_with_the_csrf_token(alice, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
+def test_a_session_write_passes_with_the_csrf_token(alice, tiny_base_model) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
     without = client.post("/api/v1/jobs/", {}, content_type="application/json")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def failed_job(alice, ready_dataset, tiny_base_model) -> TuningJob:  # type: ignore[no-untyped-def]
+def failed_job(alice, ready_dataset, tiny_base_model) -> TuningJob:
     job = launch_held(alice, ready_dataset, tiny_base_model)
     claim_job(job.pk, "worker-a")
     job.checkpoint_dir.mkdir(parents=True)
@@ -26,13 +26,13 @@ def failed_job(alice, ready_dataset, tiny_base_model) -> TuningJob:  # type: ign
     return job
 
 
-def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_it_deletes_a_failed_job_with_its_files_and_its_empty_prompt(alice, failed_job) -> None:  # type: ignore[no-untyped-def]
+def test_it_deletes_a_failed_job_with_its_files_and_its_empty_prompt(alice, failed_job) -> None:
     prompt_id = failed_job.prompt_id
     response = logged_in(alice).post(f"/jobs/{failed_job.pk}/delete/")
     assert response.status_code == 302 and response["Location"] == "/jobs/"
@@ -41,14 +41,14 @@ def test_it_deletes_a_failed_job_with_its_files_and_its_empty_prompt(alice, fail
     assert not Prompt.objects.filter(pk=prompt_id).exists(), "a prompt with no version is not left behind"
 
 
-def test_it_removes_the_checkpoint_after_commit(alice, failed_job, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_it_removes_the_checkpoint_after_commit(alice, failed_job, django_capture_on_commit_callbacks) -> None:
     work_dir = failed_job.work_dir
     with django_capture_on_commit_callbacks(execute=True):
         logged_in(alice).post(f"/jobs/{failed_job.pk}/delete/")
     assert not work_dir.exists()
 
 
-def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, tmp_path) -> None:
     from webapp.jobs.services import TrainedPrompt
 
     job = launch_held(alice, ready_dataset, tiny_base_model)
@@ -65,7 +65,7 @@ def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, 
     assert version.job is None and Prompt.objects.filter(pk=version.prompt_id).exists()
 
 
-def test_it_refuses_an_active_job(alice, ready_dataset, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_an_active_job(alice, ready_dataset, tiny_base_model) -> None:
     job = launch_held(alice, ready_dataset, tiny_base_model)
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.delete(f"/api/v1/jobs/{job.pk}/")
@@ -77,7 +77,7 @@ def test_it_refuses_an_active_job(alice, ready_dataset, tiny_base_model) -> None
     cancel_job(job)
 
 
-def test_a_stranger_cannot_delete_it(charlie, failed_job) -> None:  # type: ignore[no-untyped-def]
+def test_a_stranger_cannot_delete_it(charlie, failed_job) -> None:
     assert logged_in(charlie).post(f"/jobs/{failed_job.pk}/delete/").status_code == 404
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(charlie)}")
     assert api.delete(f"/api/v1/jobs/{failed_job.pk}/").status_code == 404

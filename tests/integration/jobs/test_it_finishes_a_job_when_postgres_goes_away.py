@@ -28,7 +28,7 @@ OUTAGE_SECONDS = 6
 
 
 def test_it_finishes_a_job_when_postgres_is_away_for_a_while(
-    alice, ready_dataset, tiny_base_model, service_logs  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, service_logs
 ) -> None:
     db = connection.settings_dict
     proxy = CuttableProxy(db["HOST"] or "127.0.0.1", int(db["PORT"]))

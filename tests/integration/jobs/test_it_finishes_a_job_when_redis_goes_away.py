@@ -22,7 +22,7 @@ QUEUE = "gpu-redis-outage-test"
 
 
 def test_it_finishes_a_job_when_redis_shuts_down_mid_job(
-    alice, ready_dataset, tiny_base_model, service_logs  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, service_logs
 ) -> None:
     port = free_port()
     private_url = f"redis://127.0.0.1:{port}/0"

@@ -31,20 +31,20 @@ def form_data(dataset: Any, base_model: Any, **fields: Any) -> dict[str, Any]:
             "max_input_length": 64, "seed": 0, **fields}
 
 
-def test_it_counts_the_targets_a_length_cuts(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_counts_the_targets_a_length_cuts(alice) -> None:
     dataset = measured(make_ready_dataset(alice), {3: 10, 20: 4, 41: 1})
     lengths = target_lengths(dataset)
     assert lengths is not None and lengths.longest == 41
     assert (lengths.cut_by(41), lengths.cut_by(20), lengths.cut_by(16)) == (0, 1, 5)
 
 
-def test_it_defaults_to_the_longest_target_capped(alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_defaults_to_the_longest_target_capped(alice) -> None:
     assert default_max_target_length(measured(make_ready_dataset(alice), {3: 10, 41: 1})) == 41
     assert default_max_target_length(measured(make_ready_dataset(alice, "long"), {900: 1})) == MAX_TARGET_DEFAULT_CAP
     assert default_max_target_length(make_ready_dataset(alice, "unmeasured")) == TrainConfig.max_target_length
 
 
-def test_a_launch_without_a_max_target_length_keeps_every_target(alice, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_a_launch_without_a_max_target_length_keeps_every_target(alice, tiny_model_dir) -> None:
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     dataset = measured(make_ready_dataset(alice), {3: 10, 41: 1})
     form = JobLaunchForm(form_data(dataset, base_model), user=alice)

@@ -25,7 +25,7 @@ QUEUE = "gpu-lost-messages-test"
 
 
 class PrivateBroker:
-    def __init__(self, service_logs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, service_logs) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.server = redis_server(service_logs, self.port)
@@ -52,7 +52,7 @@ class PrivateBroker:
 
 
 @pytest.fixture
-def broker(service_logs) -> Iterator[PrivateBroker]:  # type: ignore[no-untyped-def]
+def broker(service_logs) -> Iterator[PrivateBroker]:
     broker = PrivateBroker(service_logs)
     with override_settings(CELERY_BROKER_URL=broker.url, CELERY_GPU_QUEUE=QUEUE):
         yield broker
@@ -64,7 +64,7 @@ def age(job: TuningJob) -> None:
     TuningJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
 
 
-def test_a_job_launched_while_redis_is_down_runs_once_it_is_back(alice, ready_dataset, tiny_base_model,  # type: ignore[no-untyped-def]
+def test_a_job_launched_while_redis_is_down_runs_once_it_is_back(alice, ready_dataset, tiny_base_model,
                                                                  broker) -> None:
     job = launch(alice, ready_dataset, tiny_base_model, max_steps=20)  # no broker: nothing raised
     assert job.status == JobStatus.QUEUED
@@ -81,7 +81,7 @@ def test_a_job_launched_while_redis_is_down_runs_once_it_is_back(alice, ready_da
     assert job.log_entries.filter(message__contains="sent again").exists()
 
 
-def test_queued_jobs_survive_a_redis_restart(alice, ready_dataset, tiny_base_model, broker) -> None:  # type: ignore[no-untyped-def]
+def test_queued_jobs_survive_a_redis_restart(alice, ready_dataset, tiny_base_model, broker) -> None:
     broker.start()
     jobs = [launch(alice, ready_dataset, tiny_base_model, max_steps=10, prompt_name=f"p{i}") for i in range(2)]
     assert redis.Redis.from_url(broker.url).llen(QUEUE) == 2

@@ -23,7 +23,7 @@ LIVE_WORKER = "held-back-worker@test"
 
 
 @pytest.fixture
-def stale_job(alice, ready_dataset, tiny_base_model) -> TuningJob:  # type: ignore[no-untyped-def]
+def stale_job(alice, ready_dataset, tiny_base_model) -> TuningJob:
     job = launch_held(alice, ready_dataset, tiny_base_model)
     assert claim_job(job.pk, "worker-that-died") is not None
     stale = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 1)
@@ -32,14 +32,14 @@ def stale_job(alice, ready_dataset, tiny_base_model) -> TuningJob:  # type: igno
 
 
 @pytest.fixture
-def live_worker_on_held_queue():  # type: ignore[no-untyped-def]
+def live_worker_on_held_queue():
     client = redis.Redis.from_url(settings.REDIS_URL)
     write_heartbeat(client, LIVE_WORKER, (HELD_QUEUE,), ttl=60)
     yield
     delete_heartbeat(client, LIVE_WORKER)
 
 
-def test_it_leaves_job_rows_alone_on_page_views(alice, stale_job, live_worker_on_held_queue) -> None:  # type: ignore[no-untyped-def]
+def test_it_leaves_job_rows_alone_on_page_views(alice, stale_job, live_worker_on_held_queue) -> None:
     client = Client()
     client.force_login(alice)
     assert client.get(reverse("jobs:index")).status_code == 200
@@ -48,7 +48,7 @@ def test_it_leaves_job_rows_alone_on_page_views(alice, stale_job, live_worker_on
     assert stale_job.status == JobStatus.RUNNING
 
 
-def test_the_periodic_task_requeues_a_job_whose_worker_died(stale_job, live_worker_on_held_queue) -> None:  # type: ignore[no-untyped-def]
+def test_the_periodic_task_requeues_a_job_whose_worker_died(stale_job, live_worker_on_held_queue) -> None:
     assert settle_jobs_of_dead_workers_task() == [stale_job.pk]
     stale_job.refresh_from_db()
     assert stale_job.status == JobStatus.QUEUED

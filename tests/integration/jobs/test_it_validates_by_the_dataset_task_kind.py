@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("kind", "mode"), [("classification", EvalMode.RANK), ("generation", EvalMode.GENERATE)])
-def test_the_worker_validates_by_task_kind(alice, ready_dataset, tiny_base_model, kind: str,  # type: ignore[no-untyped-def]
+def test_the_worker_validates_by_task_kind(alice, ready_dataset, tiny_base_model, kind: str,
                                            mode: EvalMode) -> None:
     Dataset.objects.filter(pk=ready_dataset.pk).update(task_kind=kind)
     ready_dataset.refresh_from_db()

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_diverging_loss_fails_the_job_with_advice(
-    alice, ready_dataset, tiny_base_model, celery_worker_process  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, celery_worker_process
 ) -> None:
     prompt = Prompt.objects.create(owner=alice, name="broken", base_model=tiny_base_model)
     directory, relative = new_version_dir(prompt)

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_trains_streams_progress_and_keeps_one_version(
-    alice, ready_dataset, tiny_base_model, celery_worker_process  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, celery_worker_process
 ) -> None:
     job = launch_held(alice, ready_dataset, tiny_base_model, max_steps=30, eval_every=10)
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def form_data(alice, tiny_base_model) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def form_data(alice, tiny_base_model) -> dict[str, object]:
     dataset = make_ready_dataset(alice)
     return {
         "dataset": dataset.pk, "base_model": tiny_base_model.pk, "prompt_name": "sentiment",
@@ -24,13 +24,13 @@ def form_data(alice, tiny_base_model) -> dict[str, object]:  # type: ignore[no-u
 
 
 @pytest.fixture
-def client_for_alice(alice) -> Client:  # type: ignore[no-untyped-def]
+def client_for_alice(alice) -> Client:
     client = Client()
     client.force_login(alice)
     return client
 
 
-def test_it_shows_the_form_with_presets_and_the_random_weights_label(client_for_alice, form_data) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_the_form_with_presets_and_the_random_weights_label(client_for_alice, form_data) -> None:
     html = client_for_alice.get("/jobs/new/").content.decode()
     for preset in (1, 5, 20, 100, 150):
         assert f'data-length="{preset}"' in html
@@ -38,7 +38,7 @@ def test_it_shows_the_form_with_presets_and_the_random_weights_label(client_for_
     assert 'id="trainable-params"' in html
 
 
-def test_it_launches_a_job_and_redirects_to_it(client_for_alice, form_data, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_it_launches_a_job_and_redirects_to_it(client_for_alice, form_data, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client_for_alice.post("/jobs/new/", form_data)
     job = TuningJob.objects.get()
@@ -53,7 +53,7 @@ def test_it_launches_a_job_and_redirects_to_it(client_for_alice, form_data, djan
     assert len(callbacks) == 1, "the job is enqueued once, after commit"
 
 
-def test_it_offers_precision_and_evaluation_settings_under_advanced(client_for_alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_offers_precision_and_evaluation_settings_under_advanced(client_for_alice) -> None:
     html = client_for_alice.get("/jobs/new/").content.decode()
     advanced = html[html.index('<fieldset class="advanced">'):html.index("</fieldset>")]
     assert "<legend>Advanced</legend>" in advanced
@@ -63,7 +63,7 @@ def test_it_offers_precision_and_evaluation_settings_under_advanced(client_for_a
     assert '<option value="true" selected>On (the paper&#x27;s recipe)</option>' in advanced
 
 
-def test_it_launches_with_the_advanced_settings_and_shows_them(client_for_alice, form_data) -> None:  # type: ignore[no-untyped-def]
+def test_it_launches_with_the_advanced_settings_and_shows_them(client_for_alice, form_data) -> None:
     response = client_for_alice.post(
         "/jobs/new/", {**form_data, "precision": "bf16", "eval_sample": 0, "attention_dropout": "false"}
     )
@@ -85,7 +85,7 @@ def test_it_launches_with_the_advanced_settings_and_shows_them(client_for_alice,
         ("attention_dropout", "maybe", "Select a valid choice: true or false."),
     ],
 )
-def test_it_refuses_bad_advanced_values(client_for_alice, form_data, field, value, message) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_bad_advanced_values(client_for_alice, form_data, field, value, message) -> None:
     response = client_for_alice.post("/jobs/new/", {**form_data, field: value})
     assert response.status_code == 200 and message in response.content.decode()
     assert not TuningJob.objects.exists()
@@ -104,21 +104,21 @@ def test_it_refuses_bad_advanced_values(client_for_alice, form_data, field, valu
         ("init", "magic", "Select a valid choice."),
     ],
 )
-def test_it_refuses_bad_values_with_a_message(client_for_alice, form_data, field, value, message) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_bad_values_with_a_message(client_for_alice, form_data, field, value, message) -> None:
     response = client_for_alice.post("/jobs/new/", {**form_data, field: value})
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not TuningJob.objects.exists() and not Prompt.objects.exists()
 
 
-def test_it_refuses_a_taken_prompt_name(client_for_alice, form_data, alice, tiny_base_model) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_taken_prompt_name(client_for_alice, form_data, alice, tiny_base_model) -> None:
     Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model)
     response = client_for_alice.post("/jobs/new/", form_data)
     assert "You already have a prompt named &#x27;sentiment&#x27;" in response.content.decode()
     assert not TuningJob.objects.exists()
 
 
-def test_it_refuses_a_dataset_that_is_not_ready(client_for_alice, form_data, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_dataset_that_is_not_ready(client_for_alice, form_data, alice) -> None:
     from webapp.datasets.models import Dataset
 
     Dataset.objects.filter(pk=form_data["dataset"]).update(status="validating")
@@ -126,14 +126,14 @@ def test_it_refuses_a_dataset_that_is_not_ready(client_for_alice, form_data, ali
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_it_refuses_another_users_dataset(client_for_alice, form_data, bob) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_another_users_dataset(client_for_alice, form_data, bob) -> None:
     bobs = make_ready_dataset(bob, "bob's data")
     response = client_for_alice.post("/jobs/new/", {**form_data, "dataset": bobs.pk})
     assert "Select a valid choice" in response.content.decode()
     assert not TuningJob.objects.exists()
 
 
-def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> None:  # type: ignore[no-untyped-def]
+def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     bad = api.post("/api/v1/jobs/", {**form_data, "batch_size": 0}, content_type="application/json")
     assert bad.status_code == 400
@@ -154,7 +154,7 @@ def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> No
     assert not_json.status_code == 400 and not_json.json()["error"] == "The body is not a JSON object"
 
 
-def test_it_continues_from_a_version_on_its_own_base_model_only(alice, client_for_alice, form_data, tiny_base_model, tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+def test_it_continues_from_a_version_on_its_own_base_model_only(alice, client_for_alice, form_data, tiny_base_model, tiny_model_dir) -> None:
     from webapp.jobs.base_models import register_base_model
     from webapp.prompts.models import PromptVersion
 
@@ -177,7 +177,7 @@ def test_it_continues_from_a_version_on_its_own_base_model_only(alice, client_fo
     assert job.prompt_config["init"] == "from_file" and job.prompt_config["init_from"] == "x"
 
 
-def test_it_preselects_the_dataset_linked_from_its_page(client_for_alice, form_data) -> None:  # type: ignore[no-untyped-def]
+def test_it_preselects_the_dataset_linked_from_its_page(client_for_alice, form_data) -> None:
     dataset_page = client_for_alice.get(f"/datasets/{form_data['dataset']}/").content.decode()
     assert f'href="/jobs/new/?dataset={form_data["dataset"]}"' in dataset_page
     form = client_for_alice.get(f"/jobs/new/?dataset={form_data['dataset']}").context["form"]

@@ -10,7 +10,7 @@ from webapp.jobs.forms import JobLaunchForm
 pytestmark = pytest.mark.django_db
 
 
-def test_the_schema_lists_every_form_field_and_requires_what_the_form_requires(alice) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_lists_every_form_field_and_requires_what_the_form_requires(alice) -> None:
     form = JobLaunchForm(user=alice)
     assert set(JobLaunch.model_fields) == set(form.fields)
     required = {name for name, field in JobLaunch.model_fields.items() if field.is_required()}

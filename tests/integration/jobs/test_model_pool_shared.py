@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_loads_the_base_model_once_for_two_jobs(
-    alice, ready_dataset, tiny_model_dir, celery_worker_process  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_model_dir, celery_worker_process
 ) -> None:
     from webapp.jobs.base_models import register_base_model
 

@@ -21,7 +21,7 @@ FAST_RECOVERY = {"JOB_HEARTBEAT_INTERVAL": "1", "JOB_HEARTBEAT_TIMEOUT": "3", "C
 
 
 def test_it_resumes_a_killed_workers_job_from_its_checkpoint(
-    alice, ready_dataset, tiny_base_model, service_logs  # type: ignore[no-untyped-def]
+    alice, ready_dataset, tiny_base_model, service_logs
 ) -> None:
     first = celery_worker(service_logs, "doomed@localhost", queues=CRASH_QUEUE, **FAST_RECOVERY)
     first.start(ready=lambda: first.log_path.exists() and "ready." in first.log_tail(), timeout=90)

@@ -25,7 +25,7 @@ def shown_indexes(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<tr class="(?:right|wrong)" data-index="(\d+)"', html)]
 
 
-def test_it_shows_metrics_per_class_and_the_confusion_matrix(alice, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_metrics_per_class_and_the_confusion_matrix(alice, rank_run) -> None:
     response = logged_in(alice).get(f"/prompts/evaluations/{rank_run.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -44,7 +44,7 @@ def test_it_shows_metrics_per_class_and_the_confusion_matrix(alice, rank_run) ->
     assert "?gold=positive&amp;predicted=negative#predictions" in confusion
 
 
-def test_it_pages_predictions_fifty_at_a_time(alice, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_pages_predictions_fifty_at_a_time(alice, rank_run) -> None:
     client = logged_in(alice)
     first = client.get(f"/prompts/evaluations/{rank_run.pk}/").content.decode()
     assert shown_indexes(first) == list(range(50))
@@ -56,7 +56,7 @@ def test_it_pages_predictions_fifty_at_a_time(alice, rank_run) -> None:  # type:
     assert shown_indexes(beyond) == list(range(100, 120))
 
 
-def test_it_filters_errors_gold_predicted_and_text(alice, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_errors_gold_predicted_and_text(alice, rank_run) -> None:
     client = logged_in(alice)
     url = f"/prompts/evaluations/{rank_run.pk}/"
     errors = client.get(url, {"errors_only": "on"}).content.decode()
@@ -75,7 +75,7 @@ def test_it_filters_errors_gold_predicted_and_text(alice, rank_run) -> None:  # 
     assert 'href="?gold=negative&amp;page=2#predictions" rel="next"' in two_pages
 
 
-def test_it_sorts_by_confidence_and_shows_scores(alice, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_sorts_by_confidence_and_shows_scores(alice, rank_run) -> None:
     client = logged_in(alice)
     url = f"/prompts/evaluations/{rank_run.pk}/"
     least = client.get(url, {"sort": "confidence"}).content.decode()
@@ -86,7 +86,7 @@ def test_it_sorts_by_confidence_and_shows_scores(alice, rank_run) -> None:  # ty
     assert "Label scores" in least and "negative 0.512 · -0.50" in least  # softmax of (-0.5, -0.55)
 
 
-def test_it_says_which_filter_is_wrong(alice, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_which_filter_is_wrong(alice, rank_run) -> None:
     response = logged_in(alice).get(f"/prompts/evaluations/{rank_run.pk}/", {"gold": "neutral", "page": "x"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -95,7 +95,7 @@ def test_it_says_which_filter_is_wrong(alice, rank_run) -> None:  # type: ignore
     assert shown_indexes(html) == list(range(50))
 
 
-def test_it_shows_generated_text_beside_the_target(alice, generation_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_generated_text_beside_the_target(alice, generation_run) -> None:
     html = logged_in(alice).get(f"/prompts/evaluations/{generation_run.pk}/").content.decode()
     assert "<dt>exact_match</dt><dd>0.2500</dd>" in html and "<dt>f1</dt>" in html
     assert "<th>Target</th><th>Generated</th>" in html
@@ -105,7 +105,7 @@ def test_it_shows_generated_text_beside_the_target(alice, generation_run) -> Non
     assert shown_indexes(errors.content.decode()) == [1, 2, 3]
 
 
-def test_the_filter_function_alone(rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_the_filter_function_alone(rank_run) -> None:
     page = select_predictions(rank_run, PredictionFilter(errors_only=True, sort="confidence", per_page=7, page=2))
     assert [row.index for row in page.rows] == [31, 35, 39, 43, 47, 51, 55]
     assert (page.matching, page.total, page.page, page.num_pages) == (30, 120, 2, 5)
@@ -113,7 +113,7 @@ def test_the_filter_function_alone(rank_run) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize("stranger", ["bob", "charlie"])
-def test_it_hides_evaluations_from_others(request, rank_run, stranger) -> None:  # type: ignore[no-untyped-def]
+def test_it_hides_evaluations_from_others(request, rank_run, stranger) -> None:
     client = logged_in(request.getfixturevalue(stranger))
     assert client.get(f"/prompts/evaluations/{rank_run.pk}/").status_code == 404
     assert client.get(f"/prompts/evaluations/{rank_run.pk}/", {"errors_only": "on"}).status_code == 404

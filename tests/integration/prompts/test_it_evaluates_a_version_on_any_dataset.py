@@ -16,14 +16,14 @@ from webapp.prompts.models import EvalRun, PromptVersion
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.mark.worker
-def test_a_worker_evaluates_a_version_on_another_dataset(alice, lineage_versions, celery_worker_process) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_evaluates_a_version_on_another_dataset(alice, lineage_versions, celery_worker_process) -> None:
     version = lineage_versions[0]
     other = make_ready_dataset(alice, name="other reviews", train=8, validation=4, test=12)
 
@@ -41,13 +41,13 @@ def test_a_worker_evaluates_a_version_on_another_dataset(alice, lineage_versions
     assert f'href="/prompts/evaluations/{run.pk}/"' in page
 
 
-def _trained_on(version: PromptVersion, dataset: Dataset, alice, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def _trained_on(version: PromptVersion, dataset: Dataset, alice, tiny_base) -> None:
     job = cancel_job(launch_held(alice, dataset, tiny_base, prompt_name="trained-on"))
     PromptVersion.objects.filter(pk=version.pk).update(job=job)
     version.refresh_from_db()
 
 
-def test_it_refuses_other_label_words(alice, lineage_versions, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_other_label_words(alice, lineage_versions, tiny_base) -> None:
     version = lineage_versions[0]
     _trained_on(version, make_ready_dataset(alice), alice, tiny_base)
     other = make_ready_dataset(alice, name="stars")
@@ -62,7 +62,7 @@ def test_it_refuses_other_label_words(alice, lineage_versions, tiny_base) -> Non
     assert not TuningJob.objects.filter(method="evaluation").exists()
 
 
-def test_it_refuses_another_task_kind(alice, lineage_versions, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_another_task_kind(alice, lineage_versions, tiny_base) -> None:
     version = lineage_versions[0]
     _trained_on(version, make_ready_dataset(alice), alice, tiny_base)
     answers = make_ready_dataset(alice, name="answers")
@@ -74,7 +74,7 @@ def test_it_refuses_another_task_kind(alice, lineage_versions, tiny_base) -> Non
     assert "was trained for classification and &#x27;answers&#x27; is generation" in html
 
 
-def test_the_api_queues_an_evaluation(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_queues_an_evaluation(alice, lineage_versions) -> None:
     other = make_ready_dataset(alice, name="other")
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.post(f"/api/v1/versions/{lineage_versions[0].pk}/evaluate/", {"dataset": other.pk},
@@ -84,7 +84,7 @@ def test_the_api_queues_an_evaluation(alice, lineage_versions) -> None:  # type:
     cancel_job(TuningJob.objects.get(pk=response.json()["id"]))
 
 
-def test_strangers_cannot_evaluate(alice, charlie, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_strangers_cannot_evaluate(alice, charlie, lineage_versions) -> None:
     other = make_ready_dataset(charlie, name="charlie's")
     version = lineage_versions[0]
     assert logged_in(charlie).post(f"/prompts/versions/{version.pk}/evaluate/",

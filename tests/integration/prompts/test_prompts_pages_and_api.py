@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alices_versions(alice, tiny_model_dir) -> list[PromptVersion]:  # type: ignore[no-untyped-def]
+def alices_versions(alice, tiny_model_dir) -> list[PromptVersion]:
     from tests.integration.jobs.conftest import make_ready_dataset
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
@@ -39,16 +39,16 @@ def alices_versions(alice, tiny_model_dir) -> list[PromptVersion]:  # type: igno
     return versions
 
 
-def api(user) -> Client:  # type: ignore[no-untyped-def]
+def api(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
 
 
-def test_it_numbers_versions_under_the_prompt(alices_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_numbers_versions_under_the_prompt(alices_versions) -> None:
     assert [v.version for v in alices_versions] == [1, 2]
     assert alices_versions[1].parent == alices_versions[0]
 
 
-def test_it_lists_prompts_with_versions_and_metrics(alice, alices_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_prompts_with_versions_and_metrics(alice, alices_versions) -> None:
     listing = api(alice).get("/api/v1/prompts/").json()["results"]
     assert [(p["name"], p["latest_version"]) for p in listing] == [("sentiment", 2)]
 
@@ -58,7 +58,7 @@ def test_it_lists_prompts_with_versions_and_metrics(alice, alices_versions) -> N
     assert detail["versions"][0]["evaluations"][0]["metrics"]["macro_f1"] == 0.4
 
 
-def test_it_downloads_the_tensor_file_with_its_checksum(alice, alices_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_downloads_the_tensor_file_with_its_checksum(alice, alices_versions) -> None:
     prompt_id = alices_versions[0].prompt_id
     latest = api(alice).get(f"/api/v1/prompts/{prompt_id}/download/")
     assert latest.status_code == 200
@@ -70,7 +70,7 @@ def test_it_downloads_the_tensor_file_with_its_checksum(alice, alices_versions) 
     assert hashlib.sha256(b"".join(first.streaming_content)).hexdigest() == alices_versions[0].sha256
 
 
-def test_it_shows_versions_on_the_prompt_page(alice, alices_versions, client) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_versions_on_the_prompt_page(alice, alices_versions, client) -> None:
     client.force_login(alice)
     html = client.get(f"/prompts/{alices_versions[0].prompt_id}/").content.decode()
     assert 'id="version-1"' in html and 'id="version-2"' in html
@@ -79,7 +79,7 @@ def test_it_shows_versions_on_the_prompt_page(alice, alices_versions, client) ->
 
 
 @pytest.mark.parametrize("stranger", ["bob", "charlie"])
-def test_it_hides_prompts_from_others(request, alices_versions, stranger) -> None:  # type: ignore[no-untyped-def]
+def test_it_hides_prompts_from_others(request, alices_versions, stranger) -> None:
     user = request.getfixturevalue(stranger)
     prompt_id, version_id = alices_versions[0].prompt_id, alices_versions[0].pk
     client = api(user)
@@ -94,7 +94,7 @@ def test_it_hides_prompts_from_others(request, alices_versions, stranger) -> Non
     assert "sentiment" not in pages.get("/prompts/").content.decode()
 
 
-def test_it_says_so_when_a_prompt_file_is_missing(alice, alices_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_so_when_a_prompt_file_is_missing(alice, alices_versions) -> None:
     alices_versions[1].tensor_path.unlink()
     response = api(alice).get(f"/api/v1/prompts/versions/{alices_versions[1].pk}/download/")
     assert response.status_code == 404

@@ -54,7 +54,7 @@ def query(versions: list[PromptVersion], datasets: list[Dataset], split: str = "
     return urlencode([("v", v.pk) for v in versions] + [("d", d.pk) for d in datasets] + [("split", split)])
 
 
-def test_cells_hold_the_newest_headline_metric_of_the_split(setup) -> None:  # type: ignore[no-untyped-def]
+def test_cells_hold_the_newest_headline_metric_of_the_split(setup) -> None:
     v1, v2, movies, products = setup["v1"], setup["v2"], setup["movies"], setup["products"]
     accuracy_run(v1, movies, "test", 0.5)
     accuracy_run(v1, movies, "test", 0.75)  # newer: this one counts
@@ -72,7 +72,7 @@ def test_cells_hold_the_newest_headline_metric_of_the_split(setup) -> None:  # t
     assert matrix.rows[0][1][0].metric_name == "accuracy"
 
 
-def test_the_page_renders_the_matrix_from_its_query(alice, setup) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_renders_the_matrix_from_its_query(alice, setup) -> None:
     v1, v2, movies, products = setup["v1"], setup["v2"], setup["movies"], setup["products"]
     accuracy_run(v1, movies, "test", 0.75)
 
@@ -87,7 +87,7 @@ def test_the_page_renders_the_matrix_from_its_query(alice, setup) -> None:  # ty
     assert re.search(rf'name="v" value="{v1.pk}"[^>]* checked', page)  # the picker keeps the selection
 
 
-def test_the_query_is_checked(alice, setup) -> None:  # type: ignore[no-untyped-def]
+def test_the_query_is_checked(alice, setup) -> None:
     client = logged_in(alice)
     assert "Pick at least one version" in client.get("/prompts/transfer/").content.decode()
     bad = client.get(f"/prompts/transfer/?v=x&d={setup['movies'].pk}&split=dev")
@@ -97,7 +97,7 @@ def test_the_query_is_checked(alice, setup) -> None:  # type: ignore[no-untyped-
     assert "Select a valid choice. dev is not one of the available choices." in text
 
 
-def test_nobody_sees_another_users_versions_or_datasets(alice, bob, charlie, setup) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_sees_another_users_versions_or_datasets(alice, bob, charlie, setup) -> None:
     alices = query([setup["v1"]], [setup["movies"]])
     for stranger in (bob, charlie):
         client = logged_in(stranger)
@@ -112,7 +112,7 @@ def test_nobody_sees_another_users_versions_or_datasets(alice, bob, charlie, set
     assert Client().get(f"/prompts/transfer/?{alices}").status_code == 302  # to the login page
 
 
-def test_missing_cells_launch_one_job_each_and_an_incompatible_pair_says_why(alice, setup) -> None:  # type: ignore[no-untyped-def]
+def test_missing_cells_launch_one_job_each_and_an_incompatible_pair_says_why(alice, setup) -> None:
     v1, v2, movies, answers = setup["v1"], setup["v2"], setup["movies"], setup["answers"]
     accuracy_run(v1, movies, "test", 0.75)
     client = logged_in(alice)

@@ -23,7 +23,7 @@ def logged_in(user: Any) -> Client:
     return client
 
 
-def test_it_shows_a_version_with_its_lineage(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_a_version_with_its_lineage(alice, lineage_versions) -> None:
     v1, v2, v3 = lineage_versions
     response = logged_in(alice).get(f"/prompts/versions/{v2.pk}/")
     assert response.status_code == 200
@@ -41,7 +41,7 @@ def test_it_shows_a_version_with_its_lineage(alice, lineage_versions) -> None:  
     assert 'load_file("sentiment-v2.safetensors")["prompt"]' in html
 
 
-def test_it_links_evaluations_and_versions_everywhere(alice, lineage_versions, rank_run) -> None:  # type: ignore[no-untyped-def]
+def test_it_links_evaluations_and_versions_everywhere(alice, lineage_versions, rank_run) -> None:
     v1 = lineage_versions[0]
     client = logged_in(alice)
     assert f'href="/prompts/evaluations/{rank_run.pk}/"' in client.get(f"/prompts/versions/{v1.pk}/").content.decode()
@@ -54,7 +54,7 @@ def test_it_links_evaluations_and_versions_everywhere(alice, lineage_versions, r
     assert f'href="/prompts/versions/{v1.pk}/"' in listing  # best
 
 
-def test_it_marks_the_best_version_not_only_the_latest(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_marks_the_best_version_not_only_the_latest(alice, lineage_versions) -> None:
     html = logged_in(alice).get(f"/prompts/{lineage_versions[0].prompt_id}/").content.decode()
     row = lambda n: html[html.index(f'id="version-{n}"'):].split("</tr>")[0]  # noqa: E731
     assert ">best</span>" in row(1) and ">latest</span>" not in row(1)
@@ -63,7 +63,7 @@ def test_it_marks_the_best_version_not_only_the_latest(alice, lineage_versions) 
     assert "v1, the highest validation accuracy (0.800)" in html
 
 
-def test_it_shows_the_job_configuration_as_a_table_and_the_curve(  # type: ignore[no-untyped-def]
+def test_it_shows_the_job_configuration_as_a_table_and_the_curve(
     alice, lineage_versions, tiny_base
 ) -> None:
     from webapp.jobs.models import JobMetric
@@ -83,7 +83,7 @@ def test_it_shows_the_job_configuration_as_a_table_and_the_curve(  # type: ignor
     assert '"points": [[10, 2.5]]' in html and '"points": [[10, 0.75]]' in html
 
 
-def test_it_saves_notes_and_tags(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_saves_notes_and_tags(alice, lineage_versions) -> None:
     v1 = lineage_versions[0]
     client = logged_in(alice)
     response = client.post(f"/prompts/versions/{v1.pk}/notes/",
@@ -96,7 +96,7 @@ def test_it_saves_notes_and_tags(alice, lineage_versions) -> None:  # type: igno
     assert '<span class="badge tag">baseline</span>' in client.get(f"/prompts/{v1.prompt_id}/").content.decode()
 
 
-def test_it_refuses_a_tag_too_long_naming_the_field(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_tag_too_long_naming_the_field(alice, lineage_versions) -> None:
     v1 = lineage_versions[0]
     response = logged_in(alice).post(f"/prompts/versions/{v1.pk}/notes/", {"notes": "", "tags": "x" * 41})
     assert response.status_code == 400
@@ -105,7 +105,7 @@ def test_it_refuses_a_tag_too_long_naming_the_field(alice, lineage_versions) -> 
     assert v1.tags == []
 
 
-def test_it_renames_the_prompt_and_refuses_a_taken_name(alice, lineage_versions, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_renames_the_prompt_and_refuses_a_taken_name(alice, lineage_versions, tiny_base) -> None:
     from webapp.prompts.services import create_prompt
 
     v1 = lineage_versions[0]
@@ -119,7 +119,7 @@ def test_it_renames_the_prompt_and_refuses_a_taken_name(alice, lineage_versions,
     assert v1.prompt.name == "sentiment-rt"
 
 
-def test_it_deletes_a_version_with_its_files(  # type: ignore[no-untyped-def]
+def test_it_deletes_a_version_with_its_files(
     alice, lineage_versions, rank_run, django_capture_on_commit_callbacks
 ) -> None:
     v1, v2, _ = lineage_versions
@@ -137,7 +137,7 @@ def test_it_deletes_a_version_with_its_files(  # type: ignore[no-untyped-def]
     assert v2.parent is None
 
 
-def test_it_refuses_to_delete_a_version_a_queued_job_continues_from(  # type: ignore[no-untyped-def]
+def test_it_refuses_to_delete_a_version_a_queued_job_continues_from(
     alice, lineage_versions, tiny_base
 ) -> None:
     v3 = lineage_versions[2]
@@ -153,7 +153,7 @@ def test_it_refuses_to_delete_a_version_a_queued_job_continues_from(  # type: ig
     assert f'Continues training from <a href="/prompts/versions/{v3.pk}/">sentiment v3</a>' in job_page
 
 
-def test_it_downloads_npy_equal_to_the_safetensors(alice, lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_downloads_npy_equal_to_the_safetensors(alice, lineage_versions) -> None:
     v1 = lineage_versions[0]
     response = logged_in(alice).get(f"/prompts/versions/{v1.pk}/download.npy")
     assert response.status_code == 200
@@ -164,7 +164,7 @@ def test_it_downloads_npy_equal_to_the_safetensors(alice, lineage_versions) -> N
 
 
 @pytest.mark.parametrize("stranger", ["bob", "charlie"])
-def test_it_hides_version_pages_from_others(request, lineage_versions, stranger) -> None:  # type: ignore[no-untyped-def]
+def test_it_hides_version_pages_from_others(request, lineage_versions, stranger) -> None:
     v1 = lineage_versions[0]
     client = logged_in(request.getfixturevalue(stranger))
     for url in (f"/prompts/versions/{v1.pk}/", f"/prompts/versions/{v1.pk}/download.npy"):
@@ -178,12 +178,12 @@ def test_it_hides_version_pages_from_others(request, lineage_versions, stranger)
     assert PromptVersion.objects.filter(pk=v1.pk).exists() and v1.tensor_path.exists()
 
 
-def test_it_asks_strangers_to_log_in(lineage_versions) -> None:  # type: ignore[no-untyped-def]
+def test_it_asks_strangers_to_log_in(lineage_versions) -> None:
     response = Client().get(f"/prompts/versions/{lineage_versions[0].pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_it_marks_the_best_generation_version_by_exact_match(alice, tiny_base) -> None:  # type: ignore[no-untyped-def]
+def test_it_marks_the_best_generation_version_by_exact_match(alice, tiny_base) -> None:
     from webapp.prompts.models import Prompt
     from webapp.prompts.queries import best_version
 

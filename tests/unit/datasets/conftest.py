@@ -22,7 +22,7 @@ def scan_problems(path: Path) -> list[DataProblem]:
     return info.value.problems
 
 
-def process(path: Path, out: Path, **mapping: object):  # type: ignore[no-untyped-def]
+def process(path: Path, out: Path, **mapping: object):
     options = {"input_template": "{text}", "label_column": "label", "label_map": {}, **mapping}
     fmt = format_of(path.name)
     assert fmt is not None

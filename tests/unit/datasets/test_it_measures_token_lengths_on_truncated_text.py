@@ -27,7 +27,7 @@ class SpyTokenizer:
         return {"input_ids": [[1] * (len(t) + 1) for t in texts]}
 
 
-def test_it_counts_a_huge_cell_as_over_without_tokenizing_all_of_it(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_counts_a_huge_cell_as_over_without_tokenizing_all_of_it(alice, tmp_path, settings, monkeypatch) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     monkeypatch.setattr(lengths, "_load_tokenizer", lambda source: SpyTokenizer())
     rows = review_rows(40)

@@ -14,7 +14,7 @@ ROWS = review_rows(12)
 
 
 @pytest.fixture
-def files(tmp_path):  # type: ignore[no-untyped-def]
+def files(tmp_path):
     json_path = tmp_path / "d.json"
     json_path.write_text(json.dumps(ROWS, indent=2))
     parquet_path = tmp_path / "d.parquet"
@@ -29,7 +29,7 @@ def files(tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "json", "parquet"])
-def test_it_reads_the_same_rows_from_every_format(files, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_same_rows_from_every_format(files, fmt: str) -> None:
     problems: list = []
     rows = [row for _, row in iter_rows(files[fmt], fmt, f"d.{fmt}", problems)]
     assert problems == []

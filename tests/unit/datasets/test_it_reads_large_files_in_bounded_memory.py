@@ -11,7 +11,7 @@ from webapp.datasets.reading import scan_file
 pytestmark = pytest.mark.slow
 
 
-def test_the_scan_of_a_20_mb_file_stays_small(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_scan_of_a_20_mb_file_stays_small(tmp_path) -> None:
     path = tmp_path / "big.csv"
     line = "A long review of a film that goes on for a while and then some more; row {i},{label}\n"
     with path.open("w") as fh:

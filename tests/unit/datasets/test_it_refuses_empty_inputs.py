@@ -3,7 +3,7 @@ from __future__ import annotations
 from tests.unit.datasets.conftest import process_problems
 
 
-def test_it_names_each_row_with_an_empty_input(write, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_names_each_row_with_an_empty_input(write, tmp_path) -> None:
     path = write("data.csv", "text,label\ngood film,pos\n  ,neg\nbad film,neg\n,pos\n")
     problems = process_problems(path, tmp_path / "out")
     assert [(p.line, p.column, p.message) for p in problems] == [

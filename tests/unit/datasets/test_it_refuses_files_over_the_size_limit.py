@@ -10,7 +10,7 @@ from webapp.datasets.staging import IncomingFile, stage_upload
 from webapp.datasets.uploads import SizeLimitedUploadHandler, refused_problems
 
 
-def test_it_refuses_a_staged_file_over_the_limit(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_staged_file_over_the_limit(tmp_path, settings) -> None:
     settings.UPLOAD_MAX_BYTES = 1024
     settings.MEDIA_ROOT = tmp_path / "media"
     path = tmp_path / "big.csv"
@@ -23,7 +23,7 @@ def test_it_refuses_a_staged_file_over_the_limit(tmp_path, settings) -> None:  #
     assert not (tmp_path / "media").exists()
 
 
-def test_the_handler_stops_reading_at_the_limit(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_handler_stops_reading_at_the_limit(settings) -> None:
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
     request = SimpleNamespace(FILES={})
     handler = SizeLimitedUploadHandler(request, limit=1000)  # type: ignore[arg-type]

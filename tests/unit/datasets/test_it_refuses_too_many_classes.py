@@ -3,11 +3,11 @@ from __future__ import annotations
 from tests.unit.datasets.conftest import process, process_problems
 
 
-def _many(write):  # type: ignore[no-untyped-def]
+def _many(write):
     return write("data.csv", "text,label\n" + "".join(f"film {i},label{i}\n" for i in range(60)))
 
 
-def test_it_caps_the_classes_of_a_classification_task(write, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_caps_the_classes_of_a_classification_task(write, tmp_path) -> None:
     [problem] = process_problems(_many(write), tmp_path / "out", task_kind="classification")
     assert problem.column == "label"
     assert problem.message == (
@@ -15,7 +15,7 @@ def test_it_caps_the_classes_of_a_classification_task(write, tmp_path) -> None: 
         "map labels to fewer label words, or choose free-text generation")
 
 
-def test_it_accepts_them_as_generation(write, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_accepts_them_as_generation(write, tmp_path) -> None:
     result = process(_many(write), tmp_path / "out", task_kind="generation")
     assert result.labels == []
     assert sum(result.split_counts.values()) == 60

@@ -3,7 +3,7 @@ from __future__ import annotations
 from tests.unit.datasets.conftest import process
 
 
-def test_it_warns_and_keeps_the_rows(write, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_warns_and_keeps_the_rows(write, tmp_path) -> None:
     rows = "".join(f"film number {i},{'pos' if i % 2 else 'neg'}\n" for i in range(20))
     path = write("data.csv", "text,label\n" + rows + "film number 3,pos\nFilm number 5 ,neg\nfilm number 7,pos\n")
     result = process(path, tmp_path / "out")

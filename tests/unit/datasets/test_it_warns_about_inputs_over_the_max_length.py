@@ -16,7 +16,7 @@ class WordTokenizer:
         return {"input_ids": [[1] * (len(t.split()) + 1) for t in texts]}
 
 
-def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     monkeypatch.setattr(lengths, "_load_tokenizer", lambda source: WordTokenizer())
     tiny_t5 = "word-tokenizer"
@@ -41,7 +41,7 @@ def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) 
     assert roomy["over"] == 0 and truncation_warning(roomy, "tiny") is None
 
 
-def test_processing_warns_with_the_first_base_model(alice, tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_processing_warns_with_the_first_base_model(alice, tmp_path, settings, monkeypatch) -> None:
     from webapp.jobs.models import BaseModel
 
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -11,11 +11,11 @@ from workers.training import with_db_retry
 
 
 @pytest.fixture(autouse=True)
-def no_waiting(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def no_waiting(monkeypatch) -> None:
     monkeypatch.setattr(training.time, "sleep", lambda seconds: None)
 
 
-def flaky(failures: int, answer: object = "written"):  # type: ignore[no-untyped-def]
+def flaky(failures: int, answer: object = "written"):
     calls = []
 
     def call() -> object:
@@ -27,14 +27,14 @@ def flaky(failures: int, answer: object = "written"):  # type: ignore[no-untyped
     return call, calls
 
 
-def test_it_retries_until_the_database_answers(settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_retries_until_the_database_answers(settings) -> None:
     settings.JOB_DB_RETRY_SECONDS = 300
     call, calls = flaky(3)
     assert with_db_retry("test write", call) == "written"
     assert len(calls) == 4
 
 
-def test_it_gives_up_after_the_bound(settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_gives_up_after_the_bound(settings) -> None:
     settings.JOB_DB_RETRY_SECONDS = 0
     call, calls = flaky(1)
     with pytest.raises(OperationalError):
@@ -42,14 +42,14 @@ def test_it_gives_up_after_the_bound(settings) -> None:  # type: ignore[no-untyp
     assert len(calls) == 1
 
 
-def test_it_does_not_repeat_a_write_that_took_effect(settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_does_not_repeat_a_write_that_took_effect(settings) -> None:
     settings.JOB_DB_RETRY_SECONDS = 300
     call, calls = flaky(1)
     assert with_db_retry("test write", call, done=lambda: True) is None
     assert len(calls) == 1
 
 
-def test_other_errors_are_not_retried(settings) -> None:  # type: ignore[no-untyped-def]
+def test_other_errors_are_not_retried(settings) -> None:
     def broken() -> None:
         raise ValueError("a bug")
 

@@ -9,8 +9,8 @@ import torch
 from workers.model_pool import ModelPool
 
 
-def fake_loader(loaded: list[str], params: int = 1000):  # type: ignore[no-untyped-def]
-    def load(source: str):  # type: ignore[no-untyped-def]
+def fake_loader(loaded: list[str], params: int = 1000):
+    def load(source: str):
         loaded.append(source)
         model = torch.nn.Linear(params, 1, bias=False)  # params × 4 bytes
         return SimpleNamespace(model=model, source=source)

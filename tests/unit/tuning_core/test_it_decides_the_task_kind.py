@@ -21,7 +21,7 @@ SENTENCES = [f"The answer to question {i} is a full sentence of words" for i in 
     ([], 0, TaskKind.GENERATION),
     (None, 1_000, TaskKind.GENERATION),  # more distinct values than a scan keeps
 ])
-def test_it_tells_label_sets_from_free_text(values, rows: int, kind: TaskKind) -> None:  # type: ignore[no-untyped-def]
+def test_it_tells_label_sets_from_free_text(values, rows: int, kind: TaskKind) -> None:
     assert task_kind_of(values, rows) is kind
 
 
