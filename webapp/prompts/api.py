@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
-from ninja import Router, Schema, Status
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from webapp.api.errors import ApiError
@@ -14,9 +16,10 @@ from webapp.api.schemas import Blankable, errors
 from webapp.jobs.api import JobOut, NamedRef, form_input, job_json
 from webapp.jobs.evaluations import launch_evaluation
 from webapp.jobs.services import JobLaunchError
-from webapp.prompts.forms import EvaluateVersionForm
-from webapp.prompts.models import Prompt, PromptVersion
-from webapp.prompts.services import get_prompt_for_user, get_version_for_user
+from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, VersionNotesForm
+from webapp.prompts.models import EvalRun, Prompt, PromptVersion
+from webapp.prompts.predictions import label_options, select_predictions
+from webapp.prompts.services import get_prompt_for_user, get_version_for_user, update_version_notes
 from webapp.prompts.views import version_file_response
 
 router = Router(tags=["prompts"])
@@ -48,6 +51,60 @@ class VersionOut(Schema):
     evaluations: list[EvaluationOut]
     download_url: str
     created_at: datetime
+
+
+class VersionDetail(VersionOut):
+    prompt: NamedRef
+    base_model: NamedRef
+    notes: str
+    tags: list[str]
+    page_url: str
+
+
+class VersionNotes(Schema):
+    """Left out: unchanged."""
+
+    notes: str | None = Field(None, description="free text, at most 10,000 characters")
+    tags: list[str] | None = Field(None, description="e.g. [\"production\", \"baseline\"]; at most 40 characters each")
+
+
+class LabelScoreOut(Schema):
+    label: str
+    probability: float
+    log_likelihood: float
+
+
+class PredictionOut(Schema):
+    index: int = Field(description="the row's position in the split")
+    input_text: str
+    gold: str
+    predicted: str
+    correct: bool
+    valid: bool
+    scores: list[LabelScoreOut] = Field(description="highest first; empty for generation")
+    confidence: float | None
+    margin: float | None
+    token_f1: float | None
+
+
+class EvaluationDetail(EvaluationOut):
+    version: int | None
+    ensemble: int | None
+    predictions: list[PredictionOut]
+    matching: int = Field(description="predictions that pass the filters, over all pages")
+    total: int
+    page: int
+    num_pages: int
+
+
+class PredictionQuery(Schema):
+    errors_only: bool = False
+    gold: str = Field("", description="only this gold label")
+    predicted: str = Field("", description="only this predicted label")
+    q: str = Field("", description="text in the input, gold or prediction")
+    sort: Literal["", "confidence", "-confidence"] = Field("", description="confidence: least confident first")
+    page: int = Field(1, ge=1)
+    per_page: int = Field(50, ge=1, le=500)
 
 
 class PromptSummary(Schema):
@@ -146,3 +203,55 @@ def evaluate_version(request: HttpRequest, id: int, payload: EvaluateVersion) ->
         raise ApiError(400, str(exc), [{"field": "dataset", "message": str(exc)}]) from None
     return Status(202, job_json(job))
 
+
+
+def version_detail_json(version: PromptVersion) -> dict[str, Any]:
+    return {
+        **version_json(version),
+        "prompt": {"id": version.prompt_id, "name": version.prompt.name},
+        "base_model": {"id": version.base_model_id, "name": version.base_model.name},
+        "notes": version.notes, "tags": list(version.tags),
+        "page_url": f"/prompts/versions/{version.pk}/",
+    }
+
+
+@router.get("/versions/{int:id}/", response={200: VersionDetail, **errors(404)},
+            summary="One version: its configuration, metrics, evaluations, notes and tags")
+def get_version(request: HttpRequest, id: int) -> dict[str, Any]:
+    return version_detail_json(get_version_for_user(request.user, id))
+
+
+@router.patch("/versions/{int:id}/", response={200: VersionDetail, **errors(400, 404)},
+              summary="Change a version's notes and tags")
+def patch_version(request: HttpRequest, id: int, payload: VersionNotes) -> dict[str, Any]:
+    version = get_version_for_user(request.user, id)
+    form = VersionNotesForm({
+        "notes": version.notes if payload.notes is None else payload.notes,
+        "tags": ", ".join(version.tags if payload.tags is None else payload.tags),
+    })
+    if not form.is_valid():
+        raise ApiError.from_form(form)
+    return version_detail_json(update_version_notes(version, notes=form.cleaned_data["notes"],
+                                                    tags=form.cleaned_data["tags"]))
+
+
+@router.get("/evaluations/{int:id}/", response={200: EvaluationDetail, **errors(400, 404)},
+            summary="One evaluation run: metrics (per class, confusion matrix) and a page of its predictions",
+            description="The evaluation page's filters: errors only, gold or predicted label, text search, "
+                        "sorted by confidence; paged.")
+def get_evaluation(request: HttpRequest, id: int, query: Query[PredictionQuery]) -> dict[str, Any]:
+    run = get_object_or_404(EvalRun.objects.for_user(request.user), pk=id)
+    gold_labels, predicted_labels = label_options(run)
+    form = PredictionFilterForm(
+        {"errors_only": query.errors_only, "gold": query.gold, "predicted": query.predicted, "q": query.q,
+         "sort": query.sort, "page": query.page},
+        gold_labels=gold_labels, predicted_labels=predicted_labels)
+    if not form.is_valid():
+        raise ApiError.from_form(form)
+    page = select_predictions(run, replace(form.to_filter(), per_page=query.per_page))
+    return {
+        "id": run.pk, "dataset": run.dataset_id, "split": run.split, "mode": run.mode,
+        "num_examples": run.num_examples, "metrics": run.metrics, "version": run.prompt_version_id,
+        "ensemble": run.ensemble_id, "predictions": [asdict(row) for row in page.rows],
+        "matching": page.matching, "total": page.total, "page": page.page, "num_pages": page.num_pages,
+    }
