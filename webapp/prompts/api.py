@@ -6,7 +6,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -20,6 +20,7 @@ from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, Vers
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
 from webapp.prompts.services import get_prompt_for_user, get_version_for_user, update_version_notes
+from webapp.prompts.transfer import Matrix, TransferForm, launch_missing_evaluations, transfer_matrix
 from webapp.prompts.views import version_file_response
 
 router = Router(tags=["prompts"])
@@ -105,6 +106,36 @@ class PredictionQuery(Schema):
     sort: Literal["", "confidence", "-confidence"] = Field("", description="confidence: least confident first")
     page: int = Field(1, ge=1)
     per_page: int = Field(50, ge=1, le=500)
+
+
+class TransferQuery(Schema):
+    v: list[int] = Field(description="version ids, the rows (at most 12)")
+    d: list[int] = Field(description="ready dataset ids, the columns (at most 12)")
+    split: Literal["train", "validation", "test"] = "test"
+
+
+class TransferCellOut(Schema):
+    version: int
+    dataset: int
+    state: str = Field(description="done | queued | running | failed | cancelled | missing | refused")
+    metric_name: str | None
+    value: float | None
+    trained_on: bool = Field(description="the version was trained on this dataset")
+    problem: str | None = Field(description="why the pair cannot be evaluated (state refused)")
+    evaluation: int | None = Field(description="the EvalRun of a done cell")
+    job: int | None = Field(description="the newest evaluation job of the pair")
+
+
+class TransferOut(Schema):
+    split: str
+    versions: list[NamedRef]
+    datasets: list[NamedRef]
+    cells: list[TransferCellOut]
+
+
+class TransferLaunched(TransferOut):
+    launched: list[int] = Field(description="the evaluation jobs queued, one per missing cell")
+    refused: list[str]
 
 
 class PromptSummary(Schema):
@@ -255,3 +286,45 @@ def get_evaluation(request: HttpRequest, id: int, query: Query[PredictionQuery])
         "ensemble": run.ensemble_id, "predictions": [asdict(row) for row in page.rows],
         "matching": page.matching, "total": page.total, "page": page.page, "num_pages": page.num_pages,
     }
+
+
+def _transfer_form(user: Any, query: TransferQuery) -> TransferForm:
+    data = QueryDict(mutable=True)
+    data.setlist("v", [str(pk) for pk in query.v])
+    data.setlist("d", [str(pk) for pk in query.d])
+    data["split"] = query.split
+    form = TransferForm(data, user=user)
+    if not form.is_valid():
+        raise ApiError.from_form(form, "The matrix cannot be built: fix the fields named in details")
+    return form
+
+
+def transfer_json(matrix: Matrix) -> dict[str, Any]:
+    return {
+        "split": matrix.split,
+        "versions": [{"id": v.pk, "name": str(v)} for v in matrix.versions],
+        "datasets": [{"id": d.pk, "name": d.name} for d in matrix.datasets],
+        "cells": [{"version": c.version.pk, "dataset": c.dataset.pk, "state": c.state, "metric_name": c.metric_name,
+                   "value": c.value, "trained_on": c.trained_on, "problem": c.problem,
+                   "evaluation": c.run.pk if c.run else None, "job": c.job.pk if c.job else None}
+                  for c in matrix.cells],
+    }
+
+
+@router.get("/transfer/", response={200: TransferOut, **errors(400)},
+            summary="The domain-transfer matrix: each version's headline metric on each dataset",
+            description="The page /prompts/transfer/ as JSON; ids that are not yours are refused (400).")
+def get_transfer(request: HttpRequest, query: Query[TransferQuery]) -> dict[str, Any]:
+    data = _transfer_form(request.user, query).cleaned_data
+    return transfer_json(transfer_matrix(data["v"], data["d"], data["split"]))
+
+
+@router.post("/transfer/evaluate-missing/", response={202: TransferLaunched, **errors(400)},
+             summary="Queue one evaluation job per missing cell of the matrix")
+def evaluate_missing_transfer(request: HttpRequest, payload: TransferQuery) -> Status:
+    data = _transfer_form(request.user, payload).cleaned_data
+    matrix = transfer_matrix(data["v"], data["d"], data["split"])
+    launched, refused = launch_missing_evaluations(request.user, matrix)
+    after = transfer_matrix(data["v"], data["d"], data["split"])
+    return Status(202, {**transfer_json(after), "launched": [job.pk for job in launched],
+                        "refused": list(dict.fromkeys(refused))})
