@@ -9,6 +9,7 @@ AREA_MODULES = [
     "webapp.datasets.api",
     "webapp.jobs.api",
     "webapp.prompts.api",
+    "webapp.prompts.compare_api",
 ]
 
 
