@@ -162,37 +162,56 @@ def _load_ours(tensor_path: Path) -> tuple[Tensor, dict[str, Any]]:
     return tensor.float(), meta
 
 
-def export_peft(prompt: Tensor, base: FrozenT5, out_dir: str | Path) -> Path:
-    """Write a PEFT prompt-tuning adapter for `base` that `PeftModel.from_pretrained` loads."""
+@dataclass(frozen=True)
+class T5Shape:
+    """What a PEFT adapter config records about its base model (from its config.json)."""
+
+    source: str
+    d_model: int
+    num_heads: int
+    num_layers: int
+
+
+def peft_adapter_files(prompt: Tensor, shape: T5Shape) -> dict[str, bytes]:
+    """The two files of a PEFT prompt-tuning adapter that `PeftModel.from_pretrained` loads:
+    adapter_config.json and adapter_model.safetensors. Needs the base model's shape only, not the
+    model (a web request can build the download from the checkpoint's config.json)."""
     from peft import PromptTuningConfig, TaskType
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     tensor = _as_matrix(prompt)
-    if tensor.shape[1] != base.info.d_model:
-        raise PromptFileError(
-            f"The prompt is {tensor.shape[1]} wide; {base.info.source} needs {base.info.d_model}"
-        )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    cfg = base.model.config
+    if tensor.shape[1] != shape.d_model:
+        raise PromptFileError(f"The prompt is {tensor.shape[1]} wide; {shape.source} needs {shape.d_model}")
     config = PromptTuningConfig(
         task_type=TaskType.SEQ_2_SEQ_LM,
         num_virtual_tokens=int(tensor.shape[0]),
-        token_dim=int(cfg.d_model),
+        token_dim=shape.d_model,
         # PEFT's seq2seq prompt tuning only prepends to the encoder input; with 1 the saved
         # matrix is exactly our (p, d) prompt instead of (2p, d) with an unused half.
         num_transformer_submodules=1,
-        num_attention_heads=int(cfg.num_heads),
-        num_layers=int(cfg.num_layers),
-        base_model_name_or_path=base.info.source,
+        num_attention_heads=shape.num_heads,
+        num_layers=shape.num_layers,
+        base_model_name_or_path=shape.source,
         inference_mode=True,
     )
-    config.save_pretrained(str(out))
-    save_file(
-        {"prompt_embeddings": tensor},
-        str(out / "adapter_model.safetensors"),
-        metadata={"format": "pt"},
-    )
+    return {
+        "adapter_config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True, default=str).encode(),
+        "adapter_model.safetensors": save({"prompt_embeddings": tensor}, metadata={"format": "pt"}),
+    }
+
+
+def export_peft(prompt: Tensor, base: FrozenT5, out_dir: str | Path) -> Path:
+    """Write a PEFT prompt-tuning adapter for `base` that `PeftModel.from_pretrained` loads."""
+    cfg = base.model.config
+    shape = T5Shape(source=base.info.source, d_model=int(cfg.d_model), num_heads=int(cfg.num_heads),
+                    num_layers=int(cfg.num_layers))
+    if _as_matrix(prompt).shape[1] != base.info.d_model:
+        raise PromptFileError(f"The prompt is {_as_matrix(prompt).shape[1]} wide; {base.info.source} needs "
+                              f"{base.info.d_model}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in peft_adapter_files(prompt, shape).items():
+        (out / name).write_bytes(content)
     return out
 
 

@@ -97,3 +97,15 @@ def test_it_filters_an_evaluation_to_its_errors(alices_page, asgi_server, versio
     assert page.get_by_label("Errors only").is_checked()
     page.screenshot(path="test-results/prompt-evaluation-errors.png", full_page=True)
     assert page.evaluate("window.__violations") == []
+
+
+def test_the_version_page_offers_three_downloads(alices_page, asgi_server, versions) -> None:
+    page = alices_page
+    (v1, _), _ = versions
+    page.goto(f"{asgi_server}/prompts/versions/{v1.pk}/")
+    downloads = page.locator("#version-downloads")
+    for suffix in (".safetensors", ".npy", "-peft.zip"):
+        with page.expect_download() as download:
+            downloads.get_by_role("link", name=f"sentiment-v1{suffix}").click()
+        assert download.value.suggested_filename == f"sentiment-v1{suffix}"
+    expect(downloads.locator("pre.snippet")).to_contain_text("PeftModel.from_pretrained")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("versions/<int:pk>/delete/", views.version_delete, name="version_delete"),
     path("versions/<int:pk>/download/", views.download, name="download"),
     path("versions/<int:pk>/download.npy", views.download_npy, name="download_npy"),
+    path("versions/<int:pk>/download-peft.zip", views.download_peft, name="download_peft"),
     path("evaluations/<int:pk>/", views.evaluation, name="evaluation"),
     path("compare/", compare_views.compare, name="compare"),
     path("compare/evaluate/", compare_views.compare_evaluate, name="compare_evaluate"),

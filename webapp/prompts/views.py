@@ -159,6 +159,40 @@ def download_npy(request: HttpRequest, pk: int) -> FileResponse:
     return version_npy_response(get_version_for_user(request.user, pk))
 
 
+@login_required
+def download_peft(request: HttpRequest, pk: int) -> FileResponse:
+    return version_peft_response(get_version_for_user(request.user, pk))
+
+
+def version_peft_response(version: PromptVersion) -> FileResponse:
+    """A zip of the PEFT prompt-tuning adapter (adapter_config.json, adapter_model.safetensors),
+    built from the base model's config.json alone: no model is loaded in a web request."""
+    import zipfile
+
+    from transformers import AutoConfig
+
+    from tuning_core.export import T5Shape, load_prompt, peft_adapter_files
+
+    path = version.tensor_path
+    if not path.exists():
+        raise Http404("The prompt file is missing from storage")
+    source = version.base_model.source
+    try:
+        config = AutoConfig.from_pretrained(source, local_files_only=True)
+    except OSError:
+        raise Http404(f"The base model's config.json ({source}) is not on this server") from None
+    prompt, _ = load_prompt(path)
+    files = peft_adapter_files(prompt, T5Shape(source=source, d_model=int(config.d_model),
+                                               num_heads=int(config.num_heads), num_layers=int(config.num_layers)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(f"{_download_name(version, '-peft')}/{name}", content)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=_download_name(version, "-peft.zip"),
+                        content_type="application/zip")
+
+
 def _download_name(version: PromptVersion, suffix: str) -> str:
     return f"{version.prompt.name}-v{version.version}{suffix}".replace("/", "_").replace('"', "")
 
