@@ -54,6 +54,24 @@ def _as_matrix(prompt: Tensor) -> Tensor:
     return prompt.detach().to("cpu", torch.float32).contiguous()
 
 
+def tensor_sha256(tensor: Tensor) -> str:
+    """sha256 of the matrix's float32 values, row-major: what a file's header can carry about
+    itself (a file cannot hold its own hash)."""
+    return hashlib.sha256(_as_matrix(tensor).numpy().astype("<f4", copy=False).tobytes()).hexdigest()
+
+
+def header_metadata(tensor: Tensor, metadata: dict[str, Any]) -> dict[str, str]:
+    """What the safetensors header says about the prompt, so the file explains itself without
+    prompt.json: its base model, label words, input template and the sha256 of its values."""
+    header = {"format": "pt", "tensor_sha256": tensor_sha256(tensor)}
+    for key in ("base_model", "input_template", "init"):
+        if metadata.get(key):
+            header[key] = str(metadata[key])
+    if metadata.get("label_words"):
+        header["label_words"] = json.dumps(list(metadata["label_words"]))
+    return header
+
+
 def save_prompt(
     prompt: Tensor, out_dir: str | Path, metadata: dict[str, Any] | None = None
 ) -> PromptFiles:
@@ -69,7 +87,7 @@ def save_prompt(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tensor_path = out / TENSOR_FILE
-    save_file({TENSOR_NAME: tensor}, str(tensor_path), metadata={"format": "pt"})
+    save_file({TENSOR_NAME: tensor}, str(tensor_path), metadata=header_metadata(tensor, metadata or {}))
     digest = sha256_file(tensor_path)
     meta = {
         "format": FORMAT_NAME,

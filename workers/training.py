@@ -277,7 +277,7 @@ def _save_version_files(
         "base_model": job.base_model.source, "init": prompt_config.get("init"),
         "prompt_config": prompt_config, "train_config": train_config,
         "label_words": result.label_words, "metrics": result.best_metrics, "best_step": result.best_step,
-        "job_id": job.pk,
+        "job_id": job.pk, "input_template": job.dataset.input_template,
     })
     return services.TrainedPrompt(
         directory=directory, tensor_file=str(files.tensor_path.relative_to(Path(settings.MEDIA_ROOT))),
