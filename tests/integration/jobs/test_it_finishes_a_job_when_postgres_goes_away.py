@@ -47,6 +47,10 @@ def test_it_finishes_a_job_when_postgres_is_away_for_a_while(
         proxy.restore()
 
         job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=300)
+        # The worker removes the job's folder just after it records the result: give it that moment
+        # before stopping it.
+        if job.status == JobStatus.SUCCEEDED:
+            wait_for(lambda: not job.work_dir.exists(), timeout=60, what="the job's folder removed")
     finally:
         worker.stop()
         proxy.close()
