@@ -382,7 +382,8 @@ def stratified_sample(
     return sorted(i for k in keys for i in rng.sample(groups[k], counts[k]))
 
 
-def _truncate(ids: list[int], limit: int, eos: int) -> tuple[list[int], bool]:
+def truncate_ids(ids: list[int], limit: int, eos: int) -> tuple[list[int], bool]:
+    """At most `limit` ids, the last one EOS when cut; and whether it was cut."""
     if len(ids) <= limit:
         return ids, False
     return ids[: limit - 1] + [eos], True  # keep EOS: T5 was trained with it closing every input
@@ -405,8 +406,8 @@ def tokenize(
         outs = tokenizer(batch["target_text"], add_special_tokens=True)["input_ids"]
         res_in, res_out, cut_in, cut_out = [], [], [], []
         for a, b in zip(ins, outs):
-            a, ta = _truncate(a, max_input_length, eos)
-            b, tb = _truncate(b, max_target_length, eos)
+            a, ta = truncate_ids(a, max_input_length, eos)
+            b, tb = truncate_ids(b, max_target_length, eos)
             res_in.append(a)
             res_out.append(b)
             cut_in.append(ta)
