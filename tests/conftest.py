@@ -83,6 +83,25 @@ def celery_worker_process(
 
 
 @pytest.fixture(scope="session")
+def prediction_server_process(django_db_setup: None, django_db_blocker, service_logs: Path) -> Iterator[ServiceProcess]:
+    """The real prediction server (`python -m workers.serving`) on the test database's media and Redis.
+
+    Its batching window is wide, so calls sent together in a test share a batch even on a busy machine."""
+    import redis
+    from django.conf import settings
+
+    from tests.support.processes import prediction_server
+    from webapp.serving.queue import keys
+
+    with django_db_blocker.unblock():
+        server = prediction_server(service_logs, SERVING_BATCH_WINDOW_MS="400")
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    server.start(ready=lambda: bool(client.exists(keys().alive)), timeout=60)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) -> Iterator[str]:
     """Daphne serving the real ASGI app (HTTP and websockets) on the test database."""
     from tests.support.processes import daphne_server, free_port, port_open

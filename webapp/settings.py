@@ -218,6 +218,17 @@ MODEL_POOL_MEMORY_BUDGET = env_bytes("MODEL_POOL_MEMORY_BUDGET", 8 * 1024**3)
 # CPU threads torch may use in a worker process; 0 keeps torch's default (all cores).
 # On a shared or busy CPU one thread is often much faster than contending for all of them.
 TORCH_NUM_THREADS = env_int("TORCH_NUM_THREADS", 0, minimum=0)
+# The prediction server (workers/serving.py, started by `make run` and compose's `serving`):
+# requests arriving within the window share a forward pass of at most SERVING_MAX_ROWS
+# (input, prompt) rows; past SERVING_QUEUE_LIMIT waiting requests the API answers 429.
+SERVING_BATCH_WINDOW_MS = env_int("SERVING_BATCH_WINDOW_MS", 15, minimum=0)
+SERVING_MAX_ROWS = env_int("SERVING_MAX_ROWS", 64, minimum=1)
+SERVING_QUEUE_LIMIT = env_int("SERVING_QUEUE_LIMIT", 32, minimum=1)
+SERVING_REPLY_TIMEOUT_S = env_int("SERVING_REPLY_TIMEOUT_S", 30, minimum=1)
+SERVING_NAMESPACE = env_str("SERVING_NAMESPACE", "sps:serving")
+# What one predict call may ask (each input is scored by every member of an ensemble).
+PREDICT_MAX_INPUTS = env_int("PREDICT_MAX_INPUTS", 32, minimum=1)
+PREDICT_MAX_INPUT_CHARS = env_int("PREDICT_MAX_INPUT_CHARS", 2000, minimum=1)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -116,3 +116,8 @@ def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def prediction_server(log_dir: Path, **env: str) -> ServiceProcess:
+    argv = [sys.executable, "-m", "workers.serving"]
+    return ServiceProcess("prediction server", argv, service_env(**env), log_dir / "prediction-server.log")

@@ -10,6 +10,7 @@ AREA_MODULES = [
     "webapp.jobs.api",
     "webapp.prompts.api",
     "webapp.prompts.compare_api",
+    "webapp.serving.api",
 ]
 
 
