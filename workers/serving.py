@@ -35,7 +35,7 @@ from webapp.serving.queue import (
     count_batch,
     mark_alive,
     mark_gone,
-    send_reply,
+    send_replies,
     take_batch,
 )
 from workers.model_pool import ModelPool
@@ -79,24 +79,26 @@ class PredictionServer:
         if not batch:
             return 0
         started = time.monotonic()
+        replies: dict[str, Reply] = {}
         passes = 0
         by_model: dict[tuple[str, str], list[Message]] = defaultdict(list)
         for message in batch:
             by_model[(message["source"], message["precision"])].append(message)
         for (source, precision), messages in by_model.items():
-            passes += self._answer(source, precision, messages)
+            passes += self._answer(source, precision, messages, replies)
+        send_replies(self.client, self.keys, replies)
         busy_ms = int((time.monotonic() - started) * 1000)
         count_batch(self.client, self.keys, requests=len(batch), forward_passes=passes, busy_ms=busy_ms)
         logger.info("answered %d calls in %d forward passes (%d ms)", len(batch), passes, busy_ms)
         return len(batch)
 
-    def _answer(self, source: str, precision: str, messages: list[Message]) -> int:
+    def _answer(self, source: str, precision: str, messages: list[Message], replies: dict[str, Reply]) -> int:
+        """Answer `messages` on one base model into `replies`; the forward passes it took."""
         try:
             base = self.pool.get(source).base
         except Exception as exc:  # noqa: BLE001 - every asker hears why, the server goes on
             logger.exception("could not load base model %s", source)
-            for message in messages:
-                self._reply(message["id"], {"error": f"the base model could not be loaded ({exc})"})
+            replies.update({m["id"]: {"error": f"the base model could not be loaded ({exc})"} for m in messages})
             return 0
         requests: dict[str, list[ServeRequest]] = {}
         for message in messages:
@@ -104,7 +106,7 @@ class PredictionServer:
                 requests[message["id"]] = [self._request(base, part) for part in message["parts"]]
             except Exception as exc:  # noqa: BLE001 - a bad prompt file fails its own call only
                 logger.warning("call %s refused: %s", message["id"], exc)
-                self._reply(message["id"], {"error": str(exc)})
+                replies[message["id"]] = {"error": str(exc)}
         flat = [request for parts in requests.values() for request in parts]
         if not flat:
             return 0
@@ -112,12 +114,11 @@ class PredictionServer:
             answered = answer_requests(base, flat, max_rows=self.max_rows, precision=precision)
         except Exception as exc:  # noqa: BLE001
             logger.exception("a batch of %d calls failed", len(requests))
-            for message_id in requests:
-                self._reply(message_id, {"error": f"{exc.__class__.__name__}: {exc}"})
+            replies.update({message_id: {"error": f"{exc.__class__.__name__}: {exc}"} for message_id in requests})
             return 0
         answers = iter(answered.answers)
         for message_id, parts in requests.items():
-            self._reply(message_id, {"parts": [_reply_part(next(answers)) for _ in parts]})
+            replies[message_id] = {"parts": [_reply_part(next(answers)) for _ in parts]}
         return answered.forward_passes
 
     def _request(self, base: FrozenT5, part: Part) -> ServeRequest:
@@ -125,9 +126,6 @@ class PredictionServer:
             prompts=[self.prompts.get(base, f) for f in part["prompts"]], texts=part["texts"],
             label_words=part["labels"], max_input_length=part["max_input_length"],
             max_target_length=part["max_target_length"])
-
-    def _reply(self, message_id: str, reply: Reply) -> None:
-        send_reply(self.client, self.keys, message_id, reply)
 
 
 def _reply_part(answer: ServeAnswer) -> dict[str, Any]:
