@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.accounts import make_user
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
 
@@ -16,14 +18,6 @@ if TYPE_CHECKING:
 
 # Django-dependent imports live inside the fixtures: tuning_core's tests run without Django
 # (`pytest tests/unit/tuning_core -p no:django`).
-
-PASSWORD = "correct horse battery staple"
-
-
-def make_user(username: str) -> AbstractUser:
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_user(username=username, password=PASSWORD)
 
 
 @pytest.fixture
@@ -57,27 +51,17 @@ def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("service-logs")
 
 
-def _heartbeat_seen(hostname: str) -> bool:
-    import redis
-    from django.conf import settings
-
-    from webapp.lib.heartbeats import read_heartbeats
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    return any(b.hostname == hostname for b in read_heartbeats(client))
-
-
 @pytest.fixture(scope="session")
 def celery_worker_process(
     django_db_setup: None, django_db_blocker, service_logs: Path
 ) -> Iterator[ServiceProcess]:
     """A real Celery worker on the test database, consuming both queues."""
-    from tests.support.processes import celery_worker
+    from tests.support.processes import celery_worker, heartbeat_seen
 
     hostname = f"test-worker-{int(time.time() * 1000)}@localhost"
     with django_db_blocker.unblock():
         worker = celery_worker(service_logs, hostname)
-    worker.start(ready=lambda: _heartbeat_seen(hostname), timeout=90)
+    worker.start(ready=lambda: heartbeat_seen(hostname), timeout=90)
     yield worker
     worker.stop()
 

@@ -8,10 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from tests.support.jobs import launch_held
+from tuning_core.export import save_prompt
 from webapp.datasets.models import Dataset, SplitMode
 from webapp.datasets.processing import Mapping
 from webapp.datasets.services import create_dataset
 from webapp.datasets.staging import IncomingFile, stage_upload
+from webapp.jobs.models import BaseModel
+from webapp.jobs.services import cancel_job
+from webapp.prompts.models import Prompt, PromptVersion
+from webapp.prompts.services import new_version_dir, record_prompt_version
 
 ROTTEN_TOMATOES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "rotten_tomatoes"
 
@@ -54,6 +62,65 @@ def make_dataset(owner: Any, tmp_path: Path, *, name: str = "Reviews", rows: int
                "label_map": {"0": "negative", "1": "positive"} if label_map is None else label_map,
                "split_mode": SplitMode.AUTO, **mapping}
     return create_dataset(owner, staging, Mapping(**options), inline=True)
+
+
+SENTIMENT_WORDS = {
+    "positive": ["good", "great", "wonderful", "excellent", "fun", "beautiful", "loved", "sweet"],
+    "negative": ["bad", "terrible", "awful", "boring", "dull", "ugly", "hated", "poor"],
+}
+
+
+def sentiment_rows(n: int, offset: int = 0) -> list[dict[str, str]]:
+    rows = []
+    for i in range(offset, offset + n):
+        label = "positive" if i % 2 == 0 else "negative"
+        words = SENTIMENT_WORDS[label]
+        rows.append({"input_text": f"review: the movie was {words[i % len(words)]} and {words[(i * 3) % len(words)]}",
+                     "target_text": label, "raw_label": label})
+    return rows
+
+
+def make_ready_dataset(owner: Any, name: str = "sentiment", *, train: int = 64, validation: int = 16,
+                       test: int = 16) -> Dataset:
+    """A processed classification dataset, written the way the upload pipeline writes one."""
+    import datasets
+
+    dataset = Dataset.objects.create(
+        owner=owner, name=name, status="ready", task_kind="classification",
+        input_template="review: {text}", label_column="label",
+        labels=["negative", "positive"], label_counts={"negative": (train + validation + test) // 2,
+                                                       "positive": (train + validation + test) // 2},
+        split_counts={"train": train, "validation": validation, "test": test},
+    )
+    offset = 0
+    for split, count in (("train", train), ("validation", validation), ("test", test)):
+        if count:
+            rows = sentiment_rows(count, offset)
+            datasets.Dataset.from_list(rows).save_to_disk(str(dataset.split_path(split)))
+            offset += count
+    return dataset
+
+
+def make_version(prompt: Prompt, *, seed: int, accuracy: float, parent: PromptVersion | None = None,
+                 job: Any = None) -> PromptVersion:
+    """A version of `prompt` with random values (seeded) and the given validation accuracy, recorded
+    through the service training uses."""
+    directory, relative = new_version_dir(prompt)
+    files = save_prompt(torch.randn(4, 32, generator=torch.Generator().manual_seed(seed)), directory)
+    return record_prompt_version(
+        prompt=prompt, tensor_file=f"{relative}/prompt.safetensors", sha256=files.sha256, prompt_length=4,
+        d_model=32, init="from_file" if parent else "class_labels", metrics={"accuracy": accuracy},
+        best_step=10 * seed, parent=parent, job=job,
+    )
+
+
+def trained_version(owner: Any, prompt: Prompt, dataset: Dataset, base: BaseModel, *, seed: int,
+                    accuracy: float, **launch_options: Any) -> PromptVersion:
+    """A version of `prompt` whose training job (on `dataset`) was cancelled before it ran: the job
+    says which labels the version answers with."""
+    job = cancel_job(launch_held(owner, dataset, base, prompt_name=f"{prompt.name} run {seed}", max_input_length=32,
+                                 **launch_options))
+    return make_version(prompt, seed=seed, accuracy=accuracy, job=job)
 
 
 def media_snapshot(root: Path) -> list[str]:

@@ -8,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# This machine has no network beyond loopback: these flags stop Chromium from
-# trying to reach Google's services at every start.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-]
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, open_page
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise
 # refuse the test's own ORM calls (fixtures, assertions) next to it.
@@ -38,68 +32,18 @@ def page(browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ob
     """A page whose test may poll with string expressions (`wait_for_function`), which Playwright
     evaluates with eval: the Content-Security-Policy is bypassed here, and enforced in
     `strict_page` (test_content_security_policy.py drives every page through that)."""
-    yield from _page(browser, request, bypass_csp=True)
+    yield from open_page(browser, request, bypass_csp=True)
 
 
 @pytest.fixture
 def strict_page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     """A page under the site's Content-Security-Policy, as a user's browser runs it."""
-    yield from _page(browser, request, bypass_csp=False)
-
-
-def _page(browser, request: pytest.FixtureRequest, *, bypass_csp: bool) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        artifacts = Path(os.environ.get("BROWSER_ARTIFACTS", "test-results"))
-        artifacts.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    yield from open_page(browser, request, bypass_csp=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so `open_page` knows whether the test failed."""
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
-
-
-def log_in(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def outside_event_loop(function, *args, **kwargs):
-    """Run `function` in a worker thread: Playwright's loop occupies this one, and code
-    that publishes to the channel layer (async_to_sync) refuses to run beside it."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
-    def call():
-        try:
-            return function(*args, **kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
-
-
-def upload_for_mapping(page, base_url: str, path: Path, name: str = "") -> str:
-    """Upload `path` on the upload page and land on its mapping page; returns that page's URL."""
-    import re
-
-    page.goto(f"{base_url}/datasets/new/")
-    if name:
-        page.get_by_label("Name").fill(name)
-    page.set_input_files("#id_file", str(path))
-    page.get_by_role("button", name="Upload and check").click()
-    page.wait_for_url(re.compile(r".*/datasets/new/[0-9a-f]{32}/$"))
-    return str(page.url)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import log_in
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,11 +9,10 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
-from tests.factories import api_key
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
-from tests.integration.prompts.conftest import make_version
+from tests.factories import api_key, make_ready_dataset, make_version
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
+from tests.support.jobs import launch_held
 from webapp.jobs.base_models import register_base_model
 from webapp.prompts.models import Prompt
 

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in, outside_event_loop
-from tests.conftest import PASSWORD
-from tests.integration.ensembles.conftest import trained_version
-from tests.integration.jobs.conftest import HELD_QUEUE, make_ready_dataset, release
+from tests.factories import make_ready_dataset, trained_version
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in, outside_event_loop
+from tests.support.jobs import HELD_QUEUE, release
 from webapp.jobs.base_models import register_base_model
 from webapp.prompts.models import Prompt
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
 from tests.factories import make_dataset
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

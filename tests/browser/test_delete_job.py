@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
+from tests.factories import make_ready_dataset
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
+from tests.support.jobs import launch_held
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.services import cancel_job
 

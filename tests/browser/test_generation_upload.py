@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in, upload_for_mapping
-from tests.conftest import PASSWORD
 from tests.factories import write_csv
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in, upload_for_mapping
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

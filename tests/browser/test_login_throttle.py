@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 from webapp.accounts import throttle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import log_in, upload_for_mapping
-from tests.conftest import PASSWORD
 from tests.factories import review_rows, write_csv
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in, upload_for_mapping
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

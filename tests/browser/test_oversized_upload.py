@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import log_in
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
 from tests.support.processes import daphne_server, free_port, port_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

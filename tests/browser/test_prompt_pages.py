@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
-from tests.conftest import PASSWORD
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
-from tests.integration.prompts.conftest import classification_metrics_of, make_version, rank_predictions
+from tests.factories import make_ready_dataset, make_version
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
+from tests.support.jobs import launch_held
+from tests.support.predictions import classification_metrics_of, rank_predictions
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import JobMetric, TuningJob
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion

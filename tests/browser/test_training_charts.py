@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, outside_event_loop
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
-from tests.conftest import PASSWORD
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
+from tests.factories import make_ready_dataset
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in, outside_event_loop
+from tests.support.jobs import launch_held
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import JobMetric, TuningJob
 from webapp.jobs.services import record_progress

@@ -9,11 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
-from tests.conftest import PASSWORD
-from tests.integration.jobs.conftest import make_ready_dataset
-from tests.integration.prompts.conftest import make_version
+from tests.factories import make_ready_dataset, make_version
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
 from webapp.jobs.base_models import register_base_model
 from webapp.prompts.models import Prompt
 from webapp.prompts.services import record_eval_run

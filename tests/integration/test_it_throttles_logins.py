@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 from webapp.accounts import throttle
 
 pytestmark = pytest.mark.django_db

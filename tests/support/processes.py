@@ -118,6 +118,16 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def heartbeat_seen(hostname: str) -> bool:
+    """Whether the Celery worker `hostname` has written its heartbeat (it is consuming)."""
+    import redis
+
+    from webapp.lib.heartbeats import read_heartbeats
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return any(b.hostname == hostname for b in read_heartbeats(client))
+
+
 def prediction_server(log_dir: Path, **env: str) -> ServiceProcess:
     argv = [sys.executable, "-m", "workers.serving"]
     return ServiceProcess("prediction server", argv, service_env(**env), log_dir / "prediction-server.log")

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import make_dataset
-from tests.integration.jobs.conftest import wait_for
+from tests.support.waiting import wait_for
 from webapp.datasets import token_lengths
 
 pytestmark = pytest.mark.django_db(transaction=True)

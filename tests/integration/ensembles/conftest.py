@@ -6,14 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
-from tests.integration.prompts.conftest import make_version
+from tests.factories import make_ready_dataset, trained_version
 from webapp.datasets.models import Dataset
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import BaseModel
-from webapp.jobs.services import cancel_job
 from webapp.prompts.models import Prompt, PromptVersion
 
 
@@ -27,24 +24,9 @@ def reviews(alice: Any) -> Dataset:
     return make_ready_dataset(alice, name="reviews", train=8, validation=10, test=14)
 
 
-def trained_version(owner: Any, prompt: Prompt, dataset: Dataset, base: BaseModel, *, seed: int,
-                    accuracy: float, **launch_options: Any) -> PromptVersion:
-    """A version of `prompt` whose training job (on `dataset`) was cancelled before it ran."""
-    job = cancel_job(launch_held(owner, dataset, base, prompt_name=f"{prompt.name} run {seed}", max_input_length=32,
-                                 **launch_options))
-    version = make_version(prompt, seed=seed, accuracy=accuracy, job=job)
-    return version
-
-
 @pytest.fixture
 def members(alice: Any, tiny_base: BaseModel, reviews: Dataset) -> list[PromptVersion]:
     """Three versions of alice's `sentiment` prompt: validation accuracy 0.6, 0.8, 0.7."""
     prompt = Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base)
     return [trained_version(alice, prompt, reviews, tiny_base, seed=s, accuracy=a)
             for s, a in ((11, 0.6), (12, 0.8), (13, 0.7))]
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client

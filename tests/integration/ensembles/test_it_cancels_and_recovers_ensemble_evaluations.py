@@ -10,8 +10,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.integration.ensembles.conftest import logged_in
-from tests.integration.jobs.conftest import HELD_QUEUE, wait_for_status
+from tests.support.accounts import logged_in
+from tests.support.jobs import HELD_QUEUE, wait_for_status
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.services import create_ensemble
 from webapp.jobs.models import JobStatus, TuningJob

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.ensembles.conftest import logged_in
-from tests.integration.jobs.conftest import wait_for_status
+from tests.support.accounts import logged_in
+from tests.support.jobs import wait_for_status
 from tuning_core.ensemble import majority_vote
 from webapp.ensembles.models import Ensemble
 from webapp.jobs.models import JobStatus, TuningJob

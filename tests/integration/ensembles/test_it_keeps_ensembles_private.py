@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 
-from tests.integration.ensembles.conftest import logged_in
-from tests.integration.jobs.conftest import job_communicator
+from tests.support.accounts import logged_in
+from tests.support.jobs import job_communicator
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.services import create_ensemble
 from webapp.jobs.services import cancel_job
@@ -50,7 +50,7 @@ def test_strangers_get_404(alice, bob, members, reviews) -> None:
 def test_the_jobs_list_and_the_playground_name_the_ensemble(alice, members, reviews) -> None:
     from django.test import override_settings
 
-    from tests.integration.jobs.conftest import HELD_QUEUE
+    from tests.support.jobs import HELD_QUEUE
 
     ensemble = create_ensemble(alice, name="trio", versions=members)
     with override_settings(CELERY_GPU_QUEUE=HELD_QUEUE):

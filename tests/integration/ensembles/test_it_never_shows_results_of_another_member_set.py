@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from tests.integration.ensembles.conftest import logged_in
-from tests.integration.jobs.conftest import HELD_QUEUE
+from tests.support.accounts import logged_in
+from tests.support.jobs import HELD_QUEUE
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.models import Ensemble
 from webapp.ensembles.services import create_ensemble

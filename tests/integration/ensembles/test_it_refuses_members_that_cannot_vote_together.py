@@ -7,8 +7,8 @@ import html
 
 import pytest
 
-from tests.integration.ensembles.conftest import logged_in, trained_version
-from tests.integration.jobs.conftest import make_ready_dataset
+from tests.factories import make_ready_dataset, trained_version
+from tests.support.accounts import logged_in
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.jobs.base_models import register_base_model

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.integration.jobs.conftest import HELD_QUEUE
+from tests.support.jobs import HELD_QUEUE
 from webapp.core.reconcile import resend_lost_work
 from webapp.ensembles.models import PlaygroundRun
 
@@ -30,7 +30,7 @@ def test_a_lost_playground_run_is_sent_again(alice, tiny_base) -> None:
 
 
 def test_a_run_whose_worker_died_ends_as_failed(alice, tiny_base) -> None:
-    from tests.integration.ensembles.conftest import logged_in
+    from tests.support.accounts import logged_in
 
     old = timezone.now() - timedelta(minutes=11)
     dead = PlaygroundRun.objects.create(owner=alice, base_model=tiny_base, inputs=["x"], targets={}, created_at=old,

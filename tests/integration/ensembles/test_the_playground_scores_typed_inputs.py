@@ -8,8 +8,8 @@ import html
 
 import pytest
 
-from tests.integration.ensembles.conftest import logged_in
-from tests.integration.jobs.conftest import wait_for
+from tests.support.accounts import logged_in
+from tests.support.waiting import wait_for
 from webapp.ensembles.models import PlaygroundRun
 from webapp.ensembles.services import create_ensemble
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.jobs.conftest import launch, launch_held, wait_for, wait_for_status
+from tests.support.jobs import launch, launch_held, wait_for_status
+from tests.support.waiting import wait_for
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import cancel_job
 from webapp.prompts.models import PromptVersion
@@ -44,7 +45,7 @@ def test_it_stops_a_running_job_and_keeps_the_best_prompt(
 def test_it_refuses_to_start_a_job_cancelled_while_queued(
     alice, ready_dataset, tiny_base_model, celery_worker_process
 ) -> None:
-    from tests.integration.jobs.conftest import release
+    from tests.support.jobs import release
 
     job = launch_held(alice, ready_dataset, tiny_base_model)
     cancel_job(job)

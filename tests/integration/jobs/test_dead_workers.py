@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.integration.jobs.conftest import launch_held
+from tests.support.jobs import launch_held
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import claim_job, reap_stale_jobs
 

@@ -7,8 +7,8 @@ import pytest
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 
-from tests.factories import api_key
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
+from tests.factories import api_key, make_ready_dataset
+from tests.support.jobs import launch_held
 from webapp.jobs.models import JobStatus, TuningJob
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import api_key
-from tests.integration.jobs.conftest import launch_held
+from tests.support.jobs import launch_held
 from webapp.jobs.models import JobLogEntry, JobStatus, TuningJob
 from webapp.jobs.services import cancel_job, claim_job, record_failure, record_result
 from webapp.prompts.models import Prompt

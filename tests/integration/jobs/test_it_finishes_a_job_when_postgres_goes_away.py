@@ -14,10 +14,11 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from tests.integration.jobs.conftest import launch, wait_for, wait_for_status
 from tests.support import processes
+from tests.support.jobs import launch, wait_for_status
 from tests.support.processes import celery_worker
 from tests.support.proxy import CuttableProxy
+from tests.support.waiting import wait_for
 from webapp.jobs.models import JobStatus
 from webapp.prompts.models import PromptVersion
 

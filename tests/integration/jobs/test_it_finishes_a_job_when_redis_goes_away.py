@@ -11,8 +11,9 @@ import pytest
 import redis
 from django.test import override_settings
 
-from tests.integration.jobs.conftest import launch, wait_for, wait_for_status
+from tests.support.jobs import launch, wait_for_status
 from tests.support.processes import celery_worker, free_port, redis_server
+from tests.support.waiting import wait_for
 from webapp.jobs.models import JobStatus
 from webapp.prompts.models import PromptVersion
 

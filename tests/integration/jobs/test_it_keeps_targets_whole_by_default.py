@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.jobs.conftest import make_ready_dataset
+from tests.factories import make_ready_dataset
 from tuning_core.config import TrainConfig
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.forms import JobLaunchForm

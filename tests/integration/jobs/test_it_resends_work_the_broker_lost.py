@@ -14,7 +14,7 @@ import redis
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.integration.jobs.conftest import launch, wait_for_status
+from tests.support.jobs import launch, wait_for_status
 from tests.support.processes import ServiceProcess, celery_worker, free_port, redis_server
 from webapp.core.reconcile import resend_lost_work
 from webapp.jobs.models import JobStatus, TuningJob

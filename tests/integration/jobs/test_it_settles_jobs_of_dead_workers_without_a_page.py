@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.integration.jobs.conftest import HELD_QUEUE, launch_held
+from tests.support.jobs import HELD_QUEUE, launch_held
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import claim_job
 from webapp.lib.heartbeats import delete_heartbeat, write_heartbeat

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.jobs.conftest import launch_held
+from tests.support.jobs import launch_held
 from tuning_core.config import EvalMode
 from webapp.datasets.models import Dataset
 from webapp.jobs.services import train_config_for_worker

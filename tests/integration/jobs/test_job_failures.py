@@ -6,7 +6,7 @@ import pytest
 import torch
 from django.conf import settings
 
-from tests.integration.jobs.conftest import launch, wait_for_status
+from tests.support.jobs import launch, wait_for_status
 from tuning_core.export import save_prompt
 from webapp.jobs.models import JobStatus
 from webapp.prompts.models import Prompt, PromptVersion

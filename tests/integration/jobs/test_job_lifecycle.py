@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.jobs.conftest import launch_held, stream_job_events, wait_for, wait_for_status
+from tests.support.jobs import launch_held, stream_job_events, wait_for_status
+from tests.support.waiting import wait_for
 from webapp.jobs.models import JobStatus
 from webapp.prompts.models import EvalRun, PromptVersion
 

@@ -6,8 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
 
-from tests.factories import api_key
-from tests.integration.jobs.conftest import job_communicator, launch_held, make_ready_dataset
+from tests.factories import api_key, make_ready_dataset
+from tests.support.jobs import job_communicator, launch_held
 from webapp.jobs.models import JobStatus, TuningJob
 
 pytestmark = pytest.mark.django_db(transaction=True)

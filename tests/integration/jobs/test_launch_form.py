@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.factories import api_key
-from tests.integration.jobs.conftest import make_ready_dataset
+from tests.factories import api_key, make_ready_dataset
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.prompts.models import Prompt
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.jobs.conftest import launch, wait_for_status
+from tests.support.jobs import launch, wait_for_status
 from webapp.jobs.models import JobStatus
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,9 @@ import signal
 import pytest
 from django.test import override_settings
 
-from tests.integration.jobs.conftest import launch, wait_for, wait_for_status
+from tests.support.jobs import launch, wait_for_status
 from tests.support.processes import celery_worker
+from tests.support.waiting import wait_for
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.prompts.models import PromptVersion
 

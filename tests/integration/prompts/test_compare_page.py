@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 from scipy import stats
 
-from tests.integration.prompts.conftest import LABELS, classification_metrics_of, make_version, rank_predictions
+from tests.factories import make_version
+from tests.support.predictions import LABELS, classification_metrics_of, rank_predictions
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import TuningJob
 from webapp.prompts.compare import disagreements, metric_rows, runs_on, split_choices

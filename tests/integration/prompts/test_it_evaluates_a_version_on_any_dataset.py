@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.factories import api_key
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset, wait_for_status
+from tests.factories import api_key, make_ready_dataset
+from tests.support.jobs import launch_held, wait_for_status
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import cancel_job

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def alices_versions(alice, tiny_model_dir) -> list[PromptVersion]:
-    from tests.integration.jobs.conftest import make_ready_dataset
+    from tests.factories import make_ready_dataset
 
     base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
     dataset = make_ready_dataset(alice, train=8, validation=4, test=0)

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from tests.integration.jobs.conftest import launch_held, make_ready_dataset
-from tests.integration.prompts.conftest import make_version
+from tests.factories import make_ready_dataset, make_version
+from tests.support.jobs import launch_held
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import TuningJob
 from webapp.jobs.services import cancel_job

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client, override_settings
 
 from tests.factories import api_key
-from tests.integration.jobs.conftest import HELD_QUEUE
 from tests.integration.prompts.test_transfer_matrix import accuracy_run, query, setup  # noqa: F401 - fixture
+from tests.support.jobs import HELD_QUEUE
 from webapp.jobs.models import TuningJob
 
 pytestmark = pytest.mark.django_db

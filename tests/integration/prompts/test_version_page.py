@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from safetensors.numpy import load_file
 
-from tests.integration.jobs.conftest import launch_held
-from tests.integration.prompts.conftest import make_version
+from tests.factories import make_version
+from tests.support.jobs import launch_held
 from webapp.prompts.models import EvalRun, PromptVersion
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,7 @@ import pytest
 import redis
 from django.test import Client
 
-from tests.factories import api_key
-from tests.integration.ensembles.conftest import trained_version
-from tests.integration.jobs.conftest import make_ready_dataset
+from tests.factories import api_key, make_ready_dataset, trained_version
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.ensembles.services import create_ensemble

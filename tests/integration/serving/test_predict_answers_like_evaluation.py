@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.jobs.conftest import wait_for_status
+from tests.support.jobs import wait_for_status
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.jobs.models import JobStatus
 from webapp.prompts.models import EvalRun, ExamplePrediction

@@ -1,5 +1,4 @@
-"""Helpers for the bad-input tests: write a file, run the upload scan or the processing, and
-return the DataError's problems."""
+"""Fixtures for the bad-input tests (the scan and processing helpers are in tests/support/data_problems.py)."""
 
 from __future__ import annotations
 
@@ -7,32 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from tuning_core.errors import DataError, DataProblem
-from tuning_core.reading import format_of
-from webapp.datasets.processing import Mapping, SourceFile, process_files
-from webapp.datasets.reading import scan_file
-
-
-def scan_problems(path: Path) -> list[DataProblem]:
-    fmt = format_of(path.name)
-    assert fmt is not None
-    with pytest.raises(DataError) as info:
-        scan_file(path, fmt, path.name)
-    return info.value.problems
-
-
-def process(path: Path, out: Path, **mapping: object):
-    options = {"input_template": "{text}", "label_column": "label", "label_map": {}, **mapping}
-    fmt = format_of(path.name)
-    assert fmt is not None
-    return process_files([SourceFile("file", path, fmt, path.name)], Mapping(**options), out)  # type: ignore[arg-type]
-
-
-def process_problems(path: Path, out: Path, **mapping: object) -> list[DataProblem]:
-    with pytest.raises(DataError) as info:
-        process(path, out, **mapping)
-    return info.value.problems
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.unit.datasets.conftest import scan_problems
+from tests.support.data_problems import scan_problems
 
 
 def test_it_names_rows_with_the_wrong_number_of_fields(write) -> None:

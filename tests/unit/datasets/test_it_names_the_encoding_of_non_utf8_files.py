@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.unit.datasets.conftest import scan_problems
+from tests.support.data_problems import scan_problems
 
 
 def test_it_names_the_line_and_the_likely_encoding(write) -> None:

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from tests.unit.datasets.conftest import scan_problems
+from tests.support.data_problems import scan_problems
 
 
 def _zip() -> bytes:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.unit.datasets.conftest import process_problems
+from tests.support.data_problems import process_problems
 
 
 def test_it_names_each_row_with_an_empty_input(write, tmp_path) -> None:

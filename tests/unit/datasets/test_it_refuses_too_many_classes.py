@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.unit.datasets.conftest import process, process_problems
+from tests.support.data_problems import process, process_problems
 
 
 def _many(write):

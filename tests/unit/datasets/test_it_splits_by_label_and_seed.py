@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.factories import review_rows, write_csv
-from tests.unit.datasets.conftest import process, process_problems
+from tests.support.data_problems import process, process_problems
 from webapp.datasets.processing import stratified_split
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.unit.datasets.conftest import process
+from tests.support.data_problems import process
 
 
 def test_it_warns_and_keeps_the_rows(write, tmp_path) -> None:

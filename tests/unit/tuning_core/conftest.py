@@ -5,40 +5,19 @@ The models are random, so tests assert mechanics (shapes, parity, equality), nev
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 
+from tests.support.toy_reviews import sentiment_rows
 from tuning_core.model import FrozenT5, load_base_model
 from tuning_core.tiny import build_tiny_t5
 
 # Tiny models gain nothing from intra-op threads, and on a shared 2-core machine thread
 # hand-offs cost more than the arithmetic (10x slower steps measured under load).
 torch.set_num_threads(1)
-
-POSITIVE = ["good", "great", "wonderful", "excellent", "fun", "smart", "sweet", "beautiful"]
-NEGATIVE = ["bad", "terrible", "awful", "boring", "dull", "poor", "silly", "ugly"]
-
-
-def sentiment_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
-    """Toy reviews whose label is given away by their adjectives."""
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(n):
-        positive = rng.random() < 0.5
-        words = POSITIVE if positive else NEGATIVE
-        length = rng.randint(1, 6)
-        rows.append(
-            {
-                "input_text": "review: the movie was "
-                + " ".join(rng.choice(words) for _ in range(length)),
-                "target_text": "positive" if positive else "negative",
-            }
-        )
-    return rows
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tests.support.toy_reviews import sentiment_rows
 from tuning_core.config import InitMethod, PromptConfig
 from tuning_core.data import collate, epoch_batches, tokenize
 from tuning_core.evaluate import evaluate
@@ -21,8 +22,6 @@ from tuning_core.model import (
     target_nll,
 )
 from tuning_core.prompt_init import init_prompt
-
-from .conftest import sentiment_rows
 
 
 def _teach(tiny_dir, rows, prompt, epochs=10):

@@ -10,13 +10,12 @@ import pytest
 import torch
 
 import tuning_core.train as train_module
+from tests.support.toy_reviews import sentiment_rows
 from tuning_core.__main__ import main
 from tuning_core.config import PromptConfig, TrainConfig
 from tuning_core.data import stratified_sample
 from tuning_core.errors import ConfigError
 from tuning_core.train import train
-
-from .conftest import sentiment_rows
 
 PROMPT = PromptConfig(prompt_length=4, label_words=("positive", "negative"))
 

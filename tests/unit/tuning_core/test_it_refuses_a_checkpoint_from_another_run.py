@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file, save_file
 
+from tests.support.toy_reviews import sentiment_rows
 from tuning_core.config import PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
 from tuning_core.fingerprint import cached_sha256, model_identity
 from tuning_core.model import load_base_model
 from tuning_core.train import train
-
-from .conftest import sentiment_rows
 
 PROMPT = PromptConfig(prompt_length=4, label_words=("positive", "negative"))
 CONFIG = TrainConfig(batch_size=8, max_steps=2, eval_every=2, log_every=1)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.toy_reviews import sentiment_rows
 from tuning_core.__main__ import build_parser, main
-
-from .conftest import sentiment_rows
 
 
 def _csv(path: Path) -> Path:

@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.toy_reviews import sentiment_rows
 from tuning_core.__main__ import build_parser, main
-
-from .conftest import sentiment_rows
 
 ROOT = Path(__file__).resolve().parents[3]
 
