@@ -1,8 +1,9 @@
 """`{% api_snippets obj %}`: copy-paste curl and Python for the API calls about a job, a prompt
-version or a dataset, with this server's absolute URL and the key in $SPS_TOKEN."""
+version, an ensemble or a dataset, with this server's absolute URL and the key in $SPS_TOKEN."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,38 @@ class ApiCall:
     label: str
     url: str  # absolute
     download: str = ""  # a file name: the answer is a file to save, not JSON
+    body: dict[str, Any] | None = None  # a JSON body: the call is a POST
+
+    @property
+    def json_body(self) -> str:
+        return json.dumps(self.body)
+
+    @property
+    def python_body(self) -> str:
+        return repr(self.body)
+
+
+def predict_body(template: str | None) -> dict[str, Any]:
+    """An example predict body for inputs read through `template` (a placeholder per column)."""
+    from tuning_core.data import template_fields
+    from tuning_core.errors import DataError
+
+    try:
+        fields = list(dict.fromkeys(template_fields(template or "")))
+    except DataError:
+        fields = []
+    example = {"text": "type an input here"} if len(fields) <= 1 else {f: "…" for f in fields}
+    return {"inputs": [example], "return_scores": True}
+
+
+def _template_of(version: Any) -> str | None:
+    return version.job.dataset.input_template if version.job_id and version.job.dataset_id else None
 
 
 def api_calls(obj: Any, absolute: Any) -> list[ApiCall]:
     """The calls a script most likely makes about `obj` (by its model), as absolute URLs."""
     from webapp.datasets.models import Dataset
+    from webapp.ensembles.models import Ensemble
     from webapp.jobs.models import TuningJob
     from webapp.prompts.models import PromptVersion
 
@@ -34,7 +62,13 @@ def api_calls(obj: Any, absolute: Any) -> list[ApiCall]:
     if isinstance(obj, PromptVersion):
         return [ApiCall("The prompt with its versions and metrics", url("get_prompt", obj.prompt_id)),
                 ApiCall("This version's tensor file", url("download_version", obj.pk),
-                        download=f"{obj.prompt.name}-v{obj.version}.safetensors".replace(" ", "_"))]
+                        download=f"{obj.prompt.name}-v{obj.version}.safetensors".replace(" ", "_")),
+                ApiCall("Label inputs with this version", url("predict_with_version", obj.pk),
+                        body=predict_body(_template_of(obj)))]
+    if isinstance(obj, Ensemble):
+        members = obj.member_versions()
+        return [ApiCall("Label inputs with this ensemble's vote", url("predict_with_ensemble", obj.pk),
+                        body=predict_body(_template_of(members[0]) if members else None))]
     if isinstance(obj, Dataset):
         return [ApiCall("The dataset: splits, labels, problems", url("get_dataset", obj.pk))]
     raise TypeError(f"No API snippets for {type(obj).__name__}")
@@ -43,5 +77,6 @@ def api_calls(obj: Any, absolute: Any) -> list[ApiCall]:
 @register.inclusion_tag("api/_snippets.html", takes_context=True)
 def api_snippets(context: template.Context, obj: Any) -> dict[str, Any]:
     request = context["request"]
-    return {"calls": api_calls(obj, request.build_absolute_uri), "tokens_url": reverse("api_tokens"),
+    calls = api_calls(obj, request.build_absolute_uri)
+    return {"calls": calls, "has_posts": any(c.body for c in calls), "tokens_url": reverse("api_tokens"),
             "docs_url": reverse("api_docs")}
