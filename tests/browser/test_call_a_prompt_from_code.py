@@ -10,11 +10,9 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import log_in, outside_event_loop
-from tests.conftest import PASSWORD
-from tests.factories import api_key
-from tests.integration.ensembles.conftest import trained_version
-from tests.integration.jobs.conftest import make_ready_dataset
+from tests.factories import api_key, make_ready_dataset, trained_version
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in, outside_event_loop
 from webapp.jobs.base_models import register_base_model
 from webapp.prompts.models import Prompt
 
