@@ -189,6 +189,14 @@ CELERY_BEAT_SCHEDULE["resend-lost-work"] = {
     "schedule": float(RESEND_LOST_WORK_AFTER),
     "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": float(RESEND_LOST_WORK_AFTER)},
 }
+# Uploads abandoned on the mapping page (and rejected ones nobody fixed) are removed after
+# STAGING_TTL_SECONDS; beat sweeps for them this often, so they go even when nobody uploads.
+STAGING_SWEEP_INTERVAL = env_int("STAGING_SWEEP_INTERVAL", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["sweep-stale-uploads"] = {
+    "task": "workers.tasks.sweep_stale_uploads_task",
+    "schedule": float(STAGING_SWEEP_INTERVAL),
+    "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": float(STAGING_SWEEP_INTERVAL)},
+}
 # Live progress: at most this many websocket updates (and chart points) per second per job.
 JOB_PROGRESS_MAX_RATE = env_int("JOB_PROGRESS_MAX_RATE", 4, minimum=1)
 

@@ -60,6 +60,14 @@ def settle_jobs_of_dead_workers_task() -> list[int]:
     return settle_jobs_of_dead_workers()
 
 
+@shared_task(name="workers.tasks.sweep_stale_uploads_task")
+def sweep_stale_uploads_task() -> int:
+    """Celery beat's cleaning (default queue): remove uploads left on the mapping page past their TTL."""
+    from webapp.datasets.staging import sweep_stale_staging
+
+    return sweep_stale_staging()
+
+
 @shared_task(name="workers.tasks.measure_token_lengths_task")
 def measure_token_lengths_task(dataset_id: int, source: str, max_length: int) -> None:
     """Token lengths of a dataset's inputs under one base model's tokenizer (default queue)."""
