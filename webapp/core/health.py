@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from webapp.lib.heartbeats import Heartbeat, read_heartbeats
+from webapp.serving.queue import prediction_server_alive
 
 State = Literal["ok", "down"]
 
@@ -26,6 +27,9 @@ class Health:
     database: ComponentHealth
     redis: ComponentHealth
     worker: ComponentHealth
+    # Shown, but not part of `ok`: uploading, training and every page work without it; only
+    # predict calls need it (and say so with a 503 of their own).
+    serving: ComponentHealth
 
     @property
     def ok(self) -> bool:
@@ -82,6 +86,17 @@ def live_queues() -> set[str] | None:
         return None
 
 
+def check_serving() -> ComponentHealth:
+    try:
+        alive = prediction_server_alive()
+    except redis.RedisError:
+        return ComponentHealth("down", "prediction server unknown: Redis unreachable")
+    if alive is None:
+        return ComponentHealth("down", "not running: predict calls answer 503 (make run and compose's "
+                                       "`serving` start it)")
+    return ComponentHealth("ok", f"answering predict calls on {alive.get('host', '?')} (pid {alive.get('pid', '?')})")
+
+
 def check_all() -> Health:
-    return Health(database=check_database(), redis=check_redis(), worker=check_worker())
+    return Health(database=check_database(), redis=check_redis(), worker=check_worker(), serving=check_serving())
 

@@ -146,6 +146,12 @@ def ask(source: str, precision: str, parts: list[Part]) -> Reply:
     return reply
 
 
+def prediction_server_alive() -> dict[str, Any] | None:
+    """What the running prediction server wrote about itself (host, pid, since), or None."""
+    raw: Any = connect(read_timeout_s=2).get(keys().alive)
+    return None if raw is None else dict(json.loads(raw))
+
+
 def _retry_after(client: redis.Redis, names: Keys, waiting: int) -> int:
     """Seconds until the queue has likely drained: its length times the mean seconds per request."""
     stats = read_stats(client, names)
