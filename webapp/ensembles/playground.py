@@ -17,13 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tuning_core.data import template_fields
-from tuning_core.errors import DataError
 from webapp.ensembles.models import Ensemble, PlaygroundRun
 from webapp.ensembles.services import EnsembleError
-from webapp.jobs.evaluations import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.lib.events import Event, publish, user_group
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
+from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
 from webapp.prompts.models import PromptVersion
 
 MAX_INPUTS = 20
@@ -35,44 +33,39 @@ class PlaygroundError(EnsembleError):
     pass
 
 
-def render_line(template: str, line: str, *, line_number: int, version: PromptVersion) -> str:
-    """`line` through `template`: the text itself for a one-placeholder template, a JSON object
-    with every column otherwise."""
+def render_line(setup: VersionSetup, line: str, *, line_number: int, version: PromptVersion) -> str:
+    """`line` through the version's template: the text itself for a one-column template, a JSON
+    object with every column otherwise."""
     try:
-        fields = list(dict.fromkeys(template_fields(template)))
-    except DataError as exc:
+        columns = setup.columns
+    except InputError as exc:
         raise PlaygroundError(str(exc), field="versions") from None
-    values: Any
-    if len(fields) <= 1:
-        values = {fields[0]: line} if fields else {}
-    else:
+    values: Any = {"text": line}
+    if len(columns) > 1:
         try:
             values = json.loads(line)
         except ValueError:
             values = None
-        if not isinstance(values, dict) or any(f not in values for f in fields):
-            raise PlaygroundError(
-                f"Line {line_number}: {version}'s template {template!r} needs the columns {', '.join(fields)}; "
-                'type that line as a JSON object such as {' + ", ".join(f'"{f}": "…"' for f in fields) + "}",
-                field="inputs")
-    return template.format_map({k: "" if v is None else str(v) for k, v in values.items()})
+    rendered = render_input(setup, values) if isinstance(values, dict) else None
+    if rendered is None:
+        raise PlaygroundError(
+            f"Line {line_number}: {version}'s template {setup.template!r} needs the columns {', '.join(columns)}; "
+            'type that line as a JSON object such as {' + ", ".join(f'"{c}": "…"' for c in columns) + "}",
+            field="inputs")
+    return rendered
 
 
 def _plan(version: PromptVersion, inputs: Sequence[str]) -> dict[str, Any]:
-    job = version.job
-    if job is None:
-        raise PlaygroundError(f"{version} has lost the training job that holds its input template and labels",
-                              field="versions")
-    config = job.train_config or {}
+    try:
+        setup = version_setup(version)
+    except InputError as exc:
+        raise PlaygroundError(str(exc), field="versions") from None
     return {
-        "id": version.pk, "name": str(version), "tensor_file": version.tensor_file,
-        "kind": job.dataset.task_kind, "labels": list(job.dataset.label_words),
-        "template": job.dataset.input_template,
-        "rendered": [render_line(job.dataset.input_template, line, line_number=i + 1, version=version)
-                     for i, line in enumerate(inputs)],
-        "max_input_length": config.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
-        "max_target_length": config.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
-        "precision": config.get("precision", "auto"),
+        "id": version.pk, "name": str(version), "tensor_file": setup.tensor_file,
+        "kind": setup.kind, "labels": list(setup.labels or []), "template": setup.template,
+        "rendered": [render_line(setup, line, line_number=i + 1, version=version) for i, line in enumerate(inputs)],
+        "max_input_length": setup.max_input_length, "max_target_length": setup.max_target_length,
+        "precision": setup.precision,
     }
 
 

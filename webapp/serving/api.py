@@ -13,8 +13,9 @@ from pydantic import Field
 from webapp.api.errors import ApiError
 from webapp.api.schemas import errors
 from webapp.ensembles.models import Ensemble
+from webapp.prompts.inputs import InputError
 from webapp.prompts.services import get_version_for_user
-from webapp.serving.predict import PredictError, predict_ensemble, predict_version
+from webapp.serving.predict import predict_ensemble, predict_version
 from webapp.serving.queue import ServingError
 
 router = Router(tags=["predict"])
@@ -78,7 +79,7 @@ class EnsemblePredictOut(Schema):
 def _answer(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
         return call()
-    except PredictError as exc:
+    except InputError as exc:
         raise ApiError(400, str(exc), [{"field": exc.field, "message": str(exc)}]) from None
     except ServingError as exc:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None

@@ -9,84 +9,41 @@ ensemble's rule (`tuning_core.ensemble.vote`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from django.conf import settings
 
-from tuning_core.data import cell_text, render_template, template_fields
 from tuning_core.ensemble import Voting, vote
 from webapp.ensembles.models import Ensemble
-from webapp.jobs.evaluations import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
+from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
 from webapp.prompts.models import PromptVersion
 from webapp.serving.queue import Part, ask
 
 Input = Mapping[str, Any]  # {"text": ...} or {column: value, ...}
 
 
-class PredictError(Exception):
-    """A call that cannot be answered as asked; `field` names the request field to fix."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class VersionSetup:
-    """How a version reads inputs and answers, from the training job that made it."""
-
-    tensor_file: str
-    template: str
-    labels: list[str] | None  # None: a generation prompt
-    max_input_length: int
-    max_target_length: int
-    precision: str
-
-
-def version_setup(version: PromptVersion) -> VersionSetup:
-    job = version.job
-    if job is None:
-        raise PredictError(f"{version} has lost the training job that holds its input template and labels")
-    config = job.train_config or {}
-    dataset = job.dataset
-    return VersionSetup(
-        tensor_file=version.tensor_file,
-        template=dataset.input_template,
-        labels=list(dataset.label_words) if dataset.task_kind == "classification" else None,
-        max_input_length=config.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
-        max_target_length=config.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
-        precision=config.get("precision", "auto"),
-    )
-
-
 def check_inputs(inputs: Sequence[Input]) -> None:
     limit = settings.PREDICT_MAX_INPUTS
     if not inputs:
-        raise PredictError("Send at least one input", field="inputs")
+        raise InputError("Send at least one input", field="inputs")
     if len(inputs) > limit:
-        raise PredictError(f"At most {limit} inputs per call; {len(inputs)} sent. Split them over several calls.",
+        raise InputError(f"At most {limit} inputs per call; {len(inputs)} sent. Split them over several calls.",
                            field="inputs")
 
 
-def render_inputs(template: str, inputs: Sequence[Input]) -> list[str]:
-    """Each input through the template. {"text": ...} fills a template of one column whatever its
-    name; otherwise every column of the template must be given."""
-    fields = list(dict.fromkeys(template_fields(template)))
+def render_inputs(setup: VersionSetup, inputs: Sequence[Input]) -> list[str]:
+    """Each input through the version's template, refusing missing columns and long texts."""
     rendered = []
     for i, values in enumerate(inputs):
-        if set(values) == {"text"} and len(fields) == 1:
-            values = {fields[0]: values["text"]}
-        missing = [f for f in fields if f not in values]
-        if missing:
-            raise PredictError(
-                f"inputs[{i}] lacks {', '.join(repr(f) for f in missing)}: the input template {template!r} "
-                f"reads the columns {', '.join(fields)}", field=f"inputs.{i}")
-        text = render_template(template, {k: cell_text(v) for k, v in values.items()})
+        text = render_input(setup, values)
+        if text is None:
+            raise InputError(
+                f"inputs[{i}] lacks {', '.join(repr(c) for c in setup.columns if c not in values)}: the input "
+                f"template {setup.template!r} reads the columns {', '.join(setup.columns)}", field=f"inputs.{i}")
         if len(text) > settings.PREDICT_MAX_INPUT_CHARS:
-            raise PredictError(f"inputs[{i}] is {len(text):,} characters through the template; at most "
-                               f"{settings.PREDICT_MAX_INPUT_CHARS:,}", field=f"inputs.{i}")
+            raise InputError(f"inputs[{i}] is {len(text):,} characters through the template; at most "
+                             f"{settings.PREDICT_MAX_INPUT_CHARS:,}", field=f"inputs.{i}")
         rendered.append(text)
     return rendered
 
@@ -107,7 +64,7 @@ def _label_scores(row: list[float], labels: list[str]) -> list[dict[str, Any]]:
 def predict_version(version: PromptVersion, inputs: Sequence[Input], *, return_scores: bool = True) -> dict[str, Any]:
     check_inputs(inputs)
     setup = version_setup(version)
-    texts = render_inputs(setup.template, inputs)
+    texts = render_inputs(setup, inputs)
     reply = ask(version.base_model.source, setup.precision, [_part([setup], texts)])
     answer = reply["parts"][0]
     predictions = []
@@ -128,13 +85,13 @@ def predict_ensemble(ensemble: Ensemble, inputs: Sequence[Input], *, return_scor
     setups = [version_setup(m) for m in members]
     labels = setups[0].labels
     if labels is None:
-        raise PredictError(f"{ensemble} votes over generation prompts, which have no labels to vote on")
+        raise InputError(f"{ensemble} votes over generation prompts, which have no labels to vote on")
     # Members trained on different datasets may read inputs through different templates: one part each.
     by_template: dict[tuple[str, int, int], list[int]] = {}
     for k, s in enumerate(setups):
         by_template.setdefault((s.template, s.max_input_length, s.max_target_length), []).append(k)
     groups = list(by_template.values())
-    rendered = [render_inputs(setups[g[0]].template, inputs) for g in groups]
+    rendered = [render_inputs(setups[g[0]], inputs) for g in groups]
     reply = ask(ensemble.base_model.source, setups[0].precision,
                 [_part([setups[k] for k in g], texts) for g, texts in zip(groups, rendered)])
     scores = torch.empty(len(members), len(inputs), len(labels))  # (K, N, L) in member order
