@@ -40,17 +40,20 @@ def test_each_page_shows_curl_and_python_for_its_object(page, asgi_server, alice
 
     curl, python = open_snippets(page, f"{asgi_server}/jobs/{job.pk}/")
     assert f'curl -fsS -H "Authorization: Token $SPS_TOKEN" {asgi_server}/api/v1/jobs/{job.pk}/' in curl
-    assert f"{asgi_server}/api/v1/jobs/{job.pk}/metrics/" in curl and f"{asgi_server}/api/v1/jobs/{job.pk}/" in python
+    assert f"{asgi_server}/api/v1/jobs/{job.pk}/metrics/" in curl
+    assert f"{asgi_server}/api/v1/jobs/{job.pk}/" in python
     # The Python, copied as shown, runs against this server with a token from the tokens page.
     run = subprocess.run([sys.executable, "-c", python], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "SPS_TOKEN": api_key(alice)})
     assert run.returncode == 0, run.stderr
-    assert f'"id": {job.pk},' in run.stdout and '"status": "queued"' in run.stdout
+    assert f'"id": {job.pk},' in run.stdout
+    assert '"status": "queued"' in run.stdout
 
     curl, python = open_snippets(page, f"{asgi_server}/prompts/versions/{version.pk}/")
     assert f"-o reviews-v1.safetensors {asgi_server}/api/v1/prompts/versions/{version.pk}/download/" in curl
     assert f"{asgi_server}/api/v1/prompts/{version.prompt_id}/" in python
 
     curl, python = open_snippets(page, f"{asgi_server}/datasets/{dataset.pk}/")
-    assert f"{asgi_server}/api/v1/datasets/{dataset.pk}/" in curl and "$SPS_TOKEN" in curl
+    assert f"{asgi_server}/api/v1/datasets/{dataset.pk}/" in curl
+    assert "$SPS_TOKEN" in curl
     assert 'os.environ["SPS_TOKEN"]' in python

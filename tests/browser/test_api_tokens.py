@@ -55,7 +55,8 @@ def test_a_token_made_in_the_browser_works_until_it_is_revoked(page, asgi_server
 
     status, body = list_jobs(asgi_server, key)
     assert status == 401
-    assert set(body) == {"error", "details"} and body["error"].startswith("Invalid token")
+    assert set(body) == {"error", "details"}
+    assert body["error"].startswith("Invalid token")
 
 
 def test_a_name_used_twice_is_refused_with_a_message(page, asgi_server, alice) -> None:

@@ -30,7 +30,8 @@ def test_cancel_asks_and_its_message_does_not_outlive_the_job(page, asgi_server,
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Cancel job").click()
     expect(page.locator("#job-status")).to_have_text("Running")
-    assert questions and questions[0].startswith(f"Cancel job #{job.pk}?")
+    assert questions
+    assert questions[0].startswith(f"Cancel job #{job.pk}?")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel job").click()

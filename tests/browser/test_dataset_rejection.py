@@ -30,7 +30,8 @@ def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_wor
     # The worker rejects it: the page moves to a mapping page for the same files, with the problems.
     problems = page.get_by_role("alert", name="Problems")
     expect(problems).to_contain_text("Checking every row found problems", timeout=60_000)
-    assert re.fullmatch(r".*/datasets/new/[0-9a-f]{32}/", page.url) and page.url != first_mapping
+    assert re.fullmatch(r".*/datasets/new/[0-9a-f]{32}/", page.url)
+    assert page.url != first_mapping
     expect(problems.locator("tbody tr").first).to_contain_text(
         re.compile(r"line 9 of films\.csv\s*text\s*The input is empty"))
     expect(page.get_by_label("Name")).to_have_value("Films")

@@ -41,4 +41,5 @@ def test_it_lists_running_and_recent_jobs(page, asgi_server, alice, tiny_model_d
 
 def test_favicon_is_served(page, asgi_server) -> None:
     response = page.request.get(f"{asgi_server}/favicon.ico")
-    assert response.ok and "svg" in response.headers["content-type"]
+    assert response.ok
+    assert "svg" in response.headers["content-type"]

@@ -40,7 +40,8 @@ def test_it_prefills_the_form_from_a_job(page, asgi_server, alice, tiny_model_di
     page.get_by_role("button", name=re.compile("Launch")).click()
     page.wait_for_url(re.compile(r".*/jobs/\d+/$"))
     again = TuningJob.objects.exclude(pk=job.pk).get()
-    assert again.train_config["max_steps"] == 60 and again.prompt_config["prompt_length"] == 7
+    assert again.train_config["max_steps"] == 60
+    assert again.prompt_config["prompt_length"] == 7
     cancel_job(again)
 
 

@@ -16,7 +16,8 @@ def test_it_configures_long_task_safety() -> None:
     from workers.celery import app
 
     conf = app.conf
-    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_acks_late
+    assert conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
     assert conf.task_serializer == "json"

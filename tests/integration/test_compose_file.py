@@ -38,7 +38,8 @@ def test_it_accepts_the_compose_file(tmp_path: Path) -> None:
     assert "beat" in services["beat"]["command"]
     assert "default" in services["worker-default"]["command"]
     gpu = services["worker"]["deploy"]["resources"]["reservations"]["devices"][0]
-    assert gpu["driver"] == "nvidia" and "gpu" in gpu["capabilities"]
+    assert gpu["driver"] == "nvidia"
+    assert "gpu" in gpu["capabilities"]
     assert services["serving"]["command"] == ["python", "-m", "workers.serving"]
     assert services["serving"]["deploy"]["resources"]["reservations"]["devices"][0]["driver"] == "nvidia"
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -20,7 +20,8 @@ def test_only_the_hash_and_a_short_prefix_are_stored(alice) -> None:
     issued = create_token(alice, "laptop")
     row = ApiToken.objects.filter(pk=issued.token.pk).values().get()
     assert row["key_hash"] == hashlib.sha256(issued.key.encode()).hexdigest()
-    assert issued.key.startswith(row["prefix"]) and len(row["prefix"]) < len(issued.key) // 2
+    assert issued.key.startswith(row["prefix"])
+    assert len(row["prefix"]) < len(issued.key) // 2
     assert issued.key not in {str(value) for value in row.values()}
 
 
@@ -64,6 +65,7 @@ def test_the_migration_hashes_clear_text_keys_and_they_keep_working() -> None:
 
     token = ApiToken.objects.get(user_id=user.pk)
     assert token.key_hash == hashlib.sha256(b"0123456789abcdef0123456789abcdef01234567").hexdigest()
-    assert token.prefix == "01234567" and token.name
+    assert token.prefix == "01234567"
+    assert token.name
     response = Client(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567").get("/api/v1/jobs/")
     assert response.status_code == 200

@@ -20,9 +20,11 @@ def logged_in(user) -> Client:
 def test_the_page_lists_only_ones_own_tokens_without_keys(alice, bob) -> None:
     alices, bobs = create_token(alice, "alice laptop"), create_token(bob, "bob laptop")
     html = logged_in(alice).get("/accounts/tokens/").content.decode()
-    assert "alice laptop" in html and alices.token.prefix in html
+    assert "alice laptop" in html
+    assert alices.token.prefix in html
     assert "bob laptop" not in html
-    assert alices.key not in html and bobs.key not in html
+    assert alices.key not in html
+    assert bobs.key not in html
 
 
 def test_a_key_is_shown_in_the_answer_that_made_it_only(alice) -> None:
@@ -30,7 +32,8 @@ def test_a_key_is_shown_in_the_answer_that_made_it_only(alice) -> None:
     made = client.post("/accounts/tokens/", {"name": "ci"}).content.decode()
     token = ApiToken.objects.for_user(alice).get()
     key = made.split('id="new-token-key">')[1].split("<")[0]
-    assert key.startswith(token.prefix) and len(key) > len(token.prefix)
+    assert key.startswith(token.prefix)
+    assert len(key) > len(token.prefix)
     assert key not in client.get("/accounts/tokens/").content.decode()
 
 
@@ -52,4 +55,5 @@ def test_an_empty_name_is_refused(alice) -> None:
 
 def test_the_tokens_page_needs_a_login() -> None:
     response = Client().get("/accounts/tokens/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

@@ -76,4 +76,5 @@ def test_anonymous_visitors_are_sent_to_log_in(owned, client) -> None:
     dataset, mapping_url = owned
     for url in ("/datasets/", f"/datasets/{dataset.pk}/", mapping_url, "/datasets/new/"):
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")

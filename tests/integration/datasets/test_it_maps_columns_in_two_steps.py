@@ -39,7 +39,8 @@ def test_it_shows_columns_rows_and_suggestions(client, alice) -> None:
     page = client.get(_upload(client))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "<code>premise</code>" in html and "<code>hypothesis</code>" in html
+    assert "<code>premise</code>" in html
+    assert "<code>hypothesis</code>" in html
     assert "A man plays a guitar" in html
     form = page.context["form"]
     assert form["input_template"].value() == "premise: {premise} hypothesis: {hypothesis}"
@@ -118,15 +119,18 @@ def test_it_finds_the_problems_only_processing_can_see(
     [staging] = [s for s in staging_root().iterdir()]
     assert sorted(p.name for p in staging.iterdir()) == ["file.csv", "manifest.json"]
     response = client.get(f"/datasets/{dataset.pk}/")  # the old address leads there
-    assert response.status_code == 302 and response["Location"] == f"/datasets/new/{staging.name}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/datasets/new/{staging.name}/"
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "Checking every row found problems" in html
     assert re.search(r"<td>line 8 of nli.csv</td><td>premise</td><td>The input is empty", html)
     form = page.context["form"]  # as the user sent it, to fix and send again
-    assert form["name"].value() == "NLI" and form["input_template"].value() == "{premise}"
+    assert form["name"].value() == "NLI"
+    assert form["input_template"].value() == "{premise}"
     assert form["label_map"].value() == "0 = entailment\n1 = neutral\n2 = contradiction"
-    assert form["validation_ratio"].value() == 0.1 and form["seed"].value() == 1
+    assert form["validation_ratio"].value() == 0.1
+    assert form["seed"].value() == 1
 
     response = client.post(page.request["PATH_INFO"], {  # the hypothesis is never empty
         "name": "NLI", "input_template": "{premise} {hypothesis}", "label_column": "label",
@@ -137,7 +141,8 @@ def test_it_finds_the_problems_only_processing_can_see(
     assert response["Location"] == f"/datasets/{fixed.pk}/"
     assert process_dataset(fixed.pk) is not None
     fixed.refresh_from_db()
-    assert fixed.status == DatasetStatus.READY and fixed.split_counts == {"train": 7}
+    assert fixed.status == DatasetStatus.READY
+    assert fixed.split_counts == {"train": 7}
     assert not any(staging_root().iterdir())
 
 
@@ -153,7 +158,8 @@ def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, medi
     [staging] = [s.name for s in staging_root().iterdir()]
 
     html = client.get("/datasets/").content.decode()
-    assert "Uploads waiting for a mapping" in html and f'href="/datasets/new/{staging}/">Broken NLI</a>' in html
+    assert "Uploads waiting for a mapping" in html
+    assert f'href="/datasets/new/{staging}/">Broken NLI</a>' in html
     assert "Broken NLI</a>: rejected, " in html
 
     client.force_login(bob)

@@ -20,10 +20,12 @@ def test_it_stores_files_under_names_of_its_own(client, alice) -> None:
     upload = SimpleUploadedFile(hostile, b"text,label\na good film,1\na bad film,0\n")
     mapping_url = client.post("/datasets/new/", {"file": upload})["Location"]
     staged = set(media_snapshot(settings.MEDIA_ROOT)) - before
-    assert staged and all(p.startswith("staging") and "img" not in p for p in staged)
+    assert staged
+    assert all(p.startswith("staging") and "img" not in p for p in staged)
 
     html = client.get(mapping_url).content.decode()
-    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;.csv" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in html
 
     client.post(mapping_url, {"name": "x", "input_template": "{text}", "label_column": "label",
                               "task_kind": "classification", "label_map": "", "split_mode": "auto",
@@ -34,4 +36,5 @@ def test_it_stores_files_under_names_of_its_own(client, alice) -> None:
     assert stored == ["file.csv"]
     assert dataset.source_files[0]["name"] == "<img src=x onerror=alert(1)>.csv"  # shown, escaped
     added = set(media_snapshot(settings.MEDIA_ROOT)) - before
-    assert added and all(p in ("datasets", "staging") or p.startswith(f"datasets/{dataset.storage_key}") for p in added)
+    assert added
+    assert all(p in ("datasets", "staging") or p.startswith(f"datasets/{dataset.storage_key}") for p in added)

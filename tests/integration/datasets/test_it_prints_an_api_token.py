@@ -19,7 +19,8 @@ def test_it_creates_a_new_token_each_time_and_prints_its_key(alice) -> None:
     call_command("api_token", "alice", stdout=second, stderr=StringIO())
 
     keys = [first.getvalue().strip(), second.getvalue().strip()]
-    assert keys[0] != keys[1] and all(k.startswith("sps_") for k in keys)
+    assert keys[0] != keys[1]
+    assert all(k.startswith("sps_") for k in keys)
     tokens = ApiToken.objects.for_user(alice)
     assert {t.key_hash for t in tokens} == {hash_key(k) for k in keys}
     assert tokens.get(key_hash=hash_key(keys[0])).name == "ci"

@@ -33,7 +33,8 @@ def test_it_ignores_a_second_delivery(alice, tmp_path, django_capture_on_commit_
         assert process_dataset(dataset.pk) is None
     [staging] = rejected_stagings(alice)
     assert staging.problems[0]["message"].startswith("Label '0' has no entry in the label map")
-    assert not Dataset.objects.exists() and not dataset.storage_dir.exists()
+    assert not Dataset.objects.exists()
+    assert not dataset.storage_dir.exists()
 
 
 def test_it_rejects_on_an_error_of_ours(alice, tmp_path, monkeypatch, caplog) -> None:

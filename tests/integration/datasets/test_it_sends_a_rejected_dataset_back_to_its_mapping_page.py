@@ -41,15 +41,20 @@ async def test_it_rejects_into_a_staging(alice, tmp_path, celery_worker_process)
         event = await communicator.receive_json_from(timeout=60)
     await communicator.disconnect()
 
-    assert event["kind"] == "dataset.status" and event["data"]["id"] == dataset.pk
+    assert event["kind"] == "dataset.status"
+    assert event["data"]["id"] == dataset.pk
     assert event["data"]["status"] == "rejected"
     staging_id = event["data"]["url"].removeprefix("/datasets/new/").removesuffix("/")
     staging = Staging.load(staging_id)
-    assert staging is not None and staging.owner_id == alice.pk and staging.rejected_dataset_id == dataset.pk
+    assert staging is not None
+    assert staging.owner_id == alice.pk
+    assert staging.rejected_dataset_id == dataset.pk
     assert [p["message"] for p in staging.problems] == [
         "Every row has the same label ('positive'): classification needs at least two classes"]
-    assert staging.mapping is not None and staging.mapping["label_map"] == {"pos": "positive"}
-    assert staging.columns == ["text", "label"] and staging.rows == 30
+    assert staging.mapping is not None
+    assert staging.mapping["label_map"] == {"pos": "positive"}
+    assert staging.columns == ["text", "label"]
+    assert staging.rows == 30
 
     assert await database_sync_to_async(Dataset.objects.count)() == count
     assert not dataset.storage_dir.exists()

@@ -17,10 +17,12 @@ def test_it_pages_and_searches_rows(client, alice, tmp_path) -> None:
     dataset = make_dataset(alice, tmp_path, rows=100)
     client.force_login(alice)
     page = client.get(f"/datasets/{dataset.pk}/")
-    assert page.context["samples"].total == 80 and page.context["samples"].pages == 4
+    assert page.context["samples"].total == 80
+    assert page.context["samples"].pages == 4
     assert len(page.context["samples"].rows) == 20
     second = client.get(f"/datasets/{dataset.pk}/", {"split": "train", "page": 2}).context["samples"]
-    assert second.page == 2 and second.rows[0] != page.context["samples"].rows[0]
+    assert second.page == 2
+    assert second.rows[0] != page.context["samples"].rows[0]
 
     found = client.get(f"/datasets/{dataset.pk}/", {"split": "validation", "q": "BORING"}).context["samples"]
     assert found.total > 0
@@ -44,8 +46,10 @@ def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:
                                                      test_ratio=0), inline=True)
     client.force_login(alice)
     html = client.get(f"/datasets/{dataset.pk}/").content.decode()
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<b>pos</b>" not in html and "&lt;b&gt;pos&lt;/b&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>pos</b>" not in html
+    assert "&lt;b&gt;pos&lt;/b&gt;" in html
     assert "<i>x</i>" not in html
 
 

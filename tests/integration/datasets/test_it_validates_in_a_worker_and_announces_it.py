@@ -36,9 +36,11 @@ async def test_it_processes_and_announces(alice, tmp_path, celery_worker_process
     statuses = []
     while not statuses or statuses[-1] == "validating":
         event = await communicator.receive_json_from(timeout=60)
-        assert event["kind"] == "dataset.status" and event["data"]["id"] == dataset.pk
+        assert event["kind"] == "dataset.status"
+        assert event["data"]["id"] == dataset.pk
         statuses.append(event["data"]["status"])
-    assert statuses[0] == "validating" and statuses[-1] == "ready"
+    assert statuses[0] == "validating"
+    assert statuses[-1] == "ready"
     await communicator.disconnect()
 
     await database_sync_to_async(dataset.refresh_from_db)()

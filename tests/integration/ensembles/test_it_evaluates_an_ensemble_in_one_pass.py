@@ -53,7 +53,8 @@ def test_a_worker_scores_every_member_in_one_pass(alice, members, reviews, celer
     })
 
     ensemble = Ensemble.objects.get(name="three voices")
-    assert response.status_code == 302 and response["Location"] == f"/ensembles/{ensemble.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/ensembles/{ensemble.pk}/"
     job = TuningJob.objects.get(method="ensemble_evaluation")
     assert job.train_config["member_ids"] == [m.pk for m in members]
     job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED)
@@ -64,8 +65,10 @@ def test_a_worker_scores_every_member_in_one_pass(alice, members, reviews, celer
         runs = EvalRun.objects.filter(job=job, split=split, ensemble=ensemble)
         vote = runs.get(prompt_version__isnull=True)
         member_runs = [runs.get(prompt_version=m) for m in members]
-        assert vote.num_examples == size and all(r.num_examples == size for r in member_runs)
-        assert vote.ensemble_revision == 1 and vote.ensemble_members == [m.pk for m in members]
+        assert vote.num_examples == size
+        assert all(r.num_examples == size for r in member_runs)
+        assert vote.ensemble_revision == 1
+        assert vote.ensemble_members == [m.pk for m in members]
         gold, voted = hand_vote(member_runs, voting)
         assert [row.predicted for row in stored(vote)] == voted
         assert vote.metrics["accuracy"] == pytest.approx(sum(g == v for g, v in zip(gold, voted)) / size)
@@ -76,7 +79,9 @@ def test_a_worker_scores_every_member_in_one_pass(alice, members, reviews, celer
         assert sum(b["count"] for b in summary["margin_histogram"]) == size
 
     page = logged_in(alice).get(f"/ensembles/{ensemble.pk}/").content.decode()
-    assert "Oracle (any member right)" in page and "Members: mean ± sd" in page
+    assert "Oracle (any member right)" in page
+    assert "Members: mean ± sd" in page
     assert f"{members[0]}" in page
     job_page = logged_in(alice).get(f"/jobs/{job.pk}/").content.decode()
-    assert f'href="/ensembles/{ensemble.pk}/"' in job_page and "Ensemble evaluation" in job_page
+    assert f'href="/ensembles/{ensemble.pk}/"' in job_page
+    assert "Ensemble evaluation" in job_page

@@ -59,5 +59,6 @@ def test_the_jobs_list_and_the_playground_name_the_ensemble(alice, members, revi
     assert f'ensemble <a href="/ensembles/{ensemble.pk}/">trio</a>' in client.get("/jobs/").content.decode()
     page = client.get(f"/playground/?e={ensemble.pk}").content.decode()
     box = page.split('name="ensembles"')[1].split(">")[0]
-    assert f'value="{ensemble.pk}"' in box and "checked" in box
+    assert f'value="{ensemble.pk}"' in box
+    assert "checked" in box
     cancel_job(job)

@@ -35,7 +35,8 @@ def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_proces
                                             "versions": [members[0].pk, members[1].pk], "ensembles": [ensemble.pk]})
 
     run = PlaygroundRun.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/playground/?run={run.pk}"
+    assert response.status_code == 302
+    assert response["Location"] == f"/playground/?run={run.pk}"
     assert run.inputs == ["a wonderful film", "boring and ugly"]
     wait_for(lambda: PlaygroundRun.objects.get().status in ("done", "failed"), what="the playground run")
     run.refresh_from_db()
@@ -58,7 +59,8 @@ def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_proces
         assert sum(row["votes"].values()) == 3
 
     page = html.unescape(client.get(f"/playground/?run={run.pk}").content.decode())
-    assert "review: boring and ugly" in page and "votes: negative" in page
+    assert "review: boring and ugly" in page
+    assert "votes: negative" in page
     assert logged_in(bob).get(f"/playground/?run={run.pk}").content.decode().count("review: boring") == 0
 
 

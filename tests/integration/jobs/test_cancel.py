@@ -38,7 +38,8 @@ def test_it_stops_a_running_job_and_keeps_the_best_prompt(
     assert job.status == JobStatus.CANCELLED
     assert job.step < 100_000
     version = PromptVersion.objects.get(job=job)
-    assert version.best_step is not None and version.best_step % 5 == 0
+    assert version.best_step is not None
+    assert version.best_step % 5 == 0
     assert job.log_entries.filter(message__startswith="Cancelled: the best prompt so far was kept").exists()
 
 
@@ -54,4 +55,5 @@ def test_it_refuses_to_start_a_job_cancelled_while_queued(
     ping = __import__("workers.tasks", fromlist=["ping_task"]).ping_task.delay().get(timeout=30)
     assert ping["pong"]
     job.refresh_from_db()
-    assert job.status == JobStatus.CANCELLED and job.attempts == 0
+    assert job.status == JobStatus.CANCELLED
+    assert job.attempts == 0

@@ -28,13 +28,16 @@ def age_heartbeat(job: TuningJob, seconds: int) -> None:
 def test_a_second_delivery_does_nothing_while_the_worker_lives(running_job) -> None:
     assert claim_job(running_job.pk, "worker-b") is None
     running_job.refresh_from_db()
-    assert running_job.worker == "worker-a" and running_job.attempts == 1
+    assert running_job.worker == "worker-a"
+    assert running_job.attempts == 1
 
 
 def test_a_stale_job_is_taken_over(running_job, settings) -> None:
     age_heartbeat(running_job, settings.JOB_HEARTBEAT_TIMEOUT + 1)
     job = claim_job(running_job.pk, "worker-b")
-    assert job is not None and job.worker == "worker-b" and job.attempts == 2
+    assert job is not None
+    assert job.worker == "worker-b"
+    assert job.attempts == 2
 
 
 def test_it_requeues_a_stale_job_when_its_queue_has_a_live_worker(running_job, settings) -> None:

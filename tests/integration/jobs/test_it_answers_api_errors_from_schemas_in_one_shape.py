@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -14,10 +16,10 @@ from webapp.jobs.models import JobStatus, TuningJob
 pytestmark = pytest.mark.django_db
 
 
-def _shape(response) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    body = response.json()
+def _shape(response: Any) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
     assert set(body) == {"error", "details"}, body
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ def logged_in(user) -> Client:
 def test_it_deletes_a_failed_job_with_its_files_and_its_empty_prompt(alice, failed_job) -> None:
     prompt_id = failed_job.prompt_id
     response = logged_in(alice).post(f"/jobs/{failed_job.pk}/delete/")
-    assert response.status_code == 302 and response["Location"] == "/jobs/"
+    assert response.status_code == 302
+    assert response["Location"] == "/jobs/"
     assert not TuningJob.objects.filter(pk=failed_job.pk).exists()
     assert not JobLogEntry.objects.filter(job_id=failed_job.pk).exists()
     assert not Prompt.objects.filter(pk=prompt_id).exists(), "a prompt with no version is not left behind"
@@ -62,7 +63,8 @@ def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, 
 
     assert response.status_code == 204
     version.refresh_from_db()
-    assert version.job is None and Prompt.objects.filter(pk=version.prompt_id).exists()
+    assert version.job is None
+    assert Prompt.objects.filter(pk=version.prompt_id).exists()
 
 
 def test_it_refuses_an_active_job(alice, ready_dataset, tiny_base_model) -> None:

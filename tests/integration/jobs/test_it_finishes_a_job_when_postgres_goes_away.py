@@ -44,7 +44,8 @@ def test_it_finishes_a_job_when_postgres_is_away_for_a_while(
         proxy.cut()
         time.sleep(OUTAGE_SECONDS)
         job.refresh_from_db()
-        assert job.status == JobStatus.RUNNING and job.step < job.total_steps, "the job ended before the outage"
+        assert job.status == JobStatus.RUNNING, "the job ended before the outage"
+        assert job.step < job.total_steps, "the job ended before the outage"
         proxy.restore()
 
         job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=300)

@@ -41,7 +41,8 @@ def test_it_finishes_a_job_when_redis_shuts_down_mid_job(
         wait_for(lambda: job.metrics.filter(kind="eval").exists(), timeout=120, what="a first evaluation")
         redis.Redis.from_url(private_url).shutdown(nosave=True)
         job.refresh_from_db()
-        assert job.status == JobStatus.RUNNING and job.step < job.total_steps, "the job ended before Redis went"
+        assert job.status == JobStatus.RUNNING, "the job ended before Redis went"
+        assert job.step < job.total_steps, "the job ended before Redis went"
 
         job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=300)
     finally:

@@ -34,7 +34,8 @@ def form_data(dataset: Any, base_model: Any, **fields: Any) -> dict[str, Any]:
 def test_it_counts_the_targets_a_length_cuts(alice) -> None:
     dataset = measured(make_ready_dataset(alice), {3: 10, 20: 4, 41: 1})
     lengths = target_lengths(dataset)
-    assert lengths is not None and lengths.longest == 41
+    assert lengths is not None
+    assert lengths.longest == 41
     assert (lengths.cut_by(41), lengths.cut_by(20), lengths.cut_by(16)) == (0, 1, 5)
 
 
@@ -51,7 +52,8 @@ def test_a_launch_without_a_max_target_length_keeps_every_target(alice, tiny_mod
     assert form.is_valid(), form.errors
     assert form.to_request().max_target_length == 41
     chosen = JobLaunchForm(form_data(dataset, base_model, max_target_length=8), user=alice)
-    assert chosen.is_valid() and chosen.to_request().max_target_length == 8
+    assert chosen.is_valid()
+    assert chosen.to_request().max_target_length == 8
 
 
 def test_the_job_log_says_what_training_cut() -> None:

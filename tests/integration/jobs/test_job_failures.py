@@ -32,7 +32,8 @@ def test_a_diverging_loss_fails_the_job_with_advice(
     job = wait_for_status(job, JobStatus.FAILED, JobStatus.SUCCEEDED)
 
     assert job.status == JobStatus.FAILED
-    assert "loss became nan" in job.error_message and "lower the learning rate" in job.error_message
+    assert "loss became nan" in job.error_message
+    assert "lower the learning rate" in job.error_message
     assert job.log_entries.filter(message__startswith="Failed: The training loss became nan").exists()
     assert PromptVersion.objects.filter(prompt=prompt).count() == 1, "no second version from a failed job"
     version_dirs = list((settings.MEDIA_ROOT / "prompts" / str(prompt.pk)).iterdir())

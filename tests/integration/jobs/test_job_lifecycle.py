@@ -25,14 +25,16 @@ def test_it_trains_streams_progress_and_keeps_one_version(
     assert progress, "no progress event reached the socket"
     assert [e for e in progress if e["data"]["point"] == "eval"], "no evaluation was streamed"
     assert max(e["data"]["step"] for e in progress) == 30
-    assert events[-1]["kind"] == "job.status" and events[-1]["data"]["status"] == "succeeded"
+    assert events[-1]["kind"] == "job.status"
+    assert events[-1]["data"]["status"] == "succeeded"
 
     version = PromptVersion.objects.get(prompt__owner=alice)
     assert (version.version, version.prompt_length, version.job_id) == (1, 4, job.pk)
     assert version.tensor_path.exists()
     runs = list(EvalRun.objects.filter(prompt_version=version).order_by("split"))
     assert [r.split for r in runs] == ["test", "validation"]
-    assert all(r.num_examples == 16 and "accuracy" in r.metrics for r in runs)
+    assert all(r.num_examples == 16 for r in runs)
+    assert all("accuracy" in r.metrics for r in runs)
     assert runs[1].example_predictions.count() == 16
     assert job.metrics.filter(kind="eval").count() == 3
     assert job.metrics.filter(kind="train").exists()

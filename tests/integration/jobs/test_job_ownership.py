@@ -54,7 +54,9 @@ def test_it_hides_the_job_from_others_in_the_api(request, alices_job, stranger) 
 def test_it_gives_the_owner_the_job_in_the_api(alice, alices_job) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     body = client.get(f"/api/v1/jobs/{alices_job.pk}/").json()
-    assert body["id"] == alices_job.pk and body["status"] == "queued" and body["result_version"] is None
+    assert body["id"] == alices_job.pk
+    assert body["status"] == "queued"
+    assert body["result_version"] is None
     assert [j["id"] for j in client.get("/api/v1/jobs/").json()["results"]] == [alices_job.pk]
 
 

@@ -46,7 +46,8 @@ def test_it_resumes_a_killed_workers_job_from_its_checkpoint(
 
     assert job.status == JobStatus.SUCCEEDED, job.error_message
     assert job.attempts == 2
-    assert job.resumed_from_step is not None and 100 <= job.resumed_from_step <= killed_at
+    assert job.resumed_from_step is not None
+    assert 100 <= job.resumed_from_step <= killed_at
     assert job.resumed_from_step % 50 == 0
     assert job.worker.startswith("rescuer@localhost")
     assert PromptVersion.objects.filter(job=job).count() == 1

@@ -32,4 +32,5 @@ def test_a_worker_stores_the_nearest_tokens(alice: Any, lineage_versions: list[P
     assert v1.nearest_tokens["status"] == "done", v1.nearest_tokens
     assert len(v1.nearest_tokens["rows"]) == v1.prompt_length
     html = client.get(f"/prompts/compare/?v={v1.pk}&v={v2.pk}").content.decode()
-    assert f"{v1.prompt_length} positions" in html and "computing…" not in html
+    assert f"{v1.prompt_length} positions" in html
+    assert "computing…" not in html

@@ -24,10 +24,12 @@ def test_it_answers_what_the_page_shows(alice, compared: list[PromptVersion]) ->
     response = api(alice).get("/api/v1/compare/", {"v": [v1.pk, v2.pk]})
     assert response.status_code == 200, response.content
     body = response.json()
-    assert [v["id"] for v in body["versions"]] == [v1.pk, v2.pk] and body["reference"] == v1.pk
+    assert [v["id"] for v in body["versions"]] == [v1.pk, v2.pk]
+    assert body["reference"] == v1.pk
     assert body["split"]["split"] == "validation"
     reference, other = body["metrics"]
-    assert reference["is_reference"] and reference["pair"] is None
+    assert reference["is_reference"]
+    assert reference["pair"] is None
     pair = other["pair"]
     assert (pair["reference_only"], pair["other_only"]) == (18, 24)
     assert pair["mcnemar_p"] == pytest.approx(stats.binomtest(18, 42, 0.5).pvalue)
@@ -40,4 +42,5 @@ def test_strangers_and_single_versions_are_refused(alice, bob, compared: list[Pr
     v1, v2 = compared
     assert api(bob).get("/api/v1/compare/", {"v": [v1.pk, v2.pk]}).status_code == 404  # as the page answers
     single = api(alice).get("/api/v1/compare/", {"v": [v1.pk]})
-    assert single.status_code == 400 and single.json()["details"][0]["field"] == "v"
+    assert single.status_code == 400
+    assert single.json()["details"][0]["field"] == "v"

@@ -71,20 +71,23 @@ def test_the_statistics_match_the_known_predictions_and_scipy(compared: list[Pro
     choice = split_choices(compared)[0]
     runs = runs_on(compared, choice)
     _, rows = metric_rows(compared, runs, reference=v1)
-    assert rows[0].is_reference and rows[0].pair is None
+    assert rows[0].is_reference
+    assert rows[0].pair is None
     pair = rows[1].pair
     assert pair is not None
     assert (pair.reference_only, pair.other_only, pair.n) == (only_v1, only_v2, N)
     assert pair.mcnemar_p == stats.binomtest(only_v2, only_v1 + only_v2, 0.5).pvalue
     true_difference = (v2_right.sum() - v1_right.sum()) / N
     assert pair.difference == pytest.approx(true_difference)
-    assert pair.ci_low is not None and pair.ci_high is not None
+    assert pair.ci_low is not None
+    assert pair.ci_high is not None
     assert pair.ci_low <= true_difference <= pair.ci_high
 
     page = disagreements(compared, runs)
     assert page.matching == only_v1 + only_v2
     shown = page.rows[0]
-    assert shown.index == 0 and shown.gold == "negative"
+    assert shown.index == 0
+    assert shown.gold == "negative"
     assert shown.predictions == [("negative", True), ("positive", False)]
 
 
@@ -104,10 +107,12 @@ def test_the_page_shows_counts_deltas_and_the_p_value(alice: Any, compared: list
     assert "sentiment v2 against sentiment v1: right where it is wrong on <strong>24</strong>, wrong where it is right " \
            "on <strong>18</strong> of 120 examples" in pairs
     # The bootstrap interval comes in a second request (the page does not wait for it) …
-    assert 'data-intervals-pending="true"' in metrics and "data-interval-pending>compute</a>" in row
+    assert 'data-intervals-pending="true"' in metrics
+    assert "data-interval-pending>compute</a>" in row
     with_intervals = logged_in(alice).get(url(v1, v2, intervals="1")).content.decode()
     table = with_intervals[with_intervals.index('id="metrics-table"'):].split("</table>")[0]
-    assert 'data-intervals-pending="false"' in table and re.search(r"<td>\[-?0\.\d{4}, 0\.\d{4}\]</td>", table)
+    assert 'data-intervals-pending="false"' in table
+    assert re.search(r"<td>\[-?0\.\d{4}, 0\.\d{4}\]</td>", table)
     # … and is cached from then on.
     again = logged_in(alice).get(url(v1, v2)).content.decode()
     assert 'data-intervals-pending="false"' in again
@@ -126,7 +131,8 @@ def test_it_filters_and_pages_the_disagreements(alice: Any, compared: list[Promp
     client = logged_in(alice)
     negative = client.get(url(*compared, gold="negative")).content.decode()
     indexes = [int(i) for i in re.findall(r'<tr data-index="(\d+)"', negative)]
-    assert indexes and all(i % 2 == 0 for i in indexes)
+    assert indexes
+    assert all(i % 2 == 0 for i in indexes)
     assert len(indexes) == sum(1 for i in range(0, N, 2) if (i % 4 == 3) != (i % 5 == 0))
     page = disagreements(compared, runs_on(compared, split_choices(compared)[0]), page=2, per_page=10)
     assert (page.matching, page.page, page.num_pages, len(page.rows)) == (42, 2, 5, 10)
@@ -137,7 +143,8 @@ def test_it_compares_against_the_chosen_reference(alice: Any, compared: list[Pro
     html = logged_in(alice).get(url(v1, v2, ref=str(v2.pk))).content.decode()
     metrics = html[html.index('id="metrics-table"'):].split("</table>")[0]
     row = metrics[metrics.index(f'data-version="{v1.pk}"'):].split("</tr>")[0]
-    assert "<td>24</td><td>18</td>" in row and "-0.0500" in row
+    assert "<td>24</td><td>18</td>" in row
+    assert "-0.0500" in row
     assert f'class="reference" data-version="{v2.pk}"' in metrics
 
 
@@ -146,12 +153,15 @@ def test_it_queues_the_missing_evaluations(alice: Any, lineage_versions: list[Pr
     v1, v2, v3 = lineage_versions
     client = logged_in(alice)
     html = client.get(url(v1, v2, v3)).content.decode()
-    assert "1 of 3 versions have no evaluation" in html and "Run the missing evaluations" in html
+    assert "1 of 3 versions have no evaluation" in html
+    assert "Run the missing evaluations" in html
     on = split_choices([v1, v2, v3])[0].key
     response = client.post("/prompts/compare/evaluate/", {"v": [v1.pk, v2.pk, v3.pk], "on": on})
-    assert response.status_code == 302 and response["Location"].startswith("/prompts/compare/?v=")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/prompts/compare/?v=")
     job = TuningJob.objects.get(method="evaluation")
-    assert job.parent_version_id == v3.pk and job.train_config["split"] == "validation"
+    assert job.parent_version_id == v3.pk
+    assert job.train_config["split"] == "validation"
     again = client.post("/prompts/compare/evaluate/", {"v": [v1.pk, v2.pk, v3.pk], "on": on}, follow=True)
     assert TuningJob.objects.filter(method="evaluation").count() == 2  # v3 has no EvalRun yet: queued again
     assert again.status_code == 200
@@ -188,7 +198,8 @@ def test_it_refuses_versions_of_different_base_models(alice: Any, compared: list
     response = logged_in(alice).get(url(compared[0], other))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "different base models (other-t5, tiny-t5)" in html and "Pick versions of one base model" in html
+    assert "different base models (other-t5, tiny-t5)" in html
+    assert "Pick versions of one base model" in html
 
 
 @pytest.mark.parametrize("query, message", [
@@ -208,7 +219,8 @@ def test_an_unknown_choice_falls_back_with_a_message(alice: Any, compared: list[
     response = logged_in(alice).get(url(*compared, on="999:test", ref="12345", page="x"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "on: Select a valid choice." in html and "(the default is shown)" in html
+    assert "on: Select a valid choice." in html
+    assert "(the default is shown)" in html
     assert "42 examples where the predictions differ" in html
 
 
@@ -222,8 +234,10 @@ def test_it_pairs_only_the_examples_every_run_scored(compared: list[PromptVersio
     versions = [v1, v2, v3]
     runs = runs_on(versions, split_choices(versions)[0])
     _, rows = metric_rows(versions, runs, reference=v1)
-    assert rows[1].pair is not None and rows[1].pair.n == 60
-    assert rows[2].pair is not None and (rows[2].pair.n, rows[2].pair.reference_only, rows[2].pair.other_only) == (60, 0, 0)
+    assert rows[1].pair is not None
+    assert rows[1].pair.n == 60
+    assert rows[2].pair is not None
+    assert (rows[2].pair.n, rows[2].pair.reference_only, rows[2].pair.other_only) == (60, 0, 0)
     assert disagreements(versions, runs).matching == sum(1 for i in range(60) if (i % 4 == 3) != (i % 5 == 0))
 
 
@@ -233,22 +247,28 @@ def test_it_queues_and_shows_the_nearest_tokens(alice: Any, compared: list[Promp
     v1, v2 = compared
     client = logged_in(alice)
     before = client.get(url(v1, v2)).content.decode()
-    assert "not computed yet" in before and "Compute nearest tokens" in before
+    assert "not computed yet" in before
+    assert "Compute nearest tokens" in before
     response = client.post("/prompts/compare/neighbours/", {"v": [v1.pk, v2.pk]})
-    assert response.status_code == 302 and response["Location"].endswith("#compare-neighbours")
+    assert response.status_code == 302
+    assert response["Location"].endswith("#compare-neighbours")
     v1.refresh_from_db()
     assert v1.nearest_tokens == {"status": "queued", "k": 5}
     pending = client.get(url(v1, v2)).content.decode()
-    assert 'data-pending="truetrue"' in pending and "computing…" in pending
+    assert 'data-pending="truetrue"' in pending
+    assert "computing…" in pending
 
     for version in compared:  # what the worker's task does
         compute_nearest_tokens(version.pk)
     v1.refresh_from_db()
-    assert v1.nearest_tokens["status"] == "done" and len(v1.nearest_tokens["rows"]) == 4
+    assert v1.nearest_tokens["status"] == "done"
+    assert len(v1.nearest_tokens["rows"]) == 4
     assert all(len(row) == 5 for row in v1.nearest_tokens["rows"])
     done = client.get(url(v1, v2)).content.decode()
     section = done[done.index('id="compare-neighbours"'):]
-    assert 'data-pending=""' in section and "4 positions" in section and "Compute nearest tokens" not in section
+    assert 'data-pending=""' in section
+    assert "4 positions" in section
+    assert "Compute nearest tokens" not in section
     first = v1.nearest_tokens["rows"][0][0][0]
     assert f"<td>0</td><td>{first} " in section or "<td>0</td><td><strong" in section
 
@@ -260,7 +280,8 @@ def test_a_missing_prompt_file_is_a_stored_failure(compared: list[PromptVersion]
     v1.tensor_path.unlink()
     compute_nearest_tokens(v1.pk)
     v1.refresh_from_db()
-    assert v1.nearest_tokens["status"] == "failed" and "missing" in v1.nearest_tokens["error"]
+    assert v1.nearest_tokens["status"] == "failed"
+    assert "missing" in v1.nearest_tokens["error"]
 
 
 def test_strangers_cannot_ask_for_nearest_tokens(bob: Any, compared: list[PromptVersion]) -> None:

@@ -29,7 +29,9 @@ def test_it_shows_metrics_per_class_and_the_confusion_matrix(alice, rank_run) ->
     response = logged_in(alice).get(f"/prompts/evaluations/{rank_run.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<dt>accuracy</dt><dd>0.7500</dd>" in html and "<dt>macro_f1</dt>" in html and "<dt>mcc</dt>" in html
+    assert "<dt>accuracy</dt><dd>0.7500</dd>" in html
+    assert "<dt>macro_f1</dt>" in html
+    assert "<dt>mcc</dt>" in html
     per_class = html[html.index('id="eval-per-class"'):].split("</table>")[0]
     counts = rank_run.metrics["per_class"]
     for label in ("negative", "positive"):
@@ -40,7 +42,8 @@ def test_it_shows_metrics_per_class_and_the_confusion_matrix(alice, rank_run) ->
     matrix = rank_run.metrics["confusion_matrix"]["matrix"]
     assert matrix == [[60, 0], [30, 30]]
     assert 'class="cell shade-10 diagonal"' in confusion  # negative → negative: the whole row
-    assert 'class="cell shade-5 off"' in confusion and ">30</a>" in confusion
+    assert 'class="cell shade-5 off"' in confusion
+    assert ">30</a>" in confusion
     assert "?gold=positive&amp;predicted=negative#predictions" in confusion
 
 
@@ -83,7 +86,8 @@ def test_it_sorts_by_confidence_and_shows_scores(alice, rank_run) -> None:
     most = client.get(url, {"sort": "-confidence"}).content.decode()
     assert shown_indexes(most)[:3] == [119, 118, 117]
     assert "margin 5.95" in most  # 0.05 + 119 / 20
-    assert "Label scores" in least and "negative 0.512 · -0.50" in least  # softmax of (-0.5, -0.55)
+    assert "Label scores" in least
+    assert "negative 0.512 · -0.50" in least # softmax of (-0.5, -0.55)
 
 
 def test_it_says_which_filter_is_wrong(alice, rank_run) -> None:
@@ -97,10 +101,12 @@ def test_it_says_which_filter_is_wrong(alice, rank_run) -> None:
 
 def test_it_shows_generated_text_beside_the_target(alice, generation_run) -> None:
     html = logged_in(alice).get(f"/prompts/evaluations/{generation_run.pk}/").content.decode()
-    assert "<dt>exact_match</dt><dd>0.2500</dd>" in html and "<dt>f1</dt>" in html
+    assert "<dt>exact_match</dt><dd>0.2500</dd>" in html
+    assert "<dt>f1</dt>" in html
     assert "<th>Target</th><th>Generated</th>" in html
     assert "<td>a dog ran</td>\n        <td>a dog walked</td>" in html
-    assert 'id="eval-confusion"' not in html and 'name="gold"' not in html
+    assert 'id="eval-confusion"' not in html
+    assert 'name="gold"' not in html
     errors = logged_in(alice).get(f"/prompts/evaluations/{generation_run.pk}/", {"errors_only": "on"})
     assert shown_indexes(errors.content.decode()) == [1, 2, 3]
 
@@ -109,7 +115,8 @@ def test_the_filter_function_alone(rank_run) -> None:
     page = select_predictions(rank_run, PredictionFilter(errors_only=True, sort="confidence", per_page=7, page=2))
     assert [row.index for row in page.rows] == [31, 35, 39, 43, 47, 51, 55]
     assert (page.matching, page.total, page.page, page.num_pages) == (30, 120, 2, 5)
-    assert all(not row.correct and row.confidence is not None and row.confidence > 0.5 for row in page.rows)
+    assert all(not row.correct for row in page.rows)
+    assert all(row.confidence is not None and row.confidence > 0.5 for row in page.rows)
 
 
 @pytest.mark.parametrize("stranger", ["bob", "charlie"])

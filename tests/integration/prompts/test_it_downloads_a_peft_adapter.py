@@ -35,7 +35,8 @@ def test_the_adapter_holds_the_version_s_prompt(alice, lineage_versions, tiny_mo
         archive.extractall(tmp_path)
     adapter = tmp_path / "sentiment-v1-peft"
     config = json.loads((adapter / "adapter_config.json").read_text())
-    assert config["peft_type"] == "PROMPT_TUNING" and config["num_virtual_tokens"] == 4
+    assert config["peft_type"] == "PROMPT_TUNING"
+    assert config["num_virtual_tokens"] == 4
     assert config["base_model_name_or_path"] == str(tiny_model_dir)
     prompt, _ = import_peft(adapter)
     torch.testing.assert_close(prompt, load_file(str(v1.tensor_path))["prompt"])

@@ -73,7 +73,8 @@ def test_it_downloads_the_tensor_file_with_its_checksum(alice, alices_versions) 
 def test_it_shows_versions_on_the_prompt_page(alice, alices_versions, client) -> None:
     client.force_login(alice)
     html = client.get(f"/prompts/{alices_versions[0].prompt_id}/").content.decode()
-    assert 'id="version-1"' in html and 'id="version-2"' in html
+    assert 'id="version-1"' in html
+    assert 'id="version-2"' in html
     assert "random weights" in html
     assert "sentiment" in client.get("/prompts/").content.decode()
 

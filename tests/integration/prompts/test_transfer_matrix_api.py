@@ -32,7 +32,8 @@ def test_it_answers_the_matrix_as_json(alice, setup) -> None:  # noqa: F811 - th
     assert (done["state"], done["metric_name"], done["value"], done["trained_on"]) == ("done", "accuracy", 0.75, True)
     assert cell(body, v2, movies)["state"] == "missing"
     refused = cell(body, v1, answers)
-    assert refused["state"] == "refused" and refused["problem"]
+    assert refused["state"] == "refused"
+    assert refused["problem"]
 
 
 def test_it_queues_one_job_per_missing_cell(alice, setup) -> None:  # noqa: F811 - the fixture

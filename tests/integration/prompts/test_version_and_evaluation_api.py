@@ -59,5 +59,6 @@ def test_it_pages_and_filters_an_evaluations_predictions(alice, bob, rank_run) -
     assert confidences == sorted(confidences)
 
     bad = client.get(f"/api/v1/evaluations/{rank_run.pk}/", {"gold": "maybe"})
-    assert bad.status_code == 400 and bad.json()["details"][0]["field"] == "gold"
+    assert bad.status_code == 400
+    assert bad.json()["details"][0]["field"] == "gold"
     assert api(bob).get(f"/api/v1/evaluations/{rank_run.pk}/").status_code == 404

@@ -29,9 +29,11 @@ def test_it_shows_a_version_with_its_lineage(alice, lineage_versions) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "sentiment <span class=\"version-number\">v2</span>" in html
-    assert "tiny-t5" in html and "random weights: for trying the pipeline, accuracy is meaningless" in html
+    assert "tiny-t5" in html
+    assert "random weights: for trying the pipeline, accuracy is meaningless" in html
     assert "4 tokens × 32" in html
-    assert "continued from v1" in html and "from_file" not in html
+    assert "continued from v1" in html
+    assert "from_file" not in html
     lineage = html[html.index('id="lineage"'):html.index('id="version-evaluations"')]
     assert f'href="/prompts/versions/{v1.pk}/"' in lineage
     assert f'href="/prompts/versions/{v3.pk}/"' in lineage
@@ -57,8 +59,10 @@ def test_it_links_evaluations_and_versions_everywhere(alice, lineage_versions, r
 def test_it_marks_the_best_version_not_only_the_latest(alice, lineage_versions) -> None:
     html = logged_in(alice).get(f"/prompts/{lineage_versions[0].prompt_id}/").content.decode()
     row = lambda n: html[html.index(f'id="version-{n}"'):].split("</tr>")[0]  # noqa: E731
-    assert ">best</span>" in row(1) and ">latest</span>" not in row(1)
-    assert ">latest</span>" in row(3) and ">best</span>" not in row(3)
+    assert ">best</span>" in row(1)
+    assert ">latest</span>" not in row(1)
+    assert ">latest</span>" in row(3)
+    assert ">best</span>" not in row(3)
     assert ">best</span>" not in row(2)
     assert "v1, the highest validation accuracy (0.800)" in html
 
@@ -77,10 +81,12 @@ def test_it_shows_the_job_configuration_as_a_table_and_the_curve(
     config = html[html.index('id="version-config"'):].split("</table>")[0]
     assert "<th scope=\"row\">Learning rate</th><td>0.3</td>" in config
     assert "<th scope=\"row\">Batch size</th><td>8</td>" in config
-    assert "{" not in config and "init_from" not in config
+    assert "{" not in config
+    assert "init_from" not in config
     assert f'href="/jobs/{job.pk}/"' in html
     assert '<script id="version-loss-chart-data" type="application/json"' in html
-    assert '"points": [[10, 2.5]]' in html and '"points": [[10, 0.75]]' in html
+    assert '"points": [[10, 2.5]]' in html
+    assert '"points": [[10, 0.75]]' in html
 
 
 def test_it_saves_notes_and_tags(alice, lineage_versions) -> None:
@@ -92,7 +98,8 @@ def test_it_saves_notes_and_tags(alice, lineage_versions) -> None:
     v1.refresh_from_db()
     assert (v1.notes, v1.tags) == ("Our shipped prompt.", ["production", "baseline"])
     html = client.get(f"/prompts/versions/{v1.pk}/").content.decode()
-    assert "Our shipped prompt." in html and '<span class="badge tag">production</span>' in html
+    assert "Our shipped prompt." in html
+    assert '<span class="badge tag">production</span>' in html
     assert '<span class="badge tag">baseline</span>' in client.get(f"/prompts/{v1.prompt_id}/").content.decode()
 
 
@@ -128,11 +135,13 @@ def test_it_deletes_a_version_with_its_files(
     # The files go once the deletion commits.
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in(alice).post(f"/prompts/versions/{v1.pk}/delete/")
-    assert response.status_code == 302 and response["Location"] == f"/prompts/{v1.prompt_id}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/prompts/{v1.prompt_id}/"
     assert not PromptVersion.objects.filter(pk=v1.pk).exists()
     assert not EvalRun.objects.filter(pk=rank_run.pk).exists()
     assert not directory.exists(), "the version's files stay behind"
-    assert directory.parent.exists() and v2.tensor_path.exists()
+    assert directory.parent.exists()
+    assert v2.tensor_path.exists()
     v2.refresh_from_db()
     assert v2.parent is None
 
@@ -147,7 +156,8 @@ def test_it_refuses_to_delete_a_version_a_queued_job_continues_from(
     response = client.post(f"/prompts/versions/{v3.pk}/delete/", follow=True)
     html = response.content.decode()
     assert f"sentiment v3 cannot be deleted: job #{job.pk} (queued) continues from it" in html
-    assert PromptVersion.objects.filter(pk=v3.pk).exists() and v3.tensor_path.exists()
+    assert PromptVersion.objects.filter(pk=v3.pk).exists()
+    assert v3.tensor_path.exists()
     # The job's page links the version it continues from.
     job_page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert f'Continues training from <a href="/prompts/versions/{v3.pk}/">sentiment v3</a>' in job_page
@@ -159,7 +169,8 @@ def test_it_downloads_npy_equal_to_the_safetensors(alice, lineage_versions) -> N
     assert response.status_code == 200
     assert 'filename="sentiment-v1.npy"' in response["Content-Disposition"]
     array = np.load(io.BytesIO(b"".join(response.streaming_content)))
-    assert array.dtype == np.float32 and array.shape == (4, 32)
+    assert array.dtype == np.float32
+    assert array.shape == (4, 32)
     np.testing.assert_array_equal(array, load_file(str(v1.tensor_path))["prompt"])
 
 
@@ -175,12 +186,14 @@ def test_it_hides_version_pages_from_others(request, lineage_versions, stranger)
         assert client.post(url, data).status_code == 404
     v1.refresh_from_db()
     assert (v1.notes, v1.tags, v1.prompt.name) == ("", [], "sentiment")
-    assert PromptVersion.objects.filter(pk=v1.pk).exists() and v1.tensor_path.exists()
+    assert PromptVersion.objects.filter(pk=v1.pk).exists()
+    assert v1.tensor_path.exists()
 
 
 def test_it_asks_strangers_to_log_in(lineage_versions) -> None:
     response = Client().get(f"/prompts/versions/{lineage_versions[0].pk}/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_it_marks_the_best_generation_version_by_exact_match(alice, tiny_base) -> None:

@@ -10,7 +10,8 @@ from webapp.datasets.processing import stratified_split
 def test_the_split_keeps_label_proportions_and_repeats_with_the_seed() -> None:
     labels = np.array([0] * 900 + [1] * 100)
     split = stratified_split(labels, 0.1, 0.2, seed=7)
-    assert (split == 1).sum() == 100 and (split == 2).sum() == 200
+    assert (split == 1).sum() == 100
+    assert (split == 2).sum() == 200
     assert ((split == 1) & (labels == 1)).sum() == 10  # 10% of each class
     assert ((split == 2) & (labels == 1)).sum() == 20
     assert (stratified_split(labels, 0.1, 0.2, seed=7) == split).all()

@@ -30,7 +30,8 @@ def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) 
 
     assert stats["over"] > 0
     assert sum(stats["histogram"]["counts"]) == 40
-    assert warning is not None and warning.severity == "warning"
+    assert warning is not None
+    assert warning.severity == "warning"
     assert warning.message == (
         f"{stats['over']} input(s) ({stats['share_over']:.1%}) are longer than 8 tokens of tiny and will be truncated")
 
@@ -38,7 +39,8 @@ def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) 
     dataset.refresh_from_db()
     roomy = token_lengths(dataset, tiny_t5, max_length=512)
     assert roomy is not None
-    assert roomy["over"] == 0 and truncation_warning(roomy, "tiny") is None
+    assert roomy["over"] == 0
+    assert truncation_warning(roomy, "tiny") is None
 
 
 def test_processing_warns_with_the_first_base_model(alice, tmp_path, settings, monkeypatch) -> None:

@@ -16,7 +16,8 @@ def test_it_tells_how_to_recover_from_a_diverged_loss() -> None:
 
 def test_it_tells_how_to_fit_in_memory() -> None:
     message = failure_message(torch.OutOfMemoryError("CUDA out of memory"))
-    assert "ran out of memory" in message and "Lower the batch size" in message
+    assert "ran out of memory" in message
+    assert "Lower the batch size" in message
 
 
 def test_it_names_the_data_problem() -> None:
@@ -32,4 +33,5 @@ def test_it_passes_engine_errors_through() -> None:
 
 def test_it_admits_a_bug_without_hiding_it() -> None:
     message = failure_message(KeyError("step"))
-    assert "internal error (KeyError" in message and "report it with the job number" in message
+    assert "internal error (KeyError" in message
+    assert "report it with the job number" in message

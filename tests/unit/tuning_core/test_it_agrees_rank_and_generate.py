@@ -66,7 +66,5 @@ def test_it_ranks_and_generates_the_same_labels(base, tiny_dir):
     assert ranked.metrics["accuracy"] == generated.metrics["accuracy"] == 1.0
     # Rank mode scores every label; the chosen one has the highest log-likelihood.
     first = ranked.predictions[0]
-    assert (
-        set(first.scores) == set(labels)
-        and max(first.scores, key=first.scores.get) == first.predicted
-    )
+    assert set(first.scores) == set(labels)
+    assert max(first.scores, key=first.scores.get) == first.predicted

@@ -44,4 +44,5 @@ def test_it_left_pads_and_masks_shorter_prompts():
     stack, mask = stack_prompts([a, b])
     assert stack.shape == (2, 3, 4)
     assert mask.tolist() == [[0, 1, 1], [1, 1, 1]]
-    assert torch.equal(stack[0, 0], torch.zeros(4)) and torch.equal(stack[0, 1:], a)
+    assert torch.equal(stack[0, 0], torch.zeros(4))
+    assert torch.equal(stack[0, 1:], a)

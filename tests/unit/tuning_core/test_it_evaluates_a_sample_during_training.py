@@ -65,7 +65,9 @@ def test_it_scores_the_same_sample_at_every_evaluation(base, train_rows, monkeyp
     result = train(base, PROMPT, config, train_rows, val)
 
     assert result.eval_sample_rows == 10
-    assert len(seen) == 2 and seen[0] == seen[1] and len(seen[0]) == 10
+    assert len(seen) == 2
+    assert seen[0] == seen[1]
+    assert len(seen[0]) == 10
     full = Counter(row["target_text"] for row in val)
     shares = Counter(seen[0])
     for label in full:

@@ -8,8 +8,10 @@ from tuning_core.prompt_init import init_prompt
 def test_it_finds_label_words_next_to_class_label_rows(base):
     prompt = init_prompt(base, PromptConfig(prompt_length=4, label_words=("positive", "negative")))
     rows = nearest_tokens(base, prompt, k=3)
-    assert len(rows) == 4 and all(len(r) == 3 for r in rows)
-    assert rows[0][0][0] == "positive" and rows[1][0][0] == "negative"
+    assert len(rows) == 4
+    assert all(len(r) == 3 for r in rows)
+    assert rows[0][0][0] == "positive"
+    assert rows[1][0][0] == "negative"
     assert abs(rows[0][0][1] - 1.0) < 1e-5
     sims = [s for _, s in rows[2]]
     assert sims == sorted(sims, reverse=True)
@@ -21,7 +23,8 @@ def test_it_reads_the_neighbours_from_the_checkpoint_file_alone(base, tiny_dir):
     from tuning_core.interpret import nearest_tokens_in_checkpoint, read_input_embeddings
 
     embeddings = read_input_embeddings(str(tiny_dir))
-    assert embeddings is not None and embeddings.shape == tuple(base.embeddings.shape)
+    assert embeddings is not None
+    assert embeddings.shape == tuple(base.embeddings.shape)
     prompt = init_prompt(base, PromptConfig(prompt_length=4, label_words=("positive", "negative")))
     from_file = nearest_tokens_in_checkpoint(str(tiny_dir), prompt.detach().numpy(), k=3)
     from_model = nearest_tokens(base, prompt, k=3)

@@ -74,7 +74,8 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_it_finds_every_module_and_its_imports():
     graph = _graph()
-    assert "tuning_core.model" in graph and "tuning_core.prompt_init" in graph
+    assert "tuning_core.model" in graph
+    assert "tuning_core.prompt_init" in graph
     assert "tuning_core.export" in graph["tuning_core.prompt_init"]
 
 

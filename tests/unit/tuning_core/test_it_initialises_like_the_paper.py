@@ -20,9 +20,12 @@ def _row_ids(base, prompt):
 
 def test_it_draws_random_rows_uniformly_in_half_a_unit(base):
     prompt = init_prompt(base, PromptConfig(prompt_length=200, init=InitMethod.RANDOM))
-    assert prompt.shape == (200, base.info.d_model) and prompt.dtype == torch.float32
-    assert prompt.min() >= -0.5 and prompt.max() <= 0.5
-    assert prompt.min() < -0.49 and prompt.max() > 0.49
+    assert prompt.shape == (200, base.info.d_model)
+    assert prompt.dtype == torch.float32
+    assert prompt.min() >= -0.5
+    assert prompt.max() <= 0.5
+    assert prompt.min() < -0.49
+    assert prompt.max() > 0.49
     assert abs(prompt.mean().item()) < 0.02
     assert abs(prompt.std().item() - (1 / 12) ** 0.5) < 0.01  # std of U(-0.5, 0.5)
 
@@ -31,7 +34,8 @@ def test_it_samples_vocab_rows_from_the_most_common_tokens(base):
     candidates = vocab_candidate_ids(base.tokenizer)
     special = set(base.tokenizer.all_special_ids)
     # SentencePiece orders pieces by frequency: the candidates are the lowest non-special ids.
-    assert candidates[:3] == [3, 4, 5] and not special & set(candidates)
+    assert candidates[:3] == [3, 4, 5]
+    assert not special & set(candidates)
     assert vocab_candidate_ids(base.tokenizer, top_k=10) == list(range(3, 13))
     prompt = init_prompt(base, PromptConfig(prompt_length=30, init=InitMethod.VOCAB))
     rows = _row_ids(base, prompt)
@@ -80,4 +84,5 @@ def test_it_allows_prompts_of_512_tokens(base, train_rows):
     logits = prompted_forward(
         base, prompt, batch.input_ids, batch.attention_mask, shift_right(base, batch.labels)
     )
-    assert logits.shape[:2] == batch.labels.shape and torch.isfinite(logits).all()
+    assert logits.shape[:2] == batch.labels.shape
+    assert torch.isfinite(logits).all()

@@ -20,9 +20,11 @@ def test_no_shuffle_keeps_the_file_order() -> None:
 
 def test_group_by_length_can_be_turned_off_alone() -> None:
     config = train_config_from_args(build_parser().parse_args([*BASE, "--no-group-by-length"]))
-    assert config.shuffle and not config.group_by_length
+    assert config.shuffle
+    assert not config.group_by_length
 
 
 def test_the_defaults_shuffle_and_group() -> None:
     config = train_config_from_args(build_parser().parse_args(BASE))
-    assert config.shuffle and config.group_by_length
+    assert config.shuffle
+    assert config.group_by_length

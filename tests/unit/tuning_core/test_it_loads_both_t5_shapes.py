@@ -12,7 +12,8 @@ from tuning_core.tiny import build_tiny_t5, check_head_tying
 
 def test_it_loads_original_t5_with_a_tied_scaled_head(base_t5, tiny_dirs):
     config = json.loads((tiny_dirs["t5"] / "config.json").read_text())
-    assert config["tie_word_embeddings"] is True and config["feed_forward_proj"] == "relu"
+    assert config["tie_word_embeddings"] is True
+    assert config["feed_forward_proj"] == "relu"
     assert base_t5.info.tied_embeddings
     model = base_t5.model
     assert model.lm_head.weight.data_ptr() == model.shared.weight.data_ptr()
@@ -28,7 +29,8 @@ def test_it_loads_original_t5_with_a_tied_scaled_head(base_t5, tiny_dirs):
 
 def test_it_loads_t5_v1_1_with_its_own_unscaled_head(base, tiny_dir):
     config = json.loads((tiny_dir / "config.json").read_text())
-    assert config["tie_word_embeddings"] is False and config["feed_forward_proj"] == "gated-gelu"
+    assert config["tie_word_embeddings"] is False
+    assert config["feed_forward_proj"] == "gated-gelu"
     assert not base.info.tied_embeddings
     model = base.model
     assert not torch.equal(model.lm_head.weight, model.shared.weight)
@@ -44,13 +46,12 @@ def test_it_loads_t5_v1_1_with_its_own_unscaled_head(base, tiny_dir):
 
 def test_it_freezes_the_model_and_describes_it(base):
     assert not any(p.requires_grad for p in base.model.parameters())
-    assert base.device.type == "cpu" and not base.model.training
+    assert base.device.type == "cpu"
+    assert not base.model.training
     info = base.info.to_dict()
-    assert (
-        info["d_model"] == 32
-        and info["num_layers"] == 2
-        and info["vocab_size"] == len(base.tokenizer)
-    )
+    assert info["d_model"] == 32
+    assert info["num_layers"] == 2
+    assert info["vocab_size"] == len(base.tokenizer)
     assert info["num_parameters"] == sum(p.numel() for p in base.model.parameters())
 
 

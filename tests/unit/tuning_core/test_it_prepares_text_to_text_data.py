@@ -53,7 +53,8 @@ def test_it_shuffles_by_seed_and_groups_by_length():
     plain = epoch_batches(lengths, 8, seed=1, epoch=0, group_by_length=False)
     assert padding(a) < 0.3 * padding(plain)
     ordered = epoch_batches(lengths, 8, seed=1, epoch=0, shuffle=False, group_by_length=False)
-    assert ordered[0] == list(range(8)) and ordered[-1] == list(range(992, 1000))
+    assert ordered[0] == list(range(8))
+    assert ordered[-1] == list(range(992, 1000))
 
 
 def test_it_tells_classification_from_free_text():

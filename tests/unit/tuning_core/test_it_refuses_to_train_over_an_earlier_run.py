@@ -45,7 +45,8 @@ def test_it_refuses_a_non_empty_out_without_resume_or_overwrite(capsys, argv, tm
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: --out {tmp_path / 'run'} is not empty (checkpoint, ")
-    assert "--resume" in err and "--overwrite" in err
+    assert "--resume" in err
+    assert "--overwrite" in err
 
 
 def test_it_refuses_a_folder_holding_anything(capsys, argv, tmp_path):

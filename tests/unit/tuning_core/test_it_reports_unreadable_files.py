@@ -28,7 +28,8 @@ def test_it_names_the_broken_jsonl_line(tmp_path):
     with pytest.raises(DataError) as e:
         read_table(path)
     assert _problems(e) == [("d.jsonl", 2, None), ("d.jsonl", 3, None)]
-    assert "Invalid JSON" in str(e.value) and "1 more problem" in str(e.value)
+    assert "Invalid JSON" in str(e.value)
+    assert "1 more problem" in str(e.value)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ class Crash(Exception):
 
 def _same(a, b):
     assert a.train_losses == b.train_losses
-    assert torch.equal(a.prompt, b.prompt) and torch.equal(a.last_prompt, b.last_prompt)
+    assert torch.equal(a.prompt, b.prompt)
+    assert torch.equal(a.last_prompt, b.last_prompt)
     assert (a.best_step, a.best_metrics, a.evaluations) == (
         b.best_step,
         b.best_metrics,
@@ -46,9 +47,11 @@ def test_it_resumes_after_a_cancel(base, train_rows, val_rows, tmp_path):
         checkpoint_dir=tmp_path / "b",
         should_stop=stop_after_six,
     )
-    assert first.stopped_reason == "cancelled" and first.steps_completed == 6
+    assert first.stopped_reason == "cancelled"
+    assert first.steps_completed == 6
     resumed = train(base, PROMPT, CONFIG, train_rows, val_rows, checkpoint_dir=tmp_path / "b")
-    assert resumed.resumed_from_step == 6 and resumed.stopped_reason == "max_steps"
+    assert resumed.resumed_from_step == 6
+    assert resumed.stopped_reason == "max_steps"
     _same(straight, resumed)
 
 

@@ -39,7 +39,8 @@ def test_it_saves_one_float32_tensor_and_its_metadata(prompt, tmp_path):
     from safetensors.torch import load_file
 
     tensors = load_file(str(tmp_path / "prompt.safetensors"))
-    assert list(tensors) == ["prompt"] and tensors["prompt"].dtype == torch.float32
+    assert list(tensors) == ["prompt"]
+    assert tensors["prompt"].dtype == torch.float32
     assert tensors["prompt"].shape == (5, 32)
     meta = json.loads((tmp_path / "prompt.json").read_text())
     assert meta["sha256"] == sha256_file(files.tensor_path) == files.sha256
@@ -52,7 +53,8 @@ def test_it_saves_one_float32_tensor_and_its_metadata(prompt, tmp_path):
     assert meta["train_config"] == {"learning_rate": 0.3}
     for path in (tmp_path, tmp_path / "prompt.safetensors"):
         loaded, loaded_meta = load_prompt(path)
-        assert torch.equal(loaded, prompt) and loaded_meta["sha256"] == files.sha256
+        assert torch.equal(loaded, prompt)
+        assert loaded_meta["sha256"] == files.sha256
 
 
 @pytest.mark.parametrize("shape", ["t5", "t5.1.1"])
@@ -76,14 +78,16 @@ def test_it_exports_a_peft_adapter_with_the_same_logits(
         )
     torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-5)
     imported, meta = import_peft(adapter)
-    assert torch.equal(imported, prompt) and meta["base_model"] == ours.info.source
+    assert torch.equal(imported, prompt)
+    assert meta["base_model"] == ours.info.source
     assert torch.equal(load_prompt(adapter)[0], prompt)
 
 
 def test_it_exports_npy(prompt, tmp_path):
     path = export_npy(prompt, tmp_path / "p.npy")
     array = np.load(path)
-    assert array.dtype == np.float32 and array.shape == (5, 32)
+    assert array.dtype == np.float32
+    assert array.shape == (5, 32)
     assert torch.equal(load_prompt(path)[0], prompt)
 
 

@@ -65,11 +65,10 @@ def test_it_trains_evaluates_and_exports_from_the_command_line(capsys, tmp_path)
         "--out",
         str(out),
     )
-    assert (out / "prompt.safetensors").exists() and (out / "prompt.json").exists()
-    assert result["result"]["steps_completed"] == 6 and result["result"]["label_words"] == [
-        "negative",
-        "positive",
-    ]
+    assert (out / "prompt.safetensors").exists()
+    assert (out / "prompt.json").exists()
+    assert result["result"]["steps_completed"] == 6
+    assert result["result"]["label_words"] == ["negative", "positive"]
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert [(x["kind"], x["step"]) for x in lines] == [
         ("step", 2),
@@ -81,11 +80,9 @@ def test_it_trains_evaluates_and_exports_from_the_command_line(capsys, tmp_path)
     assert all("loss" in x for x in lines if x["kind"] == "step")
     assert all("accuracy" in x for x in lines if x["kind"] == "eval")
     meta = json.loads((out / "prompt.json").read_text())
-    assert (
-        meta["base_model"] == model
-        and meta["prompt_length"] == 6
-        and meta["init"] == "class_labels"
-    )
+    assert meta["base_model"] == model
+    assert meta["prompt_length"] == 6
+    assert meta["init"] == "class_labels"
 
     prompt = str(out / "prompt.safetensors")
     evaluated = _run(
@@ -102,7 +99,8 @@ def test_it_trains_evaluates_and_exports_from_the_command_line(capsys, tmp_path)
         "--predictions",
         str(tmp_path / "preds.jsonl"),
     )
-    assert evaluated["mode"] == "generate" and "invalid_rate" in evaluated["metrics"]
+    assert evaluated["mode"] == "generate"
+    assert "invalid_rate" in evaluated["metrics"]
     assert len((tmp_path / "preds.jsonl").read_text().splitlines()) == 12
     ranked = _run(
         capsys, "evaluate", "--base-model", model, "--prompt", str(out), "--data", str(val_csv)
@@ -124,7 +122,8 @@ def test_it_trains_evaluates_and_exports_from_the_command_line(capsys, tmp_path)
     assert voted["agreement"]["unanimous_rate"] == 1.0
 
     neighbors = _run(capsys, "neighbors", "--base-model", model, "--prompt", prompt, "--k", "2")
-    assert len(neighbors) == 6 and len(neighbors[0]["neighbors"]) == 2
+    assert len(neighbors) == 6
+    assert len(neighbors[0]["neighbors"]) == 2
 
     peft = _run(
         capsys,
@@ -159,7 +158,9 @@ def test_it_reports_user_errors_in_one_line(capsys, tmp_path):
         ["evaluate", "--base-model", str(tmp_path / "none"), "--prompt", "p", "--data", "d.csv"]
     )
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("error: Base model directory") and err.count("\n") == 1
+    assert code == 2
+    assert err.startswith("error: Base model directory")
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,10 @@ def test_it_cancels_at_once_and_returns_the_last_prompt(base, train_rows):
     result = train(
         base, PROMPT, TrainConfig(batch_size=8, max_steps=50), train_rows, should_stop=lambda: True
     )
-    assert result.stopped_reason == "cancelled" and result.steps_completed == 0
-    assert not result.evaluated and result.best_step is None
+    assert result.stopped_reason == "cancelled"
+    assert result.steps_completed == 0
+    assert not result.evaluated
+    assert result.best_step is None
     assert result.prompt.shape == (4, base.info.d_model)
 
 
@@ -25,7 +27,8 @@ def test_it_stops_early_without_improvement(base, train_rows, val_rows):
     config = TrainConfig(learning_rate=1e-12, batch_size=8, max_steps=40, eval_every=2, patience=3)
     result = train(base, PROMPT, config, train_rows, val_rows)
     assert result.stopped_reason == "early_stopping"
-    assert result.best_step == 2 and result.steps_completed == 8
+    assert result.best_step == 2
+    assert result.steps_completed == 8
     assert [e["step"] for e in result.evaluations] == [2, 4, 6, 8]
 
 
@@ -65,4 +68,5 @@ def test_it_restores_the_models_dropout(base, train_rows):
     assert base.model.config.dropout_rate == before
     assert {m.p for m in base.model.modules() if isinstance(m, torch.nn.Dropout)} == {before}
     attention = [m for m in base.model.modules() if type(m).__name__ == "T5Attention"]
-    assert attention and {m.dropout for m in attention} == {before}
+    assert attention
+    assert {m.dropout for m in attention} == {before}

@@ -20,7 +20,8 @@ def test_it_counts_discordant_examples_and_the_difference() -> None:
     other = [True, False, True, True, True, False]
     result = compare_paired(reference, other)
     assert (result.n, result.reference_only, result.other_only) == (6, 2, 2)
-    assert result.reference_accuracy == pytest.approx(4 / 6) and result.other_accuracy == pytest.approx(4 / 6)
+    assert result.reference_accuracy == pytest.approx(4 / 6)
+    assert result.other_accuracy == pytest.approx(4 / 6)
     assert result.difference == pytest.approx(0.0)
 
 
@@ -54,7 +55,8 @@ def test_its_interval_covers_the_true_difference() -> None:
     other = reference | (rng.random(2_000) < 0.1)
     result = compare_paired(reference, other)
     true_difference = (other.sum() - reference.sum()) / 2_000
-    assert result.ci_low is not None and result.ci_high is not None
+    assert result.ci_low is not None
+    assert result.ci_high is not None
     assert result.ci_low <= true_difference <= result.ci_high
     assert result.ci_low > 0  # and it is clearly better
     assert result.reference_only == 0
@@ -66,7 +68,8 @@ def test_it_is_the_same_every_time_and_calm_on_edge_cases() -> None:
     same = compare_paired([True, False, True], [True, False, True])
     assert (same.difference, same.ci_low, same.ci_high, same.mcnemar_p) == (0.0, 0.0, 0.0, 1.0)
     single = compare_paired([True], [False])
-    assert single.ci_low is None and single.difference == -1.0
+    assert single.ci_low is None
+    assert single.difference == -1.0
     with pytest.raises(ValueError, match="equal 1-D"):
         compare_paired([True, False], [True])
 
@@ -74,6 +77,7 @@ def test_it_is_the_same_every_time_and_calm_on_edge_cases() -> None:
 def test_it_can_leave_the_interval_out() -> None:
     reference, other = outcomes(300, 0.5, 0.6)
     quick, full = compare_paired(reference, other, interval=False), compare_paired(reference, other)
-    assert quick.ci_low is None and quick.ci_high is None
+    assert quick.ci_low is None
+    assert quick.ci_high is None
     assert (quick.reference_only, quick.other_only, quick.mcnemar_p) == (full.reference_only, full.other_only,
                                                                       full.mcnemar_p)

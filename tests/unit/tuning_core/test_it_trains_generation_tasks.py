@@ -33,7 +33,8 @@ def test_it_validates_free_text_with_exact_match(base, tmp_path):
         split,
         split.select(range(6)),
     )
-    assert result.eval_mode == "generate" and result.metric_name == "exact_match"
+    assert result.eval_mode == "generate"
+    assert result.metric_name == "exact_match"
     assert result.label_words is None
     assert {"exact_match", "f1"} <= set(result.best_metrics)
     scored = evaluate(

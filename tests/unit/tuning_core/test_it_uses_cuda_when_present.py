@@ -16,7 +16,8 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 def test_it_trains_on_cuda_with_bf16_autocast(tiny_dir, train_rows, val_rows):
     assert pick_device().type == "cuda"
     base = load_base_model(str(tiny_dir))
-    assert base.device.type == "cuda" and next(base.model.parameters()).is_cuda
+    assert base.device.type == "cuda"
+    assert next(base.model.parameters()).is_cuda
     with base.autocast():
         assert torch.get_autocast_dtype("cuda") == torch.bfloat16
     result = train(
@@ -26,7 +27,8 @@ def test_it_trains_on_cuda_with_bf16_autocast(tiny_dir, train_rows, val_rows):
         train_rows,
         val_rows,
     )
-    assert result.prompt.device.type == "cpu" and result.prompt.dtype == torch.float32
+    assert result.prompt.device.type == "cpu"
+    assert result.prompt.dtype == torch.float32
     assert all(torch.isfinite(torch.tensor(result.train_losses)))
     assert result.train_losses[-1] < result.train_losses[0]
     scored = evaluate(base, result.prompt, val_rows, mode="rank")
