@@ -46,6 +46,14 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))
 
 
+@pytest.fixture
+def tiny_base(db: None, tiny_model_dir: Path):  # noqa: ANN201 - a BaseModel row (Django is imported lazily)
+    """The tiny T5 registered as the base model `tiny-t5`."""
+    from webapp.jobs.base_models import register_base_model
+
+    return register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
+
+
 @pytest.fixture(scope="session")
 def service_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("service-logs")

@@ -9,15 +9,9 @@ import pytest
 
 from tests.factories import make_ready_dataset, make_version
 from tests.support.predictions import classification_metrics_of, rank_predictions
-from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import BaseModel
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.services import record_eval_run
-
-
-@pytest.fixture
-def tiny_base(db: None, tiny_model_dir: Any) -> BaseModel:
-    return register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
 
 
 @pytest.fixture

@@ -15,15 +15,9 @@ from tests.factories import api_key, make_ready_dataset, trained_version
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.ensembles.services import create_ensemble
-from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import BaseModel
 from webapp.prompts.models import Prompt, PromptVersion
 from webapp.serving.queue import Keys
-
-
-@pytest.fixture
-def tiny_base(db: None, tiny_model_dir: Any) -> BaseModel:
-    return register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
 
 
 @pytest.fixture
