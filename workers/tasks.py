@@ -32,14 +32,6 @@ def gpu_train_job_task(self, job_id: int) -> None:  # type: ignore[no-untyped-de
     run_job(job, worker)
 
 
-@shared_task(name="workers.tasks.gpu_playground_task")
-def gpu_playground_task(run_id: int) -> None:
-    """Score a playground run's typed inputs (GPU queue: it needs the base model)."""
-    from workers.playground import run_playground
-
-    run_playground(run_id)
-
-
 @shared_task(name="workers.tasks.process_dataset_task")
 def process_dataset_task(dataset_id: int) -> str | None:
     """Validate and process an uploaded dataset (default queue: CPU only, no model).

@@ -29,10 +29,11 @@ def snippets_on(page, url: str) -> tuple[str, str]:
     return snippets.locator(".snippet-curl").inner_text(), snippets.locator(".snippet-python").inner_text()
 
 
-def run_python(code: str, token: str) -> list[dict]:
-    """The snippet's printed JSON answers (it prints one per call, the last is the predict call's)."""
+def run_python(code: str, token: str, cwd) -> list[dict]:
+    """The snippet's printed JSON answers (it prints one per call, the last is the predict call's);
+    files it downloads land in `cwd`."""
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90,
-                         env={**os.environ, "SPS_TOKEN": token})
+                         env={**os.environ, "SPS_TOKEN": token}, cwd=cwd)
     assert run.returncode == 0, run.stderr
     decoder, text, answers = json.JSONDecoder(), run.stdout.strip(), []
     while text:
@@ -43,7 +44,7 @@ def run_python(code: str, token: str) -> list[dict]:
 
 
 def test_version_and_ensemble_pages_show_a_working_predict_call(strict_page, asgi_server, prediction_server_process,
-                                                                alice, tiny_model_dir) -> None:
+                                                                alice, tiny_model_dir, tmp_path) -> None:
     from webapp.ensembles.services import create_ensemble
 
     page = strict_page
@@ -60,13 +61,13 @@ def test_version_and_ensemble_pages_show_a_working_predict_call(strict_page, asg
     assert "# Label inputs with this version" in curl
     assert (f'-H "Content-Type: application/json" -d \'{{"inputs": [{{"text": "type an input here"}}], '
             f'"return_scores": true}}\' {asgi_server}/api/v1/versions/{versions[0].pk}/predict/') in curl
-    predicted = run_python(python, token)[-1]
+    predicted = run_python(python, token, tmp_path)[-1]
     assert predicted["version"] == versions[0].pk
     assert predicted["predictions"][0]["input"] == "review: type an input here"
     assert predicted["predictions"][0]["label"] in ("negative", "positive")
 
     curl, python = snippets_on(page, f"{asgi_server}/ensembles/{ensemble.pk}/")
     assert f"{asgi_server}/api/v1/ensembles/{ensemble.pk}/predict/" in curl
-    voted = run_python(python, token)[-1]
+    voted = run_python(python, token, tmp_path)[-1]
     assert voted["ensemble"] == ensemble.pk
     assert sum(voted["predictions"][0]["votes"].values()) == 2

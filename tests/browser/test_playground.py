@@ -16,7 +16,7 @@ from webapp.prompts.models import Prompt
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_answers_typed_inputs_side_by_side(strict_page, asgi_server, celery_worker_process, alice, tiny_model_dir) -> None:
+def test_it_answers_typed_inputs_side_by_side(strict_page, asgi_server, prediction_server_process, alice, tiny_model_dir) -> None:
     from playwright.sync_api import expect
 
     from webapp.ensembles.services import create_ensemble

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from webapp.datasets.services import resend_lost_processing
-from webapp.ensembles.playground import resend_lost_playground_runs, settle_stale_playground_runs
+from webapp.ensembles.playground import settle_stale_playground_runs
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import resend_lost_jobs
 from webapp.lib.queue import waiting_task_ids
@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 class Resent:
     jobs: list[int] = field(default_factory=list)
     datasets: list[int] = field(default_factory=list)
-    playground_runs: list[int] = field(default_factory=list)
 
 
 def resend_lost_work() -> Resent:
@@ -37,9 +36,7 @@ def resend_lost_work() -> Resent:
     if waiting is None:  # the broker cannot be read: nothing can be told or sent
         return Resent()
     older_than = timedelta(seconds=settings.RESEND_LOST_WORK_AFTER)
-    resent = Resent(jobs=resend_lost_jobs(waiting, older_than), datasets=resend_lost_processing(waiting, older_than),
-                    playground_runs=resend_lost_playground_runs(waiting, older_than))
-    if resent.jobs or resent.datasets or resent.playground_runs:
-        logger.warning("sent lost work again: jobs %s, datasets %s, playground runs %s", resent.jobs, resent.datasets,
-                       resent.playground_runs)
+    resent = Resent(jobs=resend_lost_jobs(waiting, older_than), datasets=resend_lost_processing(waiting, older_than))
+    if resent.jobs or resent.datasets:
+        logger.warning("sent lost work again: jobs %s, datasets %s", resent.jobs, resent.datasets)
     return resent

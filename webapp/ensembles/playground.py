@@ -1,28 +1,29 @@
 """The playground: typed inputs scored by chosen versions and ensembles, side by side.
 
-The web side checks the choice and renders every line through each version's input template
-(so the page shows what the model saw), stores a PlaygroundRun and sends it to a GPU worker,
-which scores each group of versions sharing a template and label set in one mixed-prompt pass
-(`tuning_core.ensemble.score_texts`) and writes the results back here.
+The web side checks the choice, renders every line through each version's input template (so the
+page shows what the model saw) and asks the prediction server (`webapp.serving`), which scores each
+group of versions sharing a template and label set in one mixed-prompt pass: answers come in
+a fraction of a second, never queued behind a training job. The run, with its results or what went
+wrong, is stored so the page can show it again.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
+import torch
 from django.utils import timezone
 
+from tuning_core.ensemble import Voting, vote
 from webapp.ensembles.models import Ensemble, PlaygroundRun
 from webapp.ensembles.services import EnsembleError
-from webapp.lib.events import Event, publish, user_group
-from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
 from webapp.prompts.models import PromptVersion
+from webapp.serving.queue import ServingError, ask
 
 MAX_INPUTS = 20
 MAX_INPUT_CHARS = 2000
@@ -81,9 +82,10 @@ def clean_inputs(text: str) -> list[str]:
     return lines
 
 
-def start_playground(owner: Any, *, inputs: list[str], versions: Sequence[PromptVersion],
-                     ensembles: Sequence[Ensemble]) -> PlaygroundRun:
-    """Check the choice, render the inputs and queue the run (the caller fetched everything for `owner`)."""
+def run_playground(owner: Any, *, inputs: list[str], versions: Sequence[PromptVersion],
+                   ensembles: Sequence[Ensemble]) -> PlaygroundRun:
+    """Check the choice, render the inputs and score them now (the caller fetched everything for
+    `owner`). The run is stored done, or failed saying why (e.g. no prediction server)."""
     if not versions and not ensembles:
         raise PlaygroundError("Choose at least one version or ensemble", field="versions")
     if len(versions) + len(ensembles) > MAX_TARGETS:
@@ -105,53 +107,96 @@ def start_playground(owner: Any, *, inputs: list[str], versions: Sequence[Prompt
         ensemble_plans.append({"id": ensemble.pk, "name": ensemble.name, "voting": ensemble.voting,
                                "members": [m.pk for m in members]})
     targets = {"versions": [v.pk for v in versions], "ensembles": ensemble_plans, "scorers": scorers}
-    with transaction.atomic():
-        run = PlaygroundRun.objects.create(owner=owner, base_model=first, inputs=inputs, targets=targets)
-        enqueue_on_commit(TaskName.PLAYGROUND, run.pk, queue=settings.CELERY_GPU_QUEUE)
+    run = PlaygroundRun.objects.create(owner=owner, base_model=first, inputs=inputs, targets=targets,
+                                       status=PlaygroundRun.Status.RUNNING)
+    try:
+        results = playground_results(len(inputs), targets, _ask_server(first.source, scorers))
+    except ServingError as exc:
+        finish_playground(run.pk, results=None, error=str(exc))
+    else:
+        finish_playground(run.pk, results=results)
+    run.refresh_from_db()
     return run
 
 
-def claim_playground(run_id: int) -> PlaygroundRun | None:
-    """The queued run for this worker, or None (a duplicate delivery, or gone)."""
-    if PlaygroundRun.objects.filter(pk=run_id, status=PlaygroundRun.Status.QUEUED).update(
-            status=PlaygroundRun.Status.RUNNING) != 1:
-        return None
-    return PlaygroundRun.objects.select_related("base_model").get(pk=run_id)
+def _ask_server(source: str, scorers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each version's answer: {"scores": (N, L) log-likelihoods} or {"texts": N texts}. Versions
+    reading the same rendered inputs with the same labels share a part (one row per prompt)."""
+    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for pk, plan in scorers.items():
+        labels = tuple(plan["labels"]) if plan["kind"] == "classification" else None
+        key = (plan["precision"], tuple(plan["rendered"]), labels, plan["max_input_length"], plan["max_target_length"])
+        groups[key if labels is not None else (*key, pk)].append(pk)
+    by_precision: dict[str, list[tuple[tuple[Any, ...], list[str]]]] = defaultdict(list)
+    for key, pks in groups.items():
+        by_precision[key[0]].append((key, pks))
+    answers: dict[str, dict[str, Any]] = {}
+    for precision, parts in by_precision.items():
+        reply = ask(source, precision, [
+            {"prompts": [scorers[pk]["tensor_file"] for pk in pks], "texts": list(key[1]),
+             "labels": None if key[2] is None else list(key[2]), "max_input_length": key[3],
+             "max_target_length": key[4]} for key, pks in parts])
+        for (_, pks), answer in zip(parts, reply["parts"]):
+            for k, pk in enumerate(pks):
+                answers[pk] = {"scores": answer["scores"][k]} if "scores" in answer else {"texts": answer["texts"][k]}
+    return answers
+
+
+def _probabilities(scores: torch.Tensor, labels: list[str]) -> dict[str, float]:
+    return dict(zip(labels, scores.softmax(dim=0).tolist()))
+
+
+def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the page shows: each chosen version's rows, and each ensemble's vote with its members' choices."""
+    scorers: dict[str, dict[str, Any]] = targets["scorers"]
+
+    def version_rows(pk: str) -> list[dict[str, Any]]:
+        if "texts" in answers[pk]:
+            return [{"text": text} for text in answers[pk]["texts"]]
+        labels = scorers[pk]["labels"]
+        return [{"predicted": labels[int(torch.tensor(row).argmax())],
+                 "probabilities": _probabilities(torch.tensor(row), labels)} for row in answers[pk]["scores"]]
+
+    out_versions = [{"id": int(pk), "name": scorers[str(pk)]["name"], "kind": scorers[str(pk)]["kind"],
+                     "rendered": scorers[str(pk)]["rendered"], "rows": version_rows(str(pk))}
+                    for pk in targets["versions"]]
+    out_ensembles = []
+    for ensemble in targets["ensembles"]:
+        members = [str(pk) for pk in ensemble["members"]]
+        labels = scorers[members[0]]["labels"]
+        stacked = torch.tensor([answers[pk]["scores"] for pk in members])  # (K, N, L)
+        rows = []
+        for i in range(n_inputs):
+            winner, choices = vote(stacked[:, i, :], Voting(ensemble["voting"]))
+            mean = stacked[:, i, :].log_softmax(dim=1).mean(dim=0)
+            rows.append({"predicted": labels[winner],
+                         "votes": {label: choices.count(j) for j, label in enumerate(labels)},
+                         "probabilities": _probabilities(mean, labels),
+                         "members": [{"name": scorers[pk]["name"], "predicted": labels[c]}
+                                     for pk, c in zip(members, choices)]})
+        out_ensembles.append({"id": ensemble["id"], "name": ensemble["name"], "voting": ensemble["voting"],
+                              "rendered": scorers[members[0]]["rendered"], "rows": rows})
+    return {"versions": out_versions, "ensembles": out_ensembles}
 
 
 def finish_playground(run_id: int, *, results: dict[str, Any] | None, error: str = "") -> None:
-    """Store the results (or the failure) and tell the owner's pages."""
+    """Store the results (or the failure) of a running run."""
     status = PlaygroundRun.Status.DONE if results is not None else PlaygroundRun.Status.FAILED
     PlaygroundRun.objects.filter(pk=run_id, status=PlaygroundRun.Status.RUNNING).update(
         status=status, results=results or {}, error_message=error, finished_at=timezone.now())
-    owner_id = PlaygroundRun.objects.filter(pk=run_id).values_list("owner_id", flat=True).first()
-    if owner_id is not None:
-        publish(user_group(owner_id), Event(kind="playground.done", data={"id": run_id, "status": status}))
 
 
-def resend_lost_playground_runs(waiting: set[str], older_than: timedelta) -> list[int]:
-    """Queued runs older than `older_than` whose message is in no queue: send them again (claiming
-    is atomic, so a duplicate does nothing)."""
-    cutoff = timezone.now() - older_than
-    resent = []
-    for run_id in PlaygroundRun.objects.filter(status=PlaygroundRun.Status.QUEUED, created_at__lt=cutoff) \
-            .order_by("pk").values_list("pk", flat=True):
-        if task_id(TaskName.PLAYGROUND, run_id) not in waiting and send_now(
-                TaskName.PLAYGROUND, run_id, queue=settings.CELERY_GPU_QUEUE):
-            resent.append(run_id)
-    return resent
-
-
-# Scoring 20 short inputs takes seconds even on a CPU: a run "running" this long lost its worker.
+# Scoring 20 short inputs takes seconds even on a CPU: a run "running" this long lost the web
+# process that asked for it.
 STALE_RUNNING_AFTER = timedelta(minutes=10)
 
 
 def settle_stale_playground_runs(now: Any = None) -> list[int]:
-    """Runs whose worker died while scoring them end as failed, saying so (the page stops waiting)."""
+    """Runs whose asking process died while they were scored end as failed, saying so."""
     cutoff = (now or timezone.now()) - STALE_RUNNING_AFTER
     stale = list(PlaygroundRun.objects.filter(status=PlaygroundRun.Status.RUNNING, created_at__lt=cutoff)
                  .values_list("pk", flat=True))
     for run_id in stale:
         finish_playground(run_id, results=None,
-                          error="The worker stopped while scoring these inputs; score them again")
+                          error="Scoring stopped before it finished; score these inputs again")
     return stale

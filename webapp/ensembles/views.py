@@ -14,7 +14,7 @@ from webapp.datasets.models import Dataset
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.forms import EnsembleForm, EvaluateEnsembleForm, PlaygroundForm, TaskForm
 from webapp.ensembles.models import MAX_MEMBERS, Ensemble, PlaygroundRun
-from webapp.ensembles.playground import PlaygroundError, clean_inputs, start_playground
+from webapp.ensembles.playground import PlaygroundError, clean_inputs, run_playground
 from webapp.ensembles.queries import (
     agreement_matrix,
     candidates,
@@ -238,7 +238,7 @@ def playground(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                run = start_playground(request.user, inputs=clean_inputs(form.cleaned_data["inputs"]),
+                run = run_playground(request.user, inputs=clean_inputs(form.cleaned_data["inputs"]),
                                        versions=list(form.cleaned_data["versions"]),
                                        ensembles=list(form.cleaned_data["ensembles"]))
             except PlaygroundError as exc:

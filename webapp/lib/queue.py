@@ -38,7 +38,6 @@ class TaskName(StrEnum):
     MEASURE_TOKEN_LENGTHS = "workers.tasks.measure_token_lengths_task"
     NEAREST_TOKENS = "workers.tasks.nearest_tokens_task"
     RESEND_LOST_WORK = "workers.tasks.resend_lost_work_task"
-    PLAYGROUND = "workers.tasks.gpu_playground_task"
 
 
 def task_id(name: TaskName, *args: object) -> str:

@@ -1,4 +1,4 @@
-"""The playground: typed lines go through each version's input template, a real worker scores two
+"""The playground: typed lines go through each version's input template, the real prediction server scores two
 versions and an ensemble, and the answers equal an evaluation of the same text; bad input is refused
 with a message; runs are their owner's."""
 
@@ -9,7 +9,6 @@ import html
 import pytest
 
 from tests.support.accounts import logged_in
-from tests.support.waiting import wait_for
 from webapp.ensembles.models import PlaygroundRun
 from webapp.ensembles.services import create_ensemble
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.worker
-def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_process, tiny_base) -> None:
+def test_the_prediction_server_answers_typed_inputs(alice, bob, members, prediction_server_process, tiny_base) -> None:
     import torch
 
     from tuning_core.ensemble import vote
@@ -38,7 +37,6 @@ def test_a_worker_answers_typed_inputs(alice, bob, members, celery_worker_proces
     assert response.status_code == 302
     assert response["Location"] == f"/playground/?run={run.pk}"
     assert run.inputs == ["a wonderful film", "boring and ugly"]
-    wait_for(lambda: PlaygroundRun.objects.get().status in ("done", "failed"), what="the playground run")
     run.refresh_from_db()
     assert run.status == "done", run.error_message
 
@@ -79,3 +77,38 @@ def test_it_refuses_what_it_cannot_score(alice, bob, members) -> None:
         assert message in html.unescape(response.content.decode()), message
     assert logged_in(bob).post("/playground/", {"inputs": "hi", "versions": [members[0].pk]}).status_code == 400
     assert not PlaygroundRun.objects.exists()
+
+
+def test_without_a_prediction_server_the_run_says_so(alice, members, settings) -> None:
+    settings.SERVING_NAMESPACE = "sps:test-playground-no-server"
+    client = logged_in(alice)
+
+    response = client.post("/playground/", {"inputs": "a wonderful film", "versions": [members[0].pk]})
+
+    run = PlaygroundRun.objects.get()
+    assert response.status_code == 302
+    assert run.status == "failed"
+    page = html.unescape(client.get(response["Location"]).content.decode())
+    assert "These inputs could not be scored: The prediction server is not running" in page
+
+
+def test_a_run_left_running_by_a_dead_web_process_ends_as_failed(alice, tiny_base) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webapp.core.reconcile import resend_lost_work
+
+    old = timezone.now() - timedelta(minutes=11)
+    dead = PlaygroundRun.objects.create(owner=alice, base_model=tiny_base, inputs=["x"], targets={}, created_at=old,
+                                        status="running")
+    busy = PlaygroundRun.objects.create(owner=alice, base_model=tiny_base, inputs=["y"], targets={}, status="running")
+
+    resend_lost_work()
+
+    dead.refresh_from_db()
+    busy.refresh_from_db()
+    assert dead.status == "failed"
+    assert busy.status == "running"
+    page = logged_in(alice).get(f"/playground/?run={dead.pk}").content.decode()
+    assert "Scoring stopped before it finished; score these inputs again" in page

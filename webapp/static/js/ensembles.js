@@ -93,19 +93,8 @@
     }, refresh);
   }
 
-  // The playground: the worker announces a finished run on the user's socket; re-read it.
-  function playground() {
-    const results = document.getElementById("playground-results");
-    if (!results || !results.dataset.run || ["done", "failed"].includes(results.dataset.status)) return;
-    const url = window.location.pathname + window.location.search;
-    const refresh = () => SPS.refreshFragment(url, "playground-results");
-    SPS.listen("/ws/events/", (event) => {
-      if (event.kind === "playground.done" && String(event.data.id) === results.dataset.run) refresh();
-    }, refresh);
-  }
-
   const options = document.currentScript ? document.currentScript.dataset : {};
-  const start = { builder, playground, detail: () => detail(options.detailUrl) }[options.page];
+  const start = { builder, detail: () => detail(options.detailUrl) }[options.page];
   if (start) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
     else start();
