@@ -21,8 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 # job.step is the small per-user echo of job.progress that keeps the jobs list's progress column live.
-EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status",
-                    "playground.done"]
+EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status"]
 
 
 class JobStatusData(TypedDict, total=False):
@@ -70,18 +69,12 @@ class DatasetStatusData(TypedDict, total=False):
     url: str  # a rejected upload: the mapping page to fix it on
 
 
-class PlaygroundDoneData(TypedDict):
-    id: int
-    status: str
-
-
 class WorkerPongData(TypedDict):
     pong: bool
     worker: str
 
 
-EventData = (JobStatusData | JobProgressData | JobStepData | JobLogData | DatasetStatusData | PlaygroundDoneData
-             | WorkerPongData)
+EventData = (JobStatusData | JobProgressData | JobStepData | JobLogData | DatasetStatusData | WorkerPongData)
 
 
 class Event(TypedDict):
