@@ -7,6 +7,7 @@ from types import ModuleType
 
 AREA_MODULES = [
     "webapp.datasets.api",
+    "webapp.ensembles.api",
     "webapp.jobs.api",
     "webapp.prompts.api",
     "webapp.prompts.compare_api",
