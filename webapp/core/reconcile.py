@@ -18,6 +18,7 @@ from webapp.ensembles.playground import settle_stale_playground_runs
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import resend_lost_jobs
 from webapp.lib.queue import waiting_task_ids
+from webapp.prompts.services import resend_lost_nearest_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 class Resent:
     jobs: list[int] = field(default_factory=list)
     datasets: list[int] = field(default_factory=list)
+    nearest_tokens: list[int] = field(default_factory=list)  # version ids
 
 
 def resend_lost_work() -> Resent:
@@ -36,7 +38,9 @@ def resend_lost_work() -> Resent:
     if waiting is None:  # the broker cannot be read: nothing can be told or sent
         return Resent()
     older_than = timedelta(seconds=settings.RESEND_LOST_WORK_AFTER)
-    resent = Resent(jobs=resend_lost_jobs(waiting, older_than), datasets=resend_lost_processing(waiting, older_than))
-    if resent.jobs or resent.datasets:
-        logger.warning("sent lost work again: jobs %s, datasets %s", resent.jobs, resent.datasets)
+    resent = Resent(jobs=resend_lost_jobs(waiting, older_than), datasets=resend_lost_processing(waiting, older_than),
+                    nearest_tokens=resend_lost_nearest_tokens(waiting, older_than))
+    if resent.jobs or resent.datasets or resent.nearest_tokens:
+        logger.warning("sent lost work again: jobs %s, datasets %s, nearest tokens of versions %s", resent.jobs,
+                       resent.datasets, resent.nearest_tokens)
     return resent

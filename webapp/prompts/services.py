@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.db.models import Max
 from django.http import Http404
 
 from webapp.jobs.models import TuningJob
-from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import EvalRun, ExamplePrediction, Prompt, PromptVersion
 from webapp.prompts.predictions import PREDICTION_COLUMNS, prediction_values
 
@@ -191,11 +193,23 @@ def request_nearest_tokens(version: PromptVersion) -> bool:
         locked = PromptVersion.objects.select_for_update().get(pk=version.pk)
         if (locked.nearest_tokens or {}).get("status") == "done":
             return False
-        locked.nearest_tokens = {"status": "queued", "k": NEAREST_K}
+        locked.nearest_tokens = {"status": "queued", "k": NEAREST_K, "queued_at": time.time()}
         locked.save(update_fields=["nearest_tokens"])
         enqueue_on_commit(TaskName.NEAREST_TOKENS, version.pk)
     version.nearest_tokens = locked.nearest_tokens
     return True
+
+
+def resend_lost_nearest_tokens(waiting: set[str], older_than: timedelta) -> list[int]:
+    """Versions whose nearest tokens were asked for over `older_than` ago and whose message is in no
+    queue (a broker that restarted empty): send again, so the page does not wait for ever."""
+    cutoff = time.time() - older_than.total_seconds()
+    resent = []
+    for pk in PromptVersion.objects.filter(nearest_tokens__status="queued", nearest_tokens__queued_at__lt=cutoff) \
+            .order_by("pk").values_list("pk", flat=True):
+        if task_id(TaskName.NEAREST_TOKENS, pk) not in waiting and send_now(TaskName.NEAREST_TOKENS, pk):
+            resent.append(pk)
+    return resent
 
 
 def compute_nearest_tokens(version_id: int) -> None:
