@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import torch
 
 from tests.support.jobs import launch_held
 from tuning_core.export import save_prompt
-from webapp.datasets.models import Dataset, SplitMode
+from webapp.datasets.models import Dataset, SplitMode, TaskKind
 from webapp.datasets.processing import Mapping
 from webapp.datasets.services import create_dataset
 from webapp.datasets.staging import IncomingFile, stage_upload
@@ -53,15 +54,23 @@ def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
+def upload_dataset(owner: Any, path: Path, mapping: Mapping, *, name: str = "", inline: bool = False) -> Dataset:
+    """The two-step upload for one file: stage it, then create the dataset with `mapping`.
+
+    inline=False leaves it `validating` with its processing sent to a worker after commit;
+    inline=True processes it now (DataError on a problem)."""
+    staging = stage_upload(owner, name or path.stem, [IncomingFile("file", path.name, path, path.stat().st_size)])
+    return create_dataset(owner, staging, mapping, inline=inline)
+
+
 def make_dataset(owner: Any, tmp_path: Path, *, name: str = "Reviews", rows: int = 60,
                  label_map: dict[str, str] | None = None, **mapping: Any) -> Dataset:
     """A ready classification dataset (processed inline) of `rows` review rows."""
     path = write_csv(tmp_path / f"{name}.csv", review_rows(rows))
-    staging = stage_upload(owner, name, [IncomingFile("file", path.name, path, path.stat().st_size)])
     options = {"input_template": "review: {text}", "label_column": "label",
                "label_map": {"0": "negative", "1": "positive"} if label_map is None else label_map,
                "split_mode": SplitMode.AUTO, **mapping}
-    return create_dataset(owner, staging, Mapping(**options), inline=True)
+    return upload_dataset(owner, path, Mapping(**options), name=name, inline=True)
 
 
 SENTIMENT_WORDS = {
@@ -71,34 +80,35 @@ SENTIMENT_WORDS = {
 
 
 def sentiment_rows(n: int, offset: int = 0) -> list[dict[str, str]]:
+    """`n` short reviews, positive and negative alternating, each told apart by its adjectives."""
     rows = []
     for i in range(offset, offset + n):
         label = "positive" if i % 2 == 0 else "negative"
         words = SENTIMENT_WORDS[label]
-        rows.append({"input_text": f"review: the movie was {words[i % len(words)]} and {words[(i * 3) % len(words)]}",
-                     "target_text": label, "raw_label": label})
+        rows.append({"text": f"the movie was {words[i % len(words)]} and {words[(i * 3) % len(words)]}",
+                     "label": label})
     return rows
 
 
 def make_ready_dataset(owner: Any, name: str = "sentiment", *, train: int = 64, validation: int = 16,
-                       test: int = 16) -> Dataset:
-    """A processed classification dataset, written the way the upload pipeline writes one."""
-    import datasets
-
-    dataset = Dataset.objects.create(
-        owner=owner, name=name, status="ready", task_kind="classification",
-        input_template="review: {text}", label_column="label",
-        labels=["negative", "positive"], label_counts={"negative": (train + validation + test) // 2,
-                                                       "positive": (train + validation + test) // 2},
-        split_counts={"train": train, "validation": validation, "test": test},
-    )
+                       test: int = 16, labels: Sequence[str] = ("negative", "positive"),
+                       task_kind: str = TaskKind.CLASSIFICATION) -> Dataset:
+    """A ready dataset of sentiment rows with exactly these split sizes, uploaded and processed
+    inline through the services (a split column places each row). Inputs read "review: the movie
+    was …"; for classification the targets are `labels` (negative, positive), for generation the
+    words negative / positive."""
+    rows = []
     offset = 0
     for split, count in (("train", train), ("validation", validation), ("test", test)):
-        if count:
-            rows = sentiment_rows(count, offset)
-            datasets.Dataset.from_list(rows).save_to_disk(str(dataset.split_path(split)))
-            offset += count
-    return dataset
+        rows += [{**row, "split": split} for row in sentiment_rows(count, offset)]
+        offset += count
+    negative, positive = labels
+    label_map = {"negative": negative, "positive": positive} if task_kind == TaskKind.CLASSIFICATION else {}
+    mapping = Mapping(input_template="review: {text}", label_column="label", label_map=label_map,
+                      task_kind=task_kind, split_mode=SplitMode.COLUMN, split_column="split")
+    with tempfile.TemporaryDirectory() as directory:
+        path = write_csv(Path(directory) / "reviews.csv", rows)
+        return upload_dataset(owner, path, mapping, name=name, inline=True)
 
 
 def make_version(prompt: Prompt, *, seed: int, accuracy: float, parent: PromptVersion | None = None,

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import review_rows, write_csv
+from tests.factories import review_rows, upload_dataset, write_csv
 from webapp.datasets import processing, services
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset, process_dataset
-from webapp.datasets.staging import IncomingFile, rejected_stagings, stage_upload
+from webapp.datasets.services import process_dataset
+from webapp.datasets.staging import rejected_stagings
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_removes_what_the_task_wrote(alice, tmp_path, monkeypatch) -> None:
     path = write_csv(tmp_path / "r.csv", review_rows(20))
-    staging = stage_upload(alice, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
-    dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}))
+    dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}))
     real = processing.process_files
 
     def delete_midway(*args, **kwargs):
@@ -36,8 +35,7 @@ def test_it_keeps_no_staging_for_a_rejected_dataset_deleted_meanwhile(
     settings.MEDIA_ROOT = tmp_path / "media"
     rows = [{"text": f"film {i}", "label": "pos"} for i in range(10)]  # a single class: rejected
     path = write_csv(tmp_path / "r.csv", rows)
-    staging = stage_upload(alice, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
-    dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}))
+    dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}))
     real = processing.process_files
 
     def delete_midway(*args, **kwargs):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import review_rows, write_csv
+from tests.factories import review_rows, upload_dataset, write_csv
 from webapp.datasets import services
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset, process_dataset
-from webapp.datasets.staging import IncomingFile, rejected_stagings, stage_upload
+from webapp.datasets.services import process_dataset
+from webapp.datasets.staging import rejected_stagings
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,7 @@ def media(settings, tmp_path):
 
 def _create(owner, tmp_path, label_map: dict[str, str]) -> Dataset:
     path = write_csv(tmp_path / "r.csv", review_rows(20))
-    staging = stage_upload(owner, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
-    return create_dataset(owner, staging, Mapping("{text}", "label", label_map))
+    return upload_dataset(owner, path, Mapping("{text}", "label", label_map))
 
 
 def test_it_ignores_a_second_delivery(alice, tmp_path, django_capture_on_commit_callbacks) -> None:

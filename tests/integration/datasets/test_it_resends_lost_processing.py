@@ -6,11 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import review_rows, write_csv
+from tests.factories import review_rows, upload_dataset, write_csv
 from webapp.datasets.models import Dataset, DatasetStatus, SplitMode
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset, resend_lost_processing
-from webapp.datasets.staging import IncomingFile, stage_upload
+from webapp.datasets.services import resend_lost_processing
 from webapp.lib.queue import TaskName, task_id
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def validating(alice, tmp_path) -> Dataset:
     path = write_csv(tmp_path / "reviews.csv", review_rows(20))
-    staging = stage_upload(alice, "Reviews", [IncomingFile("file", path.name, path, path.stat().st_size)])
     mapping = Mapping(input_template="review: {text}", label_column="label",
                       label_map={"0": "negative", "1": "positive"}, split_mode=SplitMode.AUTO)
-    dataset = create_dataset(alice, staging, mapping)  # its message is sent only after commit: never, here
+    dataset = upload_dataset(alice, path, mapping, name="Reviews")  # its message is sent only after commit: never, here
     assert dataset.status == DatasetStatus.VALIDATING
     return dataset
 

@@ -8,12 +8,11 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
-from tests.factories import media_snapshot, write_csv
+from tests.factories import media_snapshot, upload_dataset, write_csv
 from webapp.core.consumers import UserEventsConsumer
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset
-from webapp.datasets.staging import IncomingFile, Staging, stage_upload, staging_root
+from webapp.datasets.staging import Staging, staging_root
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -21,8 +20,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def _create(owner, tmp_path) -> Dataset:
     rows = [{"text": f"a fine film #{i}", "label": "pos"} for i in range(30)]  # a single class
     path = write_csv(tmp_path / "one-class.csv", rows)
-    staging = stage_upload(owner, "One class", [IncomingFile("file", path.name, path, path.stat().st_size)])
-    return create_dataset(owner, staging, Mapping("review: {text}", "label", {"pos": "positive"}))
+    return upload_dataset(owner, path, Mapping("review: {text}", "label", {"pos": "positive"}), name="One class")
 
 
 @pytest.mark.asyncio

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.factories import make_dataset
+from tests.factories import make_dataset, upload_dataset
 from webapp.datasets import token_lengths
 
 pytestmark = pytest.mark.django_db
@@ -35,15 +35,12 @@ def test_it_pages_and_searches_rows(client, alice, tmp_path) -> None:
 def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:
     from tests.factories import write_csv
     from webapp.datasets.processing import Mapping
-    from webapp.datasets.services import create_dataset
-    from webapp.datasets.staging import IncomingFile, stage_upload
 
     rows = [{"text": "<script>alert(1)</script>", "label": "<b>pos</b>"}, {"text": "fine", "label": "neg"}] * 5
     rows = [{**r, "text": f"{r['text']} {i}"} for i, r in enumerate(rows)]
     path = write_csv(tmp_path / "x.csv", rows)
-    staging = stage_upload(alice, "<i>x</i>", [IncomingFile("file", "x.csv", path, path.stat().st_size)])
-    dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}, split_mode="auto", validation_ratio=0,
-                                                     test_ratio=0), inline=True)
+    dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}, split_mode="auto", validation_ratio=0,
+                                                  test_ratio=0), name="<i>x</i>", inline=True)
     client.force_login(alice)
     html = client.get(f"/datasets/{dataset.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in html
@@ -56,13 +53,10 @@ def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:
 def test_it_downloads_a_split_with_formulas_neutralised(client, alice, tmp_path) -> None:
     from tests.factories import write_csv
     from webapp.datasets.processing import Mapping
-    from webapp.datasets.services import create_dataset
-    from webapp.datasets.staging import IncomingFile, stage_upload
 
     rows = [{"text": f"=HYPERLINK(\"http://evil\",\"{i}\")", "label": "+cmd" if i % 2 else "neg"} for i in range(10)]
     path = write_csv(tmp_path / "f.csv", rows)
-    staging = stage_upload(alice, "f", [IncomingFile("file", "f.csv", path, path.stat().st_size)])
-    dataset = create_dataset(alice, staging, Mapping("{text}", "label", {}, validation_ratio=0, test_ratio=0),
+    dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}, validation_ratio=0, test_ratio=0),
                              inline=True)
     client.force_login(alice)
     response = client.get(f"/datasets/{dataset.pk}/download/train.csv")

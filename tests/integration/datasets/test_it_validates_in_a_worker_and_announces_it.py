@@ -7,20 +7,17 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from tests.factories import review_rows, write_csv
+from tests.factories import review_rows, upload_dataset, write_csv
 from webapp.core.consumers import UserEventsConsumer
 from webapp.datasets.models import Dataset
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset
-from webapp.datasets.staging import IncomingFile, stage_upload
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _create(owner, tmp_path) -> Dataset:
     path = write_csv(tmp_path / "r.csv", review_rows(200))
-    staging = stage_upload(owner, "r", [IncomingFile("file", "r.csv", path, path.stat().st_size)])
-    return create_dataset(owner, staging, Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
+    return upload_dataset(owner, path, Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
 
 
 @pytest.mark.asyncio

@@ -9,7 +9,6 @@ import pytest
 
 from tests.factories import make_ready_dataset, trained_version
 from tests.support.accounts import logged_in
-from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import TuningJob
@@ -33,9 +32,7 @@ def test_it_needs_two_members(alice, members, reviews) -> None:
 
 
 def test_it_refuses_another_label_set(alice, members, reviews, tiny_base) -> None:
-    stars = make_ready_dataset(alice, name="stars")
-    Dataset.objects.filter(pk=stars.pk).update(labels=["bad", "good"])
-    stars.refresh_from_db()
+    stars = make_ready_dataset(alice, name="stars", labels=("bad", "good"))
     other = trained_version(alice, Prompt.objects.create(owner=alice, name="stars", base_model=tiny_base), stars,
                             tiny_base, seed=21, accuracy=0.5)
     page = build(alice, [*members[:2], other], reviews)
@@ -52,9 +49,7 @@ def test_it_refuses_another_base_model(alice, members, reviews, tiny_model_dir) 
 
 
 def test_it_refuses_a_generation_prompt(alice, members, reviews, tiny_base) -> None:
-    answers = make_ready_dataset(alice, name="answers")
-    Dataset.objects.filter(pk=answers.pk).update(task_kind="generation")
-    answers.refresh_from_db()
+    answers = make_ready_dataset(alice, name="answers", task_kind="generation")
     other = trained_version(alice, Prompt.objects.create(owner=alice, name="answers", base_model=tiny_base),
                             answers, tiny_base, seed=23, accuracy=0.5, init="vocab")
     assert "answers v1 was trained for generation: an ensemble votes over class labels" in build(
@@ -81,8 +76,7 @@ def test_it_refuses_to_evaluate_on_a_dataset_with_other_labels(alice, members, r
     from webapp.ensembles.services import create_ensemble
 
     ensemble = create_ensemble(alice, name="trio", versions=members)
-    stars = make_ready_dataset(alice, name="stars")
-    Dataset.objects.filter(pk=stars.pk).update(labels=["bad", "good"])
+    stars = make_ready_dataset(alice, name="stars", labels=("bad", "good"))
     response = logged_in(alice).post(f"/ensembles/{ensemble.pk}/evaluate/", {"dataset": stars.pk, "split": "test"})
     assert response.status_code == 400
     assert "sentiment v1 answers with the label words negative, positive; 'stars' also has bad, good" in \

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import make_ready_dataset
 from tests.support.jobs import launch_held
 from tuning_core.config import EvalMode
-from webapp.datasets.models import Dataset
 from webapp.jobs.services import train_config_for_worker
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("kind", "mode"), [("classification", EvalMode.RANK), ("generation", EvalMode.GENERATE)])
-def test_the_worker_validates_by_task_kind(alice, ready_dataset, tiny_base_model, kind: str,
-                                           mode: EvalMode) -> None:
-    Dataset.objects.filter(pk=ready_dataset.pk).update(task_kind=kind)
-    ready_dataset.refresh_from_db()
-    job = launch_held(alice, ready_dataset, tiny_base_model, init="vocab")
+def test_the_worker_validates_by_task_kind(alice, tiny_base_model, kind: str, mode: EvalMode) -> None:
+    dataset = make_ready_dataset(alice, task_kind=kind)
+    job = launch_held(alice, dataset, tiny_base_model, init="vocab")
     assert train_config_for_worker(job).eval_mode is mode

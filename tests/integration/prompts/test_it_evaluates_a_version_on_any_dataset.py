@@ -50,8 +50,7 @@ def _trained_on(version: PromptVersion, dataset: Dataset, alice, tiny_base) -> N
 def test_it_refuses_other_label_words(alice, lineage_versions, tiny_base) -> None:
     version = lineage_versions[0]
     _trained_on(version, make_ready_dataset(alice), alice, tiny_base)
-    other = make_ready_dataset(alice, name="stars")
-    Dataset.objects.filter(pk=other.pk).update(labels=["bad", "good"])
+    other = make_ready_dataset(alice, name="stars", labels=("bad", "good"))
 
     api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
     response = api.post(f"/api/v1/versions/{version.pk}/evaluate/", {"dataset": other.pk, "split": "test"},
@@ -65,8 +64,7 @@ def test_it_refuses_other_label_words(alice, lineage_versions, tiny_base) -> Non
 def test_it_refuses_another_task_kind(alice, lineage_versions, tiny_base) -> None:
     version = lineage_versions[0]
     _trained_on(version, make_ready_dataset(alice), alice, tiny_base)
-    answers = make_ready_dataset(alice, name="answers")
-    Dataset.objects.filter(pk=answers.pk).update(task_kind="generation")
+    answers = make_ready_dataset(alice, name="answers", task_kind="generation")
 
     html = logged_in(alice).post(f"/prompts/versions/{version.pk}/evaluate/",
                                  {"dataset": answers.pk, "split": "test"}).content.decode()

@@ -40,9 +40,7 @@ def setup(alice: Any, tiny_base: Any) -> dict[str, Any]:
     generation dataset v1 (trained for classification) cannot be evaluated on."""
     movies = make_ready_dataset(alice, "movies", train=8, validation=4, test=8)
     products = make_ready_dataset(alice, "products", train=8, validation=4, test=8)
-    answers = make_ready_dataset(alice, "answers", train=8, validation=4, test=8)
-    Dataset.objects.filter(pk=answers.pk).update(task_kind="generation", labels=[])
-    answers.refresh_from_db()
+    answers = make_ready_dataset(alice, "answers", train=8, validation=4, test=8, task_kind="generation")
     training = cancel_job(launch_held(alice, movies, tiny_base, prompt_name="sentiment"))
     prompt = training.prompt
     v1 = make_version(prompt, seed=1, accuracy=0.8, job=training)
@@ -81,7 +79,9 @@ def test_the_page_renders_the_matrix_from_its_query(alice, setup) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     table = page[page.index('id="transfer-table"'):].split("</table>")[0]
-    assert "0.750" in table and "trained-on" in table and "trained on" in table
+    assert "0.750" in table
+    assert "trained-on" in table
+    assert "trained on" in table
     assert table.count('data-state="missing"') == 3
     assert "Evaluate missing cells (3)" in page
     assert re.search(rf'name="v" value="{v1.pk}"[^>]* checked', page)  # the picker keeps the selection
@@ -104,7 +104,8 @@ def test_nobody_sees_another_users_versions_or_datasets(alice, bob, charlie, set
         response = client.get(f"/prompts/transfer/?{alices}")
         assert response.status_code == 400
         page = response.content.decode()
-        assert "sentiment" not in page and "movies" not in page
+        assert "sentiment" not in page
+        assert "movies" not in page
         assert "is not one of the available choices" in page
         assert client.post("/prompts/transfer/evaluate/", {"v": setup["v1"].pk, "d": setup["movies"].pk,
                                                           "split": "test"}).status_code == 400
@@ -134,7 +135,8 @@ def test_missing_cells_launch_one_job_each_and_an_incompatible_pair_says_why(ali
     text = response.content.decode()
     assert response.redirect_chain[-1][0] == f"/prompts/transfer/?{selection}"
     assert "Queued 2 evaluations" in text
-    assert "Not evaluated:" in text and "was trained for classification" in text
+    assert "Not evaluated:" in text
+    assert "was trained for classification" in text
     assert text.count('data-state="queued"') == 2
 
     # Evaluations under way are not launched twice.

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import review_rows, write_csv
+from tests.factories import review_rows, upload_dataset, write_csv
 from webapp.datasets import token_lengths as lengths
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset
-from webapp.datasets.staging import IncomingFile, stage_upload
 from webapp.datasets.token_lengths import measure_token_lengths, token_lengths
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +31,9 @@ def test_it_counts_a_huge_cell_as_over_without_tokenizing_all_of_it(alice, tmp_p
     rows = review_rows(40)
     rows[3]["text"] = "long " * (1024 * 1024)  # a 5 MB cell
     path = write_csv(tmp_path / "huge.csv", rows)
-    staging = stage_upload(alice, "huge", [IncomingFile("file", path.name, path, path.stat().st_size)])
-    dataset = create_dataset(alice, staging, Mapping(input_template="review: {text}", label_column="label",
-                                                     label_map={"0": "negative", "1": "positive"},
-                                                     split_mode="auto"), inline=True)
+    dataset = upload_dataset(alice, path, Mapping(input_template="review: {text}", label_column="label",
+                                                  label_map={"0": "negative", "1": "positive"},
+                                                  split_mode="auto"), inline=True)
     SpyTokenizer.longest = 0
 
     measure_token_lengths(dataset.pk, "spy", max_length=MAX_LENGTH)
