@@ -48,8 +48,10 @@ def test_it_copies_json_predictions_into_rows_and_back(alice: Any) -> None:
         rows = list(new.get_model("prompts", "ExamplePrediction").objects.filter(eval_run_id=run.pk).order_by("index"))
         assert [(r.index, r.gold, r.predicted, r.correct) for r in rows] == [
             (0, "positive", "positive", True), (1, "negative", "positive", False)]
-        assert rows[0].margin == pytest.approx(2.0) and rows[0].confidence == pytest.approx(0.8808, abs=1e-4)
-        assert rows[1].confidence == pytest.approx(0.5) and rows[1].scores == predictions[1]["scores"]
+        assert rows[0].margin == pytest.approx(2.0)
+        assert rows[0].confidence == pytest.approx(0.8808, abs=1e-4)
+        assert rows[1].confidence == pytest.approx(0.5)
+        assert rows[1].scores == predictions[1]["scores"]
         assert not any(f.name == "predictions" for f in new.get_model("prompts", "EvalRun")._meta.fields)
 
         back = migrate(before)
