@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,18 @@ def bob(db: None) -> AbstractUser:
 def charlie(db: None) -> AbstractUser:
     """A stranger with an account and no access to anything of alice's."""
     return make_user("charlie")
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer() -> Iterator[None]:
+    """Each test starts with new Channels layer instances. channels_redis keeps asyncio locks per
+    layer, bound to the event loop that first used them; pytest-asyncio gives every test its own
+    loop, and a lock left held by an earlier test's socket broke the next one ("bound to a
+    different event loop")."""
+    yield
+    layers = sys.modules.get("channels.layers")  # only where a test loaded it: no Django otherwise
+    if layers is not None:
+        layers.channel_layers.backends.clear()
 
 
 @pytest.fixture(scope="session")

@@ -86,9 +86,10 @@ class PredictionServer:
             by_model[(message["source"], message["precision"])].append(message)
         for (source, precision), messages in by_model.items():
             passes += self._answer(source, precision, messages, replies)
-        send_replies(self.client, self.keys, replies)
         busy_ms = int((time.monotonic() - started) * 1000)
+        # Counted before replying, so whoever reads a reply also finds it counted.
         count_batch(self.client, self.keys, requests=len(batch), forward_passes=passes, busy_ms=busy_ms)
+        send_replies(self.client, self.keys, replies)
         logger.info("answered %d calls in %d forward passes (%d ms)", len(batch), passes, busy_ms)
         return len(batch)
 
