@@ -253,7 +253,8 @@ def test_it_queues_and_shows_the_nearest_tokens(alice: Any, compared: list[Promp
     assert response.status_code == 302
     assert response["Location"].endswith("#compare-neighbours")
     v1.refresh_from_db()
-    assert v1.nearest_tokens == {"status": "queued", "k": 5}
+    assert v1.nearest_tokens["status"] == "queued"
+    assert v1.nearest_tokens["k"] == 5
     pending = client.get(url(v1, v2)).content.decode()
     assert 'data-pending="truetrue"' in pending
     assert "computing…" in pending
