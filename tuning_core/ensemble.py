@@ -133,6 +133,25 @@ def vote(member_scores: Tensor, voting: Voting | str = Voting.MAJORITY) -> tuple
     return majority_vote(choices, member_scores.sum(dim=0).tolist()), choices
 
 
+@dataclass(frozen=True)
+class VoteOutcome:
+    """One input's vote, as the predict API and the playground show it."""
+
+    winner: str
+    votes: dict[str, int]  # label -> members choosing it
+    member_labels: list[str]  # each member's own choice, in member order
+    probabilities: dict[str, float]  # softmax of the members' mean log-probability over the labels
+
+
+def explain_vote(member_scores: Tensor, labels: Sequence[str], voting: Voting | str = Voting.MAJORITY) -> VoteOutcome:
+    """`vote` on one input's (K, L) label scores, with the counts and soft probabilities beside it."""
+    winner, choices = vote(member_scores, voting)
+    mean = member_scores.log_softmax(dim=1).mean(dim=0)
+    return VoteOutcome(winner=labels[winner], votes={label: choices.count(j) for j, label in enumerate(labels)},
+                       member_labels=[labels[c] for c in choices],
+                       probabilities=dict(zip(labels, mean.softmax(0).tolist())))
+
+
 def evaluate_ensemble(
     base: FrozenT5,
     prompts: Sequence[Tensor],

@@ -41,10 +41,6 @@ class ServeRequest:
     max_input_length: int = 256
     max_target_length: int = 16
 
-    @property
-    def rows(self) -> int:
-        return len(self.prompts) * len(self.texts)
-
 
 @dataclass
 class ServeAnswer:

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from django.utils import timezone
 
-from tuning_core.ensemble import Voting, vote
+from tuning_core.ensemble import explain_vote
 from webapp.ensembles.models import Ensemble, PlaygroundRun
 from webapp.ensembles.services import EnsembleError
 from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
@@ -167,13 +167,10 @@ def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str
         stacked = torch.tensor([answers[pk]["scores"] for pk in members])  # (K, N, L)
         rows = []
         for i in range(n_inputs):
-            winner, choices = vote(stacked[:, i, :], Voting(ensemble["voting"]))
-            mean = stacked[:, i, :].log_softmax(dim=1).mean(dim=0)
-            rows.append({"predicted": labels[winner],
-                         "votes": {label: choices.count(j) for j, label in enumerate(labels)},
-                         "probabilities": _probabilities(mean, labels),
-                         "members": [{"name": scorers[pk]["name"], "predicted": labels[c]}
-                                     for pk, c in zip(members, choices)]})
+            outcome = explain_vote(stacked[:, i, :], labels, ensemble["voting"])
+            rows.append({"predicted": outcome.winner, "votes": outcome.votes, "probabilities": outcome.probabilities,
+                         "members": [{"name": scorers[pk]["name"], "predicted": label}
+                                     for pk, label in zip(members, outcome.member_labels)]})
         out_ensembles.append({"id": ensemble["id"], "name": ensemble["name"], "voting": ensemble["voting"],
                               "rendered": scorers[members[0]]["rendered"], "rows": rows})
     return {"versions": out_versions, "ensembles": out_ensembles}

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from django.conf import settings
 
-from tuning_core.ensemble import Voting, vote
+from tuning_core.ensemble import Voting, explain_vote
 from webapp.ensembles.models import Ensemble
 from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
 from webapp.prompts.models import PromptVersion
@@ -29,7 +29,7 @@ def check_inputs(inputs: Sequence[Input]) -> None:
         raise InputError("Send at least one input", field="inputs")
     if len(inputs) > limit:
         raise InputError(f"At most {limit} inputs per call; {len(inputs)} sent. Split them over several calls.",
-                           field="inputs")
+                         field="inputs")
 
 
 def render_inputs(setup: VersionSetup, inputs: Sequence[Input]) -> list[str]:
@@ -100,16 +100,11 @@ def predict_ensemble(ensemble: Ensemble, inputs: Sequence[Input], *, return_scor
     voting = Voting(ensemble.voting)
     predictions = []
     for i in range(len(inputs)):
-        winner, choices = vote(scores[:, i, :], voting)
-        prediction: dict[str, Any] = {
-            "input": rendered[0][i], "label": labels[winner],
-            "votes": {label: choices.count(j) for j, label in enumerate(labels)},
-            "members": [{"version": m.pk, "label": labels[c]} for m, c in zip(members, choices)],
-            "scores": None,
-        }
-        if return_scores:
-            mean = scores[:, i, :].log_softmax(dim=1).mean(dim=0)
-            prediction["scores"] = [{"label": label, "probability": p}
-                                    for label, p in sorted(zip(labels, mean.softmax(0).tolist()), key=lambda s: -s[1])]
-        predictions.append(prediction)
+        outcome = explain_vote(scores[:, i, :], labels, voting)
+        predictions.append({
+            "input": rendered[0][i], "label": outcome.winner, "votes": outcome.votes,
+            "members": [{"version": m.pk, "label": label} for m, label in zip(members, outcome.member_labels)],
+            "scores": [{"label": label, "probability": p} for label, p in
+                       sorted(outcome.probabilities.items(), key=lambda kv: -kv[1])] if return_scores else None,
+        })
     return {"ensemble": ensemble.pk, "voting": voting.value, "labels": labels, "predictions": predictions}
