@@ -34,6 +34,18 @@ window.SPS = (function () {
     return { close() { closedByPage = true; socket.close(); } };
   }
 
+  // Swap `current` for `fresh` only when they differ: a swap under the pointer can eat a click
+  // (mousedown on the old node, mouseup on the new), and each render masks the CSRF token
+  // anew, so the token is left out of the comparison.
+  function swapIfChanged(current, fresh) {
+    const withoutTokens = (el) => {
+      const copy = el.cloneNode(true);
+      copy.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach((input) => input.removeAttribute("value"));
+      return copy;
+    };
+    if (!withoutTokens(current).isEqualNode(withoutTokens(fresh))) current.replaceWith(fresh);
+  }
+
   // Replace the element with id `targetId` by the same element from `url`'s HTML. A redirect
   // means the thing moved (a rejected upload, an expired session): the page follows it.
   async function refreshFragment(url, targetId) {
@@ -47,7 +59,7 @@ window.SPS = (function () {
     const doc = new DOMParser().parseFromString(html, "text/html");
     const fresh = doc.getElementById(targetId);
     const current = document.getElementById(targetId);
-    if (fresh && current) current.replaceWith(fresh);
+    if (fresh && current) swapIfChanged(current, fresh);
   }
 
   // Fetch the full page at `url` and replace each element of `ids` by its fresh copy;
@@ -58,7 +70,7 @@ window.SPS = (function () {
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
     for (const id of ids) {
       const fresh = doc.getElementById(id), current = document.getElementById(id);
-      if (fresh && current) current.replaceWith(fresh);
+      if (fresh && current) swapIfChanged(current, fresh);
     }
     return doc;
   }
