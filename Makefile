@@ -15,7 +15,7 @@ stop:  ## stop the private PostgreSQL and Redis started by run/test
 
 lint:
 	.venv/bin/ruff check webapp workers tuning_core tests bench
-	.venv/bin/mypy tuning_core webapp/*/services.py webapp/lib/*.py webapp/datasets/staging.py webapp/datasets/token_lengths.py webapp/datasets/announcements.py webapp/serving/*.py workers/serving.py
+	.venv/bin/mypy tuning_core webapp/*/services.py webapp/datasets/services/*.py webapp/datasets/models.py webapp/lib/*.py webapp/datasets/token_lengths.py webapp/datasets/announcements.py webapp/serving/*.py workers/serving.py
 
 bench:  ## benchmarks that print ratios (about 16 minutes on 2 busy cores; see bench/README.md)
 	.venv/bin/python bench/engine.py --threads 1

@@ -13,10 +13,9 @@ import torch
 
 from tests.support.jobs import launch_held
 from tuning_core.export import save_prompt
-from webapp.datasets.models import Dataset, SplitMode, TaskKind
+from webapp.datasets.models import Dataset, SplitMode, TaskKind, Upload
 from webapp.datasets.processing import Mapping
-from webapp.datasets.services import create_dataset
-from webapp.datasets.staging import IncomingFile, stage_upload
+from webapp.datasets.services import IncomingFile, stage_upload, submit_mapping
 from webapp.jobs.models import BaseModel
 from webapp.jobs.services import cancel_job
 from webapp.prompts.models import Prompt, PromptVersion
@@ -54,13 +53,23 @@ def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
-def upload_dataset(owner: Any, path: Path, mapping: Mapping, *, name: str = "", inline: bool = False) -> Dataset:
-    """The two-step upload for one file: stage it, then create the dataset with `mapping`.
+def stage_file(owner: Any, path: Path, *, name: str = "") -> Upload:
+    """Step 1 of an upload, for one file."""
+    return stage_upload(owner, name or path.stem, [IncomingFile("file", path.name, path, path.stat().st_size)])
 
-    inline=False leaves it `validating` with its processing sent to a worker after commit;
-    inline=True processes it now (DataError on a problem)."""
-    staging = stage_upload(owner, name or path.stem, [IncomingFile("file", path.name, path, path.stat().st_size)])
-    return create_dataset(owner, staging, mapping, inline=inline)
+
+def submit_upload(owner: Any, path: Path, mapping: Mapping, *, name: str = "") -> Upload:
+    """The two-step upload for one file, left `processing` with its message sent to a worker after commit."""
+    upload = stage_file(owner, path, name=name)
+    submit_mapping(upload, mapping)
+    return upload
+
+
+def upload_dataset(owner: Any, path: Path, mapping: Mapping, *, name: str = "") -> Dataset:
+    """The two-step upload for one file, processed now: the ready dataset (DataError on a problem)."""
+    dataset = submit_mapping(stage_file(owner, path, name=name), mapping, inline=True)
+    assert dataset is not None
+    return dataset
 
 
 def make_dataset(owner: Any, tmp_path: Path, *, name: str = "Reviews", rows: int = 60,
@@ -70,7 +79,7 @@ def make_dataset(owner: Any, tmp_path: Path, *, name: str = "Reviews", rows: int
     options = {"input_template": "review: {text}", "label_column": "label",
                "label_map": {"0": "negative", "1": "positive"} if label_map is None else label_map,
                "split_mode": SplitMode.AUTO, **mapping}
-    return upload_dataset(owner, path, Mapping(**options), name=name, inline=True)
+    return upload_dataset(owner, path, Mapping(**options), name=name)
 
 
 SENTIMENT_WORDS = {
@@ -108,7 +117,7 @@ def make_ready_dataset(owner: Any, name: str = "sentiment", *, train: int = 64, 
                       task_kind=task_kind, split_mode=SplitMode.COLUMN, split_column="split")
     with tempfile.TemporaryDirectory() as directory:
         path = write_csv(Path(directory) / "reviews.csv", rows)
-        return upload_dataset(owner, path, mapping, name=name, inline=True)
+        return upload_dataset(owner, path, mapping, name=name)
 
 
 def make_version(prompt: Prompt, *, seed: int, accuracy: float, parent: PromptVersion | None = None,

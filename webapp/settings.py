@@ -190,7 +190,7 @@ CELERY_BEAT_SCHEDULE["resend-lost-work"] = {
     "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": float(RESEND_LOST_WORK_AFTER)},
 }
 # Uploads abandoned on the mapping page (and rejected ones nobody fixed) are removed after
-# STAGING_TTL_SECONDS; beat sweeps for them this often, so they go even when nobody uploads.
+# datasets.services.UPLOAD_TTL; beat sweeps for them this often, so they go even when nobody uploads.
 STAGING_SWEEP_INTERVAL = env_int("STAGING_SWEEP_INTERVAL", 3600, minimum=60)
 CELERY_BEAT_SCHEDULE["sweep-stale-uploads"] = {
     "task": "workers.tasks.sweep_stale_uploads_task",

@@ -32,16 +32,17 @@ def gpu_train_job_task(self, job_id: int) -> None:  # type: ignore[no-untyped-de
     run_job(job, worker)
 
 
-@shared_task(name="workers.tasks.process_dataset_task")
-def process_dataset_task(dataset_id: int) -> str | None:
-    """Validate and process an uploaded dataset (default queue: CPU only, no model).
+@shared_task(name="workers.tasks.process_upload_task")
+def process_upload_task(upload_id: str) -> int | None:
+    """Check an upload's rows against its mapping and make its dataset (default queue: CPU only,
+    no model); returns the dataset's id, or None when rejected.
 
-    A redelivered or late task finds the dataset no longer `validating` and does nothing.
+    A redelivered or late task finds the upload no longer `processing` and does nothing.
     """
-    from webapp.datasets.services import process_dataset
+    from webapp.datasets.services import process_upload
 
-    dataset = process_dataset(dataset_id)
-    return dataset.status if dataset is not None else None
+    dataset = process_upload(upload_id)
+    return dataset.pk if dataset is not None else None
 
 
 @shared_task(name="workers.tasks.settle_jobs_of_dead_workers_task")
@@ -55,9 +56,9 @@ def settle_jobs_of_dead_workers_task() -> list[int]:
 @shared_task(name="workers.tasks.sweep_stale_uploads_task")
 def sweep_stale_uploads_task() -> int:
     """Celery beat's cleaning (default queue): remove uploads left on the mapping page past their TTL."""
-    from webapp.datasets.staging import sweep_stale_staging
+    from webapp.datasets.services import sweep_stale_uploads
 
-    return sweep_stale_staging()
+    return sweep_stale_uploads()
 
 
 @shared_task(name="workers.tasks.measure_token_lengths_task")

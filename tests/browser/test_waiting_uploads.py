@@ -19,14 +19,14 @@ def test_a_waiting_upload_can_be_resumed_or_discarded(page, asgi_server, alice, 
     mapping_url = upload_for_mapping(page, asgi_server, path, "Half-done")
 
     page.goto(f"{asgi_server}/datasets/")  # walks away before creating the dataset
-    waiting = page.get_by_role("region", name="Uploads waiting for a mapping")
+    waiting = page.get_by_role("region", name="Uploads not yet a dataset")
     expect(waiting).to_contain_text("Half-done: not mapped yet")
     waiting.get_by_role("link", name="Resume").click()
     page.wait_for_url(mapping_url)
 
     page.goto(f"{asgi_server}/datasets/")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("region", name="Uploads waiting for a mapping").get_by_role("button", name="Discard").click()
+    page.get_by_role("region", name="Uploads not yet a dataset").get_by_role("button", name="Discard").click()
     page.wait_for_url(f"{asgi_server}/datasets/")
     expect(page.locator(".messages")).to_contain_text("The upload was discarded.")
-    expect(page.get_by_role("region", name="Uploads waiting for a mapping")).to_have_count(0)
+    expect(page.get_by_role("region", name="Uploads not yet a dataset")).to_have_count(0)

@@ -55,8 +55,7 @@ def test_a_token_of_a_deactivated_user_is_refused(alice) -> None:
 def test_the_migration_hashes_clear_text_keys_and_they_keep_working() -> None:
     executor = MigrationExecutor(connection)
     leaf = executor.loader.graph.leaf_nodes("api")
-    executor.migrate([("api", "0002_token_expiry")])
-    old_apps = executor.loader.project_state([("api", "0002_token_expiry")]).apps
+    old_apps = executor.migrate([("api", "0002_token_expiry")]).apps
     user = old_apps.get_model("auth", "User").objects.create(username="olduser", is_active=True)
     old_apps.get_model("api", "ApiToken").objects.create(user_id=user.pk, key="0123456789abcdef" * 2 + "01234567")
 

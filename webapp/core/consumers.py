@@ -1,7 +1,7 @@
 """Websocket endpoint for events addressed to the signed-in user.
 
 The database stays the source of truth: these messages only announce that
-something changed (a job's status, a dataset finished validating), and pages
+something changed (a job's status, an upload became a dataset), and pages
 re-read what they show.
 """
 

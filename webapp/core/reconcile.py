@@ -2,7 +2,7 @@
 
 Run by Celery beat every RESEND_LOST_WORK_AFTER seconds and once when a worker starts. Work whose
 message was lost (a Redis restart without persistence, a broker down when the work was created)
-is sent again, so a broker outage costs time, never a job or a dataset.
+is sent again, so a broker outage costs time, never a job or an upload.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Resent:
     jobs: list[int] = field(default_factory=list)
-    datasets: list[int] = field(default_factory=list)
+    uploads: list[str] = field(default_factory=list)  # upload ids
     nearest_tokens: list[int] = field(default_factory=list)  # version ids
 
 
@@ -38,9 +38,9 @@ def resend_lost_work() -> Resent:
     if waiting is None:  # the broker cannot be read: nothing can be told or sent
         return Resent()
     older_than = timedelta(seconds=settings.RESEND_LOST_WORK_AFTER)
-    resent = Resent(jobs=resend_lost_jobs(waiting, older_than), datasets=resend_lost_processing(waiting, older_than),
+    resent = Resent(jobs=resend_lost_jobs(waiting, older_than), uploads=resend_lost_processing(waiting, older_than),
                     nearest_tokens=resend_lost_nearest_tokens(waiting, older_than))
-    if resent.jobs or resent.datasets or resent.nearest_tokens:
-        logger.warning("sent lost work again: jobs %s, datasets %s, nearest tokens of versions %s", resent.jobs,
-                       resent.datasets, resent.nearest_tokens)
+    if resent.jobs or resent.uploads or resent.nearest_tokens:
+        logger.warning("sent lost work again: jobs %s, uploads %s, nearest tokens of versions %s", resent.jobs,
+                       resent.uploads, resent.nearest_tokens)
     return resent

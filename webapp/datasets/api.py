@@ -19,7 +19,6 @@ from tuning_core.errors import DataError
 from webapp.api.errors import ApiError, problem_details
 from webapp.api.schemas import Blankable, errors
 from webapp.datasets import services
-from webapp.datasets import staging as staging_area
 from webapp.datasets.forms import ApiDatasetForm, UploadForm
 from webapp.datasets.models import Dataset, SplitMode
 from webapp.datasets.processing import SPLIT_DEFAULTS, detect_task_kind
@@ -38,7 +37,7 @@ class DatasetFile(Schema):
 class DatasetOut(Schema):
     id: int
     name: str
-    status: Literal["validating", "ready", "invalid"]
+    status: Literal["ready"] = Field(description="always ready: a dataset exists once every row was accepted")
     task_kind: Literal["classification", "generation"]
     input_template: str
     label_column: str
@@ -78,7 +77,7 @@ def dataset_json(dataset: Dataset) -> dict[str, Any]:
     return {
         "id": dataset.pk,
         "name": dataset.name,
-        "status": dataset.status,
+        "status": "ready",
         "task_kind": dataset.task_kind,
         "input_template": dataset.input_template,
         "label_column": dataset.label_column,
@@ -152,20 +151,21 @@ def create_dataset(
         raise ApiError.from_form(mapping_form)
     data = mapping_form.cleaned_data
     try:
-        staging = staging_area.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
+        upload = services.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
     except DataError as exc:
         raise ApiError(400, f"The upload was refused: {exc}", problem_details(exc.problems)) from None
+    dataset = None
     try:
-        distinct = staging.distinct(data["label_column"])
-        kind = detect_task_kind(distinct, staging.rows)
-        split = (SplitMode.FILES if not staging.single_file
+        kind = detect_task_kind(upload.distinct(data["label_column"]), upload.rows)
+        split = (SplitMode.FILES if not upload.single_file
                  else SplitMode.COLUMN if data.get("split_column") else SplitMode.AUTO)
         mapping = mapping_form.mapping(data["label_map"], kind, data.get("split_mode") or split)
-        dataset = services.create_dataset(request.user, staging, mapping, name=data.get("name") or None, inline=True)
+        dataset = services.submit_mapping(upload, mapping, name=data.get("name") or None, inline=True)
     except DataError as exc:
         raise ApiError(400, f"The data does not fit: {exc}", problem_details(exc.problems)) from None
     finally:
-        staging_area.discard_staging(staging)
+        if dataset is None:  # refused: the API keeps nothing of it
+            services.discard_upload(upload)
     return Status(201, dataset_json(dataset))
 
 

@@ -1,13 +1,17 @@
-"""Datasets people upload: where the files live, how rows become text-to-text examples, what we found.
+"""Uploads and the datasets made from them.
 
-A dataset's files live under `MEDIA_ROOT/datasets/<storage_key>/` with names we choose
-(`original/<role>.<format>`, `splits/<split>/`); a user's filename is only ever shown, never
-used as a path.
+An `Upload` is the files someone sent, scanned, waiting for (or being checked against) a column
+mapping; its files live under `MEDIA_ROOT/uploads/<id hex>/`. Once processing accepts every row a
+`Dataset` row is made, ready, and the files move to `MEDIA_ROOT/datasets/<storage_key>/`
+(`original/<role>.<format>`, `splits/<split>/`). A user's filename is only ever shown, never used
+as a path.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +19,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from webapp.datasets.reading import FileScan
+
 SPLITS = ("train", "validation", "test")
 
 
-class DatasetStatus(models.TextChoices):
-    VALIDATING = "validating"
-    READY = "ready"
-    # Kept for rows made before rejected uploads went back to staging (services.reject_dataset);
-    # nothing creates invalid rows any more.
-    INVALID = "invalid"
+class UploadStatus(models.TextChoices):
+    STAGED = "staged"  # waiting for its mapping
+    PROCESSING = "processing"  # a worker checks every row
+    REJECTED = "rejected"  # back on its mapping page, with the problems
+    DONE = "done"  # its dataset was made
 
 
 class TaskKind(models.TextChoices):
@@ -42,14 +47,10 @@ class DatasetQuerySet(models.QuerySet["Dataset"]):
         """Datasets a user may see and touch: their own (there are no teams yet)."""
         return self.filter(owner=user)
 
-    def ready(self) -> DatasetQuerySet:
-        return self.filter(status=DatasetStatus.READY)
-
 
 class Dataset(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets")
     name = models.CharField(max_length=200)
-    status = models.CharField(max_length=20, choices=DatasetStatus.choices, default=DatasetStatus.VALIDATING)
     task_kind = models.CharField(max_length=20, choices=TaskKind.choices, default=TaskKind.CLASSIFICATION)
     input_template = models.TextField()
     label_column = models.CharField(max_length=200)
@@ -69,7 +70,6 @@ class Dataset(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     # Token-length histograms keyed by "<tokenizer source>|<max length>", filled on demand.
     token_stats = models.JSONField(default=dict, blank=True)
-    progress = models.CharField(max_length=300, blank=True)  # what validation is doing now
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,8 +93,7 @@ class Dataset(models.Model):
 
     def has_split(self, split: str) -> bool:
         return (
-            self.status == DatasetStatus.READY
-            and split in SPLITS
+            split in SPLITS
             and self.split_counts.get(split, 0) > 0
             and self.split_path(split).is_dir()
         )
@@ -123,3 +122,110 @@ class Dataset(models.Model):
     @property
     def warnings(self) -> list[dict[str, Any]]:
         return [p for p in self.problems if p.get("severity") == "warning"]
+
+
+@dataclass
+class StagedFile:
+    """One file of an upload: what the user called it, and what its scan found."""
+
+    role: str  # "file" or a split name
+    name: str  # the user's filename: for messages and the format, never a path
+    format: str
+    size: int
+    stored: str  # our filename inside the upload's directory
+    scan: FileScan
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StagedFile:
+        return cls(**{**data, "scan": FileScan(**data["scan"])})
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class UploadQuerySet(models.QuerySet["Upload"]):
+    def for_user(self, user: Any) -> UploadQuerySet:
+        """Uploads a user may see and touch: their own."""
+        return self.filter(owner=user)
+
+    def waiting(self) -> UploadQuerySet:
+        """Uploads that are not a dataset yet: to map, being checked, or rejected and to fix."""
+        return self.exclude(status=UploadStatus.DONE)
+
+    def stale(self, before: datetime) -> UploadQuerySet:
+        """Uploads left on their mapping page (never mapped, or rejected and not fixed) since `before`."""
+        return self.filter(status__in=(UploadStatus.STAGED, UploadStatus.REJECTED), updated_at__lt=before)
+
+
+class Upload(models.Model):
+    """The files of one upload until they are a dataset; a rejected one keeps them for a fix."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads")
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=UploadStatus.choices, default=UploadStatus.STAGED)
+    files = models.JSONField(default=list)  # [StagedFile.to_json()], in upload order
+    # The mapping last submitted (processing.Mapping as a dict); None until then.
+    mapping = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(default=list, blank=True)  # why processing rejected it
+    progress = models.CharField(max_length=300, blank=True)  # what processing is doing now
+    dataset = models.OneToOneField(Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]  # noqa: RUF012 - Django reads Meta as data
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """The id as it appears in addresses and task ids."""
+        return self.id.hex
+
+    @property
+    def dir(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / "uploads" / self.key
+
+    @property
+    def staged_files(self) -> list[StagedFile]:
+        return [StagedFile.from_json(f) for f in self.files]
+
+    @property
+    def first(self) -> StagedFile:
+        return self.staged_files[0]
+
+    @property
+    def columns(self) -> list[str]:
+        return self.first.scan.columns
+
+    @property
+    def single_file(self) -> bool:
+        return self.first.role == "file"
+
+    @property
+    def rows(self) -> int:
+        return sum(f.scan.rows for f in self.staged_files)
+
+    def distinct(self, column: str) -> list[str] | None:
+        """Distinct values of `column` across the files; None when there were too many to keep."""
+        values: dict[str, None] = {}
+        for f in self.staged_files:
+            if column in f.scan.many or column not in f.scan.distinct:
+                return None
+            values.update(dict.fromkeys(f.scan.distinct[column]))
+        return sorted(values, key=_natural)
+
+    @property
+    def is_mappable(self) -> bool:
+        return self.status in (UploadStatus.STAGED, UploadStatus.REJECTED)
+
+
+def _natural(value: str) -> tuple[int, float | str]:
+    try:
+        return (0, float(value))
+    except ValueError:
+        return (1, value)

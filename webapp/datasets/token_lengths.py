@@ -15,8 +15,8 @@ from django.apps import apps
 from django.db import transaction
 
 from tuning_core.errors import DataProblem
-from webapp.datasets.announcements import publish_dataset_status
-from webapp.datasets.models import SPLITS, Dataset, DatasetStatus
+from webapp.datasets.announcements import publish_dataset_changed
+from webapp.datasets.models import SPLITS, Dataset
 from webapp.datasets.processing import ProcessResult, histogram
 from webapp.lib.queue import TaskName, enqueue_on_commit
 
@@ -76,7 +76,7 @@ def request_token_lengths(dataset: Dataset, source: str, max_length: int) -> Non
 def measure_token_lengths(dataset_id: int, source: str, max_length: int) -> None:
     """The worker's side of `request_token_lengths`: measure, store, announce. A dataset deleted
     meanwhile is nothing to measure."""
-    dataset = Dataset.objects.filter(pk=dataset_id, status=DatasetStatus.READY).first()
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
     if dataset is None:
         return
     try:
@@ -86,7 +86,7 @@ def measure_token_lengths(dataset_id: int, source: str, max_length: int) -> None
         first_line = (str(exc).splitlines() or [exc.__class__.__name__])[0]
         entry = {"status": "failed", "error": first_line}
     _store_token_lengths(dataset_id, token_length_key(source, max_length), entry)
-    publish_dataset_status(dataset.owner_id, dataset_id, DatasetStatus.READY, "token lengths measured")
+    publish_dataset_changed(dataset.owner_id, dataset_id, "token lengths measured")
 
 
 def _store_token_lengths(dataset_id: int, key: str, entry: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandl
 from django.http import HttpRequest
 
 from tuning_core.errors import DataProblem
-from webapp.datasets.staging import IncomingFile
+from webapp.datasets.services.uploads import IncomingFile
 from webapp.lib.files import human_size
 
 FILE_FIELDS = ("file", "train_file", "validation_file", "test_file")

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,11 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tuning_core.data import render_template
 from tuning_core.errors import DataError
 from webapp.datasets import services, token_lengths
-from webapp.datasets import staging as staging_area
 from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
 from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
-from webapp.datasets.models import SPLITS, Dataset, DatasetStatus, TaskKind
+from webapp.datasets.models import SPLITS, Dataset, TaskKind, Upload, UploadStatus
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 from webapp.lib.files import human_size
@@ -30,8 +31,9 @@ from webapp.lib.http import is_fragment_request
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.for_user(request.user)
+    waiting = Upload.objects.for_user(request.user).waiting()
     template = "datasets/index.html#dataset-list" if is_fragment_request(request) else "datasets/index.html"
-    return render(request, template, {"datasets": datasets, "waiting": staging_area.waiting_uploads(request.user)})
+    return render(request, template, {"datasets": datasets, "waiting": waiting})
 
 
 # The upload handler must be in place before CSRF checking reads request.POST.
@@ -54,71 +56,82 @@ def _upload(request: HttpRequest) -> HttpResponse:
             problems = [services.problem_dict(p) for p in refused]
         elif form.is_valid():
             try:
-                staging = staging_area.stage_upload(request.user, form.cleaned_data["name"] or "",
-                                                incoming(request.FILES))
+                staged = services.stage_upload(request.user, form.cleaned_data["name"] or "", incoming(request.FILES))
             except DataError as exc:
                 problems = [services.problem_dict(p) for p in exc.problems]
             else:
-                return redirect("datasets:mapping", staging_id=staging.id)
+                return redirect("datasets:upload_page", upload_id=staged.pk)
     else:
         form = UploadForm()
     status = 400 if problems or form.errors else 200
     return render(request, "datasets/upload.html", {"form": form, "problems": problems,
-                                                    "limit": human_size(_limit())}, status=status)
-
-
-def _limit() -> int:
-    from django.conf import settings
-
-    return int(settings.UPLOAD_MAX_BYTES)
+                                                    "limit": human_size(settings.UPLOAD_MAX_BYTES)}, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mapping(request: HttpRequest, staging_id: str) -> HttpResponse:
-    staging = staging_area.get_staging_for_user(request.user, staging_id)
-    suggested = staging_area.suggested_mapping(staging)
-    form_kwargs: dict[str, Any] = {"columns": staging.columns, "single_file": staging.single_file,
-                                   "label_values": staging.distinct}
-    # A rejected dataset's problems stay on show until the mapping is submitted again.
-    problems: list[dict[str, Any]] = staging.problems
+def upload_page(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
+    """One address for an upload's whole life: its mapping form (again, with the problems, when
+    processing rejected it), then its progress, then the dataset it became."""
+    upload = services.get_upload_for_user(request.user, upload_id)
+    if upload.status == UploadStatus.DONE:
+        if upload.dataset_id is None:
+            messages.info(request, f"The dataset made from the upload {upload.name!r} was deleted.")
+            return redirect("datasets:index")
+        return redirect("datasets:detail", pk=upload.dataset_id)
+    if upload.status == UploadStatus.PROCESSING:
+        template = "datasets/processing.html#upload-status" if is_fragment_request(request) else "datasets/processing.html"
+        return render(request, template, {"upload": upload})
+    return _mapping(request, upload)
+
+
+def _mapping(request: HttpRequest, upload: Upload) -> HttpResponse:
+    suggested = services.suggested_mapping(upload)
+    form_kwargs: dict[str, Any] = {"columns": upload.columns, "single_file": upload.single_file,
+                                   "label_values": upload.distinct}
+    # A rejected upload's problems stay on show until the mapping is submitted again.
+    problems: list[dict[str, Any]] = upload.problems
     if request.method == "POST":
         form = MappingForm(request.POST, **form_kwargs)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                dataset = services.create_dataset(
-                    request.user, staging, form.mapping(data["label_map"], data["task_kind"], data["split_mode"]),
-                    name=data["name"])
+                services.submit_mapping(upload, form.mapping(data["label_map"], data["task_kind"], data["split_mode"]),
+                                        name=data["name"])
             except DataError as exc:
                 problems = [services.problem_dict(p) for p in exc.problems]
             else:
-                return redirect("datasets:detail", pk=dataset.pk)
-    elif staging.mapping is not None:  # rejected in processing: the mapping as the user sent it
-        initial = {**staging.mapping, "label_map": label_map_text(staging.mapping["label_map"])}
+                return redirect("datasets:upload_page", upload_id=upload.pk)
+    elif upload.mapping is not None:  # rejected in processing: the mapping as the user sent it
+        initial = {**upload.mapping, "name": upload.name, "label_map": label_map_text(upload.mapping["label_map"])}
         form = MappingForm(initial=initial, **form_kwargs)
     else:
-        distinct = staging.distinct(suggested["label_column"])
-        initial = {**suggested, "name": staging.name, **asdict(SPLIT_DEFAULTS)}
+        distinct = upload.distinct(suggested["label_column"])
+        initial = {**suggested, "name": upload.name, **asdict(SPLIT_DEFAULTS)}
         if suggested["task_kind"] == TaskKind.CLASSIFICATION and distinct:
             initial["label_map"] = label_map_text({v: v for v in distinct})
         form = MappingForm(initial=initial, **form_kwargs)
     template = form["input_template"].value() or suggested["input_template"]
-    preview = [{"cells": [row.get(c, "") for c in staging.columns], "input": render_template(template, row)}
-               for row in staging.first.scan.preview]
+    preview = [{"cells": [row.get(c, "") for c in upload.columns], "input": render_template(template, row)}
+               for row in upload.first.scan.preview]
     # Distinct values per column let the page refill the label map when the label column changes.
-    distinct_by_column = {c: (staging.distinct(c) or [])[:MAX_CLASSES] for c in staging.columns}
+    distinct_by_column = {c: (upload.distinct(c) or [])[:MAX_CLASSES] for c in upload.columns}
     return render(request, "datasets/mapping.html", {
-        "staging": staging, "form": form, "preview": preview, "problems": problems,
-        "rejected": bool(problems) and problems is staging.problems,
-        "distinct_by_column": distinct_by_column, "preview_rows": staging.first.scan.preview,
+        "upload": upload, "form": form, "preview": preview, "problems": problems,
+        "rejected": bool(problems) and problems is upload.problems,
+        "distinct_by_column": distinct_by_column, "preview_rows": upload.first.scan.preview,
     }, status=400 if problems or form.errors else 200)
 
 
 @login_required
 @require_POST
-def discard(request: HttpRequest, staging_id: str) -> HttpResponse:
-    staging_area.discard_staging(staging_area.get_staging_for_user(request.user, staging_id))
+def discard(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
+    upload = services.get_upload_for_user(request.user, upload_id)
+    try:
+        services.discard_upload(upload)
+    except services.UploadBusy as exc:
+        messages.error(request, str(exc))
+        return redirect("datasets:upload_page", upload_id=upload.pk)
     messages.info(request, "The upload was discarded.")
     return redirect("datasets:index")
 
@@ -126,38 +139,31 @@ def discard(request: HttpRequest, staging_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        dataset = services.get_dataset_for_user(request.user, pk)
-    except Http404:
-        # Rejected while validating: the row is gone and its files wait on the mapping page.
-        staging = staging_area.staging_for_rejected_dataset(request.user, pk)
-        if staging is None:
-            raise
-        return redirect("datasets:mapping", staging_id=staging.id)
+    dataset = services.get_dataset_for_user(request.user, pk)
     models = token_lengths.tokenizer_choices()
     query = DetailQuery(request.GET, models=models)
     if not query.is_valid():
         query = DetailQuery({}, models=models)
         query.is_valid()
     params = query.cleaned_data
-    context: dict[str, Any] = {"dataset": dataset, "query": query, "rename_form": RenameForm(initial={"name": dataset.name}),
-                               "jobs": list(dataset.jobs.select_related("prompt").order_by("pk"))}
-    if dataset.status == DatasetStatus.READY:
-        split = params.get("split") or (dataset.available_splits or ["train"])[0]
-        if split not in dataset.available_splits:
-            split = dataset.available_splits[0]
-        context["split"] = split
-        context["samples"] = sample_rows(dataset, split, params.get("q") or "", params.get("page") or 1)
-        context["label_chart"] = label_bars(dataset.label_counts) if dataset.label_counts else None
-        by_split = dataset.stats.get("label_counts_by_split", {})
-        context["label_rows"] = [(label, [by_split.get(s, {}).get(label, 0) for s in dataset.available_splits])
-                                 for label in dataset.labels]
-        word_hist = dataset.stats.get("word_lengths")
-        context["word_chart"] = histogram_bars(word_hist, "words per input") if word_hist else None
-        model_name = params.get("model")
-        if model_name:
-            context.update(_token_context(dataset, model_name, dict(models)[model_name],
-                                          params.get("max_length") or token_lengths.DEFAULT_MAX_INPUT_LENGTH))
+    split = params.get("split") or (dataset.available_splits or ["train"])[0]
+    if split not in dataset.available_splits:
+        split = dataset.available_splits[0]
+    by_split = dataset.stats.get("label_counts_by_split", {})
+    word_hist = dataset.stats.get("word_lengths")
+    context: dict[str, Any] = {
+        "dataset": dataset, "query": query, "rename_form": RenameForm(initial={"name": dataset.name}),
+        "jobs": list(dataset.jobs.select_related("prompt").order_by("pk")),
+        "split": split, "samples": sample_rows(dataset, split, params.get("q") or "", params.get("page") or 1),
+        "label_chart": label_bars(dataset.label_counts) if dataset.label_counts else None,
+        "label_rows": [(label, [by_split.get(s, {}).get(label, 0) for s in dataset.available_splits])
+                       for label in dataset.labels],
+        "word_chart": histogram_bars(word_hist, "words per input") if word_hist else None,
+    }
+    model_name = params.get("model")
+    if model_name:
+        context.update(_token_context(dataset, model_name, dict(models)[model_name],
+                                      params.get("max_length") or token_lengths.DEFAULT_MAX_INPUT_LENGTH))
     template = "datasets/detail.html#dataset-detail" if is_fragment_request(request) else "datasets/detail.html"
     return render(request, template, context)
 
@@ -186,7 +192,7 @@ def measure_tokens(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = services.get_dataset_for_user(request.user, pk)
     models = token_lengths.tokenizer_choices()
     query = DetailQuery(request.POST, models=models)
-    if dataset.status != DatasetStatus.READY or not query.is_valid() or not query.cleaned_data["model"]:
+    if not query.is_valid() or not query.cleaned_data["model"]:
         messages.error(request, "Choose a base model (and a max input length from 8 to 8192) to measure with.")
         return redirect("datasets:detail", pk=dataset.pk)
     model_name = query.cleaned_data["model"]

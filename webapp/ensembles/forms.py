@@ -15,7 +15,7 @@ SPLITS = [("validation", "validation"), ("test", "test")]
 
 
 def _ready_datasets(user: Any) -> Any:
-    return Dataset.objects.for_user(user).filter(status="ready", task_kind="classification").order_by("name")
+    return Dataset.objects.for_user(user).filter(task_kind="classification").order_by("name")
 
 
 class TaskForm(forms.Form):

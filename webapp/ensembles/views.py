@@ -62,7 +62,7 @@ def _task(request: HttpRequest) -> tuple[Any, Dataset | None, list[int]]:
     if chosen and base_model is None and dataset is None:
         first = chosen[0]
         base_model = first.base_model
-        dataset = first.job.dataset if first.job and first.job.dataset.status == "ready" else None
+        dataset = first.job.dataset if first.job else None
     return base_model, dataset, [v.pk for v in chosen]
 
 

@@ -41,8 +41,6 @@ def version_task(version: PromptVersion) -> tuple[str | None, list[str]]:
 
 def evaluation_problem(version: PromptVersion, dataset: Dataset, split: str) -> str | None:
     """Why `version` cannot be evaluated on `dataset`'s `split`, in words; None when it can."""
-    if dataset.status != "ready":
-        return f"Dataset {dataset.name!r} is {dataset.status}, not ready"
     if not dataset.has_split(split):
         return f"Dataset {dataset.name!r} has no {split} split"
     kind, labels = version_task(version)

@@ -111,7 +111,7 @@ class JobLaunchForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].queryset = Dataset.objects.for_user(user).ready()
+        self.fields["dataset"].queryset = Dataset.objects.for_user(user)
         self.fields["continue_from"].queryset = PromptVersion.objects.for_user(user).select_related(
             "prompt", "base_model"
         )

@@ -107,11 +107,6 @@ def _check_request(owner: Any, request: JobRequest) -> None:
     dataset = request.dataset
     if not Dataset.objects.for_user(owner).filter(pk=dataset.pk).exists():
         raise JobLaunchError("No such dataset", field="dataset")
-    if dataset.status != "ready":
-        raise JobLaunchError(
-            f"Dataset {dataset.name!r} is {dataset.status}, not ready: wait for validation or fix its problems",
-            field="dataset",
-        )
     if not dataset.has_split("train"):
         raise JobLaunchError(f"Dataset {dataset.name!r} has no training split", field="dataset")
     parent = request.continue_from

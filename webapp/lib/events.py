@@ -21,7 +21,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 # job.step is the small per-user echo of job.progress that keeps the jobs list's progress column live.
-EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status"]
+EventKind = Literal["worker.pong", "job.status", "job.progress", "job.step", "job.log", "dataset.status",
+                    "upload.status"]
 
 
 class JobStatusData(TypedDict, total=False):
@@ -62,11 +63,19 @@ class JobLogData(TypedDict):
     at: str  # ISO 8601
 
 
-class DatasetStatusData(TypedDict, total=False):
-    id: Required[int]
+class DatasetStatusData(TypedDict):
+    """Something of a ready dataset changed (its token lengths were measured)."""
+
+    id: int
+    status: str
+    progress: str
+
+
+class UploadStatusData(TypedDict, total=False):
+    id: Required[str]  # the upload's id, hex
     status: Required[str]
     progress: Required[str]
-    url: str  # a rejected upload: the mapping page to fix it on
+    url: str  # done: the dataset's page
 
 
 class WorkerPongData(TypedDict):
@@ -74,7 +83,8 @@ class WorkerPongData(TypedDict):
     worker: str
 
 
-EventData = (JobStatusData | JobProgressData | JobStepData | JobLogData | DatasetStatusData | WorkerPongData)
+EventData = (JobStatusData | JobProgressData | JobStepData | JobLogData | DatasetStatusData | UploadStatusData
+             | WorkerPongData)
 
 
 class Event(TypedDict):

@@ -34,7 +34,7 @@ class TaskName(StrEnum):
     """Every task the web side sends; a test checks each is registered by the worker."""
 
     TRAIN_JOB = "workers.tasks.gpu_train_job_task"
-    PROCESS_DATASET = "workers.tasks.process_dataset_task"
+    PROCESS_UPLOAD = "workers.tasks.process_upload_task"
     MEASURE_TOKEN_LENGTHS = "workers.tasks.measure_token_lengths_task"
     NEAREST_TOKENS = "workers.tasks.nearest_tokens_task"
     RESEND_LOST_WORK = "workers.tasks.resend_lost_work_task"

@@ -83,7 +83,7 @@ class EvaluateVersionForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["dataset"])
-        field.queryset = Dataset.objects.for_user(user).ready()
+        field.queryset = Dataset.objects.for_user(user)
 
     def clean_split(self) -> str:
         return str(self.cleaned_data.get("split") or "test")

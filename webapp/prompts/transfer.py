@@ -45,7 +45,7 @@ class TransferForm(forms.Form):
         self.fields["v"].queryset = (PromptVersion.objects.for_user(user)
                                      .select_related("prompt", "base_model", "job", "job__dataset")
                                      .order_by("prompt__name", "version"))
-        self.fields["d"].queryset = Dataset.objects.for_user(user).ready().order_by("name")
+        self.fields["d"].queryset = Dataset.objects.for_user(user).order_by("name")
 
     def clean_v(self) -> list[PromptVersion]:
         return _at_most(self._in_asked_order("v"), MAX_VERSIONS, "versions")

@@ -1,4 +1,4 @@
-"""Upload, then map columns on a second page; the dataset is created and processed."""
+"""Upload, then map columns on the upload's page; a worker checks every row and the dataset is made."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 
-from webapp.datasets.models import Dataset, DatasetStatus
-from webapp.datasets.services import process_dataset
-from webapp.datasets.staging import staging_root
+from webapp.datasets.models import Dataset, Upload
+from webapp.datasets.services import process_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -67,27 +67,30 @@ def test_it_suggests_the_column_a_typo_meant_and_keeps_the_upload(client, alice)
 def test_it_creates_and_processes_the_dataset(client, alice) -> None:
     client.force_login(alice)
     url = _upload(client)
-    staging_id = url.rstrip("/").rsplit("/", 1)[-1]
     response = client.post(url, {
         "name": "My NLI", "input_template": "premise: {premise} hypothesis: {hypothesis}", "label_column": "label",
         "task_kind": "classification", "label_map": "0 = entailment\n1 → neutral\n2 -> contradiction",
         "split_mode": "auto", "validation_ratio": "0.0", "test_ratio": "0.0", "seed": "1",
     })
     assert response.status_code == 302
-    dataset = Dataset.objects.get()
-    assert response["Location"] == f"/datasets/{dataset.pk}/"
-    assert dataset.status == DatasetStatus.VALIDATING
-    assert dataset.label_map == {"0": "entailment", "1": "neutral", "2": "contradiction"}
-    assert not (staging_root() / staging_id).exists()
-    assert "Checking the data" in client.get(response["Location"]).content.decode()
+    assert response["Location"] == url  # the upload's page now shows its progress
+    upload = Upload.objects.get()
+    assert upload.status == "processing"
+    assert upload.mapping["label_map"] == {"0": "entailment", "1": "neutral", "2": "contradiction"}
+    assert not Dataset.objects.exists()  # a dataset row exists only once it is ready
+    assert "Checking the data" in client.get(url).content.decode()
 
-    process_dataset(dataset.pk)  # what the worker does
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        dataset = process_upload(upload.key)  # what the worker does
 
-    dataset.refresh_from_db()
-    assert dataset.status == DatasetStatus.READY
+    assert dataset is not None
+    assert dataset.name == "My NLI"
     assert dataset.split_counts == {"train": 6}
     assert dataset.labels == ["contradiction", "entailment", "neutral"]
     assert dataset.label_counts == {"contradiction": 2, "entailment": 3, "neutral": 1}
+    assert not upload.dir.exists()
+    response = client.get(url)  # the upload's address now leads to the dataset
+    assert response["Location"] == f"/datasets/{dataset.pk}/"
     html = client.get(response["Location"]).content.decode()
     assert 'aria-label="Rows per label"' in html
     assert "premise: A boat on a lake hypothesis: The water is calm" in html
@@ -95,13 +98,11 @@ def test_it_creates_and_processes_the_dataset(client, alice) -> None:
 
 @pytest.fixture
 def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"  # this test's stagings only
+    settings.MEDIA_ROOT = tmp_path / "media"  # this test's uploads only
     return settings.MEDIA_ROOT
 
 
-def test_it_finds_the_problems_only_processing_can_see(
-    client, alice, media, django_capture_on_commit_callbacks
-) -> None:
+def test_it_finds_the_problems_only_processing_can_see(client, alice, media) -> None:
     client.force_login(alice)
     url = _upload(client, NLI_WITH_AN_EMPTY_PREMISE)
     client.post(url, {
@@ -109,19 +110,13 @@ def test_it_finds_the_problems_only_processing_can_see(
         "label_map": "0 = entailment\n1 = neutral\n2 = contradiction", "split_mode": "auto",
         "validation_ratio": "0.1", "test_ratio": "0.1", "seed": "1",
     })
-    dataset = Dataset.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert process_dataset(dataset.pk) is None
+    upload = Upload.objects.get()
+    assert process_upload(upload.key) is None
 
-    # No row and no dataset files: the upload waits, with the problems, on a new mapping page.
+    # No dataset: the upload waits, with the problems, on its mapping page.
     assert Dataset.objects.count() == 0
-    assert not dataset.storage_dir.exists()
-    [staging] = [s for s in staging_root().iterdir()]
-    assert sorted(p.name for p in staging.iterdir()) == ["file.csv", "manifest.json"]
-    response = client.get(f"/datasets/{dataset.pk}/")  # the old address leads there
-    assert response.status_code == 302
-    assert response["Location"] == f"/datasets/new/{staging.name}/"
-    page = client.get(response["Location"])
+    assert sorted(p.name for p in upload.dir.iterdir()) == ["file.csv"]
+    page = client.get(url)
     html = page.content.decode()
     assert "Checking every row found problems" in html
     assert re.search(r"<td>line 8 of nli.csv</td><td>premise</td><td>The input is empty", html)
@@ -132,37 +127,35 @@ def test_it_finds_the_problems_only_processing_can_see(
     assert form["validation_ratio"].value() == 0.1
     assert form["seed"].value() == 1
 
-    response = client.post(page.request["PATH_INFO"], {  # the hypothesis is never empty
+    response = client.post(url, {  # the hypothesis is never empty
         "name": "NLI", "input_template": "{premise} {hypothesis}", "label_column": "label",
         "task_kind": "classification", "label_map": "0 = entailment\n1 = neutral\n2 = contradiction",
         "split_mode": "auto", "validation_ratio": "0.0", "test_ratio": "0.0", "seed": "1",
     })
-    fixed = Dataset.objects.get()
-    assert response["Location"] == f"/datasets/{fixed.pk}/"
-    assert process_dataset(fixed.pk) is not None
-    fixed.refresh_from_db()
-    assert fixed.status == DatasetStatus.READY
+    assert response["Location"] == url
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        fixed = process_upload(upload.key)
+    assert fixed is not None
     assert fixed.split_counts == {"train": 7}
-    assert not any(staging_root().iterdir())
+    assert not upload.dir.exists()
 
 
 def test_it_lists_rejected_uploads_for_their_owner_only(client, alice, bob, media) -> None:
     client.force_login(alice)
-    client.post(_upload(client, NLI_WITH_AN_EMPTY_PREMISE), {
+    url = _upload(client, NLI_WITH_AN_EMPTY_PREMISE)
+    client.post(url, {
         "name": "Broken NLI", "input_template": "{premise}", "label_column": "label", "task_kind": "classification",
         "label_map": "0 = entailment\n1 = neutral\n2 = contradiction", "split_mode": "auto", "validation_ratio": "0.1", "test_ratio": "0.1",
         "seed": "1",
     })
-    dataset = Dataset.objects.get()
-    process_dataset(dataset.pk)
-    [staging] = [s.name for s in staging_root().iterdir()]
+    upload = Upload.objects.get()
+    process_upload(upload.key)
 
     html = client.get("/datasets/").content.decode()
-    assert "Uploads waiting for a mapping" in html
-    assert f'href="/datasets/new/{staging}/">Broken NLI</a>' in html
+    assert "Uploads not yet a dataset" in html
+    assert f'href="{url}">Broken NLI</a>' in html
     assert "Broken NLI</a>: rejected, " in html
 
     client.force_login(bob)
     assert "Broken NLI" not in client.get("/datasets/").content.decode()
-    assert client.get(f"/datasets/{dataset.pk}/").status_code == 404
-    assert client.get(f"/datasets/new/{staging}/").status_code == 404
+    assert client.get(url).status_code == 404

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 
 from tests.factories import media_snapshot
-from webapp.datasets.models import Dataset
-from webapp.datasets.services import process_dataset
+from webapp.datasets.models import Upload
+from webapp.datasets.services import process_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def test_it_stores_files_under_names_of_its_own(client, alice) -> None:
     mapping_url = client.post("/datasets/new/", {"file": upload})["Location"]
     staged = set(media_snapshot(settings.MEDIA_ROOT)) - before
     assert staged
-    assert all(p.startswith("staging") and "img" not in p for p in staged)
+    assert all(p.startswith("uploads") and "img" not in p for p in staged)
 
     html = client.get(mapping_url).content.decode()
     assert "<img src=x" not in html
@@ -30,11 +31,12 @@ def test_it_stores_files_under_names_of_its_own(client, alice) -> None:
     client.post(mapping_url, {"name": "x", "input_template": "{text}", "label_column": "label",
                               "task_kind": "classification", "label_map": "", "split_mode": "auto",
                               "validation_ratio": "0", "test_ratio": "0", "seed": "1"})
-    dataset = Dataset.objects.get()
-    process_dataset(dataset.pk)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        dataset = process_upload(Upload.objects.get().key)
+    assert dataset is not None
     stored = sorted(p.name for p in (dataset.storage_dir / "original").iterdir())
     assert stored == ["file.csv"]
     assert dataset.source_files[0]["name"] == "<img src=x onerror=alert(1)>.csv"  # shown, escaped
     added = set(media_snapshot(settings.MEDIA_ROOT)) - before
     assert added
-    assert all(p in ("datasets", "staging") or p.startswith(f"datasets/{dataset.storage_key}") for p in added)
+    assert all(p in ("datasets", "uploads") or p.startswith(f"datasets/{dataset.storage_key}") for p in added)

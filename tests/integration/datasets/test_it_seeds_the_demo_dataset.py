@@ -20,10 +20,9 @@ def test_it_seeds_rotten_tomatoes_once() -> None:
     call_command("seed_demo", stdout=out)
     dataset = Dataset.objects.get(owner__username="demo")
     assert dataset.name == "Rotten Tomatoes"
-    assert dataset.status == "ready"
     assert dataset.split_counts == {"train": 10238, "validation": 1360, "test": 1154}
     assert dataset.labels == ["negative", "positive"]
-    assert "Demo dataset: Rotten Tomatoes (12752 rows, ready)" in out.getvalue()
+    assert "Demo dataset: Rotten Tomatoes (12752 rows)" in out.getvalue()
 
 
 def test_it_skips_the_dataset_when_the_files_are_missing(tmp_path, db) -> None:

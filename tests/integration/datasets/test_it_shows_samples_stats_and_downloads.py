@@ -40,7 +40,7 @@ def test_it_escapes_text_from_files(client, alice, tmp_path) -> None:
     rows = [{**r, "text": f"{r['text']} {i}"} for i, r in enumerate(rows)]
     path = write_csv(tmp_path / "x.csv", rows)
     dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}, split_mode="auto", validation_ratio=0,
-                                                  test_ratio=0), name="<i>x</i>", inline=True)
+                                                  test_ratio=0), name="<i>x</i>")
     client.force_login(alice)
     html = client.get(f"/datasets/{dataset.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in html
@@ -56,8 +56,7 @@ def test_it_downloads_a_split_with_formulas_neutralised(client, alice, tmp_path)
 
     rows = [{"text": f"=HYPERLINK(\"http://evil\",\"{i}\")", "label": "+cmd" if i % 2 else "neg"} for i in range(10)]
     path = write_csv(tmp_path / "f.csv", rows)
-    dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}, validation_ratio=0, test_ratio=0),
-                             inline=True)
+    dataset = upload_dataset(alice, path, Mapping("{text}", "label", {}, validation_ratio=0, test_ratio=0))
     client.force_login(alice)
     response = client.get(f"/datasets/{dataset.pk}/download/train.csv")
     assert response["Content-Disposition"] == f'attachment; filename="dataset-{dataset.pk}-train.csv"'

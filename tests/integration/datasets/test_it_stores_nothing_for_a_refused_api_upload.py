@@ -9,21 +9,28 @@ import json
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 
 from tests.factories import api_key, media_snapshot
-from webapp.datasets.models import Dataset
+from webapp.datasets.models import Dataset, Upload
 
 pytestmark = pytest.mark.django_db
 
 GOOD = b"text,label\na fine film,1\na dull film,0\nfun,1\nslow,0\n"
 
 
+def _stored() -> tuple:
+    # The uploads folder itself is made by the first upload ever and kept: it holds nothing of this one.
+    files = [p for p in media_snapshot(settings.MEDIA_ROOT) if p != "uploads"]
+    return files, Dataset.objects.count(), Upload.objects.count()
+
+
 def _post(user, data: dict) -> tuple:
     client = Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
-    before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
-    response = client.post("/api/v1/datasets/", data)
-    after = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
+    before = _stored()
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the request's commit, inside the test's transaction
+        response = client.post("/api/v1/datasets/", data)
+    after = _stored()
     return response, before, after
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import media_snapshot
-from webapp.datasets.models import Dataset
+from webapp.datasets.models import Dataset, Upload
 
 pytestmark = pytest.mark.django_db
 
@@ -25,26 +25,26 @@ CASES = {
 def test_it_explains_and_stores_nothing(client, alice, case: str) -> None:
     content, message = CASES[case]
     client.force_login(alice)
-    before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
+    before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count(), Upload.objects.count())
 
     response = client.post("/datasets/new/", {"name": "bad", "file": SimpleUploadedFile("data.csv", content)})
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count()) == before
+    assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count(), Upload.objects.count()) == before
 
 
 def test_it_refuses_a_file_over_the_size_limit(client, alice, settings) -> None:
     settings.UPLOAD_MAX_BYTES = 4096
     client.force_login(alice)
-    before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count())
+    before = (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count(), Upload.objects.count())
     content = b"text,label\n" + b"a fine film,1\n" * 1000
 
     response = client.post("/datasets/new/", {"file": SimpleUploadedFile("big.csv", content)})
 
     assert response.status_code == 400
     assert "over the size limit of 4 KB" in response.content.decode()
-    assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count()) == before
+    assert (media_snapshot(settings.MEDIA_ROOT), Dataset.objects.count(), Upload.objects.count()) == before
 
 
 def test_it_refuses_an_unsupported_file_type(client, alice) -> None:

@@ -1,5 +1,5 @@
-"""The browser flow: the row is created `validating`, a real Celery worker processes it, and the
-owner's websocket hears each status change."""
+"""The browser flow: the upload is `processing`, a real Celery worker checks it and makes the
+dataset, and the owner's websocket hears each status change."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from tests.factories import review_rows, upload_dataset, write_csv
+from tests.factories import review_rows, submit_upload, write_csv
 from webapp.core.consumers import UserEventsConsumer
-from webapp.datasets.models import Dataset
+from webapp.datasets.models import Upload
 from webapp.datasets.processing import Mapping
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _create(owner, tmp_path) -> Dataset:
+def _submit(owner, tmp_path) -> Upload:
     path = write_csv(tmp_path / "r.csv", review_rows(200))
-    return upload_dataset(owner, path, Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
+    return submit_upload(owner, path, Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
 
 
 @pytest.mark.asyncio
@@ -27,19 +27,22 @@ async def test_it_processes_and_announces(alice, tmp_path, celery_worker_process
     connected, _ = await communicator.connect()
     assert connected
 
-    dataset = await database_sync_to_async(_create)(alice, tmp_path)
-    assert dataset.status == "validating"
+    upload = await database_sync_to_async(_submit)(alice, tmp_path)
+    assert upload.status == "processing"
 
     statuses = []
-    while not statuses or statuses[-1] == "validating":
+    while not statuses or statuses[-1] == "processing":
         event = await communicator.receive_json_from(timeout=60)
-        assert event["kind"] == "dataset.status"
-        assert event["data"]["id"] == dataset.pk
+        assert event["kind"] == "upload.status"
+        assert event["data"]["id"] == upload.key
         statuses.append(event["data"]["status"])
-    assert statuses[0] == "validating"
-    assert statuses[-1] == "ready"
+    assert statuses[0] == "processing"
+    assert statuses[-1] == "done"
     await communicator.disconnect()
 
-    await database_sync_to_async(dataset.refresh_from_db)()
+    await database_sync_to_async(upload.refresh_from_db)()
+    assert upload.progress == ""
+    dataset = await database_sync_to_async(lambda: upload.dataset)()
+    assert event["data"]["url"] == f"/datasets/{dataset.pk}/"
     assert dataset.split_counts == {"train": 160, "validation": 20, "test": 20}
-    assert dataset.progress == ""
+    assert not upload.dir.exists()

@@ -123,15 +123,6 @@ def test_it_refuses_a_taken_prompt_name(client_for_alice, form_data, alice, tiny
     assert not TuningJob.objects.exists()
 
 
-def test_it_refuses_a_dataset_that_is_not_ready(client_for_alice, form_data, alice) -> None:
-    from webapp.datasets.models import Dataset
-
-    # A dataset caught mid-processing: only the status matters, so the row is changed in place.
-    Dataset.objects.filter(pk=form_data["dataset"]).update(status="validating")
-    response = client_for_alice.post("/jobs/new/", form_data)
-    assert "Select a valid choice" in response.content.decode()
-
-
 def test_it_refuses_another_users_dataset(client_for_alice, form_data, bob) -> None:
     bobs = make_ready_dataset(bob, "bob's data")
     response = client_for_alice.post("/jobs/new/", {**form_data, "dataset": bobs.pk})

@@ -33,7 +33,7 @@ def test_it_counts_a_huge_cell_as_over_without_tokenizing_all_of_it(alice, tmp_p
     path = write_csv(tmp_path / "huge.csv", rows)
     dataset = upload_dataset(alice, path, Mapping(input_template="review: {text}", label_column="label",
                                                   label_map={"0": "negative", "1": "positive"},
-                                                  split_mode="auto"), inline=True)
+                                                  split_mode="auto"))
     SpyTokenizer.longest = 0
 
     measure_token_lengths(dataset.pk, "spy", max_length=MAX_LENGTH)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadhandler import StopUpload
 
 from tuning_core.errors import DataError
-from webapp.datasets.staging import IncomingFile, stage_upload
+from webapp.datasets.services import IncomingFile, stage_upload
 from webapp.datasets.uploads import SizeLimitedUploadHandler, refused_problems
 
 

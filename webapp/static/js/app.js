@@ -75,7 +75,7 @@ window.SPS = (function () {
     return doc;
   }
 
-  return { listen, refreshFragment, refreshElements, socketUrl };
+  return { listen, refreshFragment, refreshElements, socketUrl, swapIfChanged };
 })();
 
 // Forms that destroy or stop something ask first: <form data-confirm="Cancel this job?">.

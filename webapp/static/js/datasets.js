@@ -132,37 +132,47 @@
 
 
   // --- live status --------------------------------------------------------------------------------
-  // A rejected dataset is deleted and its upload waits on a mapping page: the event names it, and
-  // the dataset's old address redirects there, which a missed event's poll notices.
+  // An upload being checked: its page shows progress until the check ends, then becomes the
+  // dataset's page (a redirect) or the mapping page again with the problems (another page).
+  const uploadStatus = document.getElementById("upload-status");
+  if (uploadStatus && window.SPS) {
+    const id = uploadStatus.dataset.liveUpload, url = uploadStatus.dataset.fragmentUrl;
+    const look = async () => {
+      const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = doc.getElementById("upload-status"), current = document.getElementById("upload-status");
+      if (response.redirected || !fresh) window.location.assign(response.url);
+      else if (current) window.SPS.swapIfChanged(current, fresh);
+    };
+    window.SPS.listen("/ws/events/", (event) => {
+      if (event.kind === "upload.status" && event.data.id === id) look();
+    }, look);
+    // A worker can finish before the socket opens: look again now and then.
+    setInterval(look, 3000);
+  }
+
+  // A ready dataset's page changes only when a token-length measure finishes.
   function refreshDetail() {
     const el = document.getElementById("dataset-detail");
     if (el) window.SPS.refreshFragment(el.dataset.fragmentUrl, "dataset-detail");
   }
-  // Only while a worker is busy with this dataset can the page be behind: refreshing at other
-  // times would reset a form the user is filling in.
-  function workerBusy() {
-    const el = document.getElementById("dataset-detail");
-    return el && (el.dataset.status === "validating" || el.querySelector("[data-token-measuring]"));
-  }
+  const measuring = () => document.querySelector("#dataset-detail [data-token-measuring]");
   const detail = document.getElementById("dataset-detail");
   if (detail && window.SPS) {
     const id = detail.dataset.liveDataset;
     window.SPS.listen("/ws/events/", (event) => {
-      if (event.kind !== "dataset.status" || String(event.data.id) !== id) return;
-      if (event.data.status === "rejected" && event.data.url) window.location.assign(event.data.url);
-      else refreshDetail();
-    }, () => { if (workerBusy()) refreshDetail(); });
-    // A worker can finish before the socket opens: look again now and then while it works.
-    setInterval(() => { if (workerBusy()) refreshDetail(); }, 3000);
+      if (event.kind === "dataset.status" && String(event.data.id) === id) refreshDetail();
+    }, () => { if (measuring()) refreshDetail(); });
+    setInterval(() => { if (measuring()) refreshDetail(); }, 3000);
   }
   const list = document.getElementById("dataset-list");
   if (list && window.SPS) {
     // Progress messages repeat the same status about once a second; the list shows only the
-    // status, so it is re-read when a dataset's status changes (and on every connection).
+    // status, so it is re-read when an upload's status changes (and on every connection).
     const lastStatus = new Map();
     const refreshList = () => window.SPS.refreshFragment(list.dataset.fragmentUrl, "dataset-list");
     window.SPS.listen("/ws/events/", (event) => {
-      if (event.kind !== "dataset.status" || lastStatus.get(event.data.id) === event.data.status) return;
+      if (event.kind !== "upload.status" || lastStatus.get(event.data.id) === event.data.status) return;
       lastStatus.set(event.data.id, event.data.status);
       refreshList();
     }, refreshList);

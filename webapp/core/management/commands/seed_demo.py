@@ -30,7 +30,7 @@ class Command(BaseCommand):
             if dataset is None:
                 self.stdout.write(f"No demo dataset: {ROTTEN_TOMATOES_DIR} is not there")
             else:
-                self.stdout.write(f"Demo dataset: {dataset.name} ({dataset.total_rows} rows, {dataset.status})")
+                self.stdout.write(f"Demo dataset: {dataset.name} ({dataset.total_rows} rows)")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: username {account.user.get_username()!r}, password {account.password!r}"
