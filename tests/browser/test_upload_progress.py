@@ -51,6 +51,7 @@ def test_it_shows_progress_then_the_dataset(page, asgi_server, paused_worker, al
     waiting = page.get_by_role("region", name="Uploads not yet a dataset")
     expect(waiting).to_contain_text("Checked later: being checked")
     expect(waiting.get_by_role("button", name="Discard")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "datasets-list-processing.png"), full_page=True)
     waiting.get_by_role("link", name="Watch").click()
     page.wait_for_url(upload_url)
 
