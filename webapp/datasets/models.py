@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -190,8 +191,10 @@ class Upload(models.Model):
     def dir(self) -> Path:
         return Path(settings.MEDIA_ROOT) / "uploads" / self.key
 
-    @property
+    @cached_property
     def staged_files(self) -> list[StagedFile]:
+        # Parsed once per instance: the mapping page asks for every column's distinct values, and
+        # an upload's files never change after staging.
         return [StagedFile.from_json(f) for f in self.files]
 
     @property
@@ -218,10 +221,6 @@ class Upload(models.Model):
                 return None
             values.update(dict.fromkeys(f.scan.distinct[column]))
         return sorted(values, key=_natural)
-
-    @property
-    def is_mappable(self) -> bool:
-        return self.status in (UploadStatus.STAGED, UploadStatus.REJECTED)
 
 
 def _natural(value: str) -> tuple[int, float | str]:

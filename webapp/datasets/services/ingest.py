@@ -103,15 +103,18 @@ def process_upload(upload_id: str) -> Dataset | None:
     on_progress("Checking every row")
     try:
         dataset = _ingest(upload, on_progress)
-    except Exception as exc:
-        if not isinstance(exc, DataError):
-            logger.exception("processing upload %s failed", upload.key)
-        if _reject(upload, exc.problems if isinstance(exc, DataError) else [OUR_FAULT]):
-            publish_upload_status(upload, UploadStatus.REJECTED, "")
-        return None
-    if dataset is not None:
-        publish_upload_status(upload, UploadStatus.DONE, "", url=reverse("datasets:detail", args=[dataset.pk]))
-    return dataset
+    except DataError as exc:
+        problems = exc.problems
+    except Exception:
+        logger.exception("processing upload %s failed", upload.key)
+        problems = [OUR_FAULT]
+    else:
+        if dataset is not None:
+            publish_upload_status(upload, UploadStatus.DONE, "", url=reverse("datasets:detail", args=[dataset.pk]))
+        return dataset
+    if _reject(upload, problems):
+        publish_upload_status(upload, UploadStatus.REJECTED, "")
+    return None
 
 
 def _ingest(upload: Upload, on_progress: Callable[[str], None] | None) -> Dataset | None:

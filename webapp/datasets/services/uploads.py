@@ -4,7 +4,6 @@ them, or leaves them for UPLOAD_TTL (then the periodic sweep removes them)."""
 
 from __future__ import annotations
 
-import logging
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -24,8 +23,6 @@ from webapp.datasets.models import SplitMode, StagedFile, Upload, UploadStatus
 from webapp.datasets.processing import detect_task_kind
 from webapp.datasets.reading import scan_file
 from webapp.lib.files import human_size, remove_tree
-
-logger = logging.getLogger(__name__)
 
 UPLOAD_TTL = timedelta(hours=24)
 

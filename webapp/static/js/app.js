@@ -47,19 +47,21 @@ window.SPS = (function () {
   }
 
   // Replace the element with id `targetId` by the same element from `url`'s HTML. A redirect
-  // means the thing moved (a rejected upload, an expired session): the page follows it.
-  async function refreshFragment(url, targetId) {
+  // means the thing moved (an upload that became a dataset, an expired session): the page follows
+  // it. With `followIfGone`, so does an answer without the element (an upload rejected back to its
+  // mapping form, which answers 400).
+  async function refreshFragment(url, targetId, { followIfGone = false } = {}) {
     const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
     if (response.redirected) {
       window.location.assign(response.url);
       return;
     }
-    if (!response.ok) return;
-    const html = await response.text();
-    const doc = new DOMParser().parseFromString(html, "text/html");
+    if (!response.ok && !followIfGone) return;
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = doc.getElementById(targetId);
     const current = document.getElementById(targetId);
-    if (fresh && current) swapIfChanged(current, fresh);
+    if (!fresh && followIfGone) window.location.assign(response.url);
+    else if (fresh && current) swapIfChanged(current, fresh);
   }
 
   // Fetch the full page at `url` and replace each element of `ids` by its fresh copy;
@@ -75,7 +77,7 @@ window.SPS = (function () {
     return doc;
   }
 
-  return { listen, refreshFragment, refreshElements, socketUrl, swapIfChanged };
+  return { listen, refreshFragment, refreshElements, socketUrl };
 })();
 
 // Forms that destroy or stop something ask first: <form data-confirm="Cancel this job?">.

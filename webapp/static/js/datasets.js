@@ -136,14 +136,9 @@
   // dataset's page (a redirect) or the mapping page again with the problems (another page).
   const uploadStatus = document.getElementById("upload-status");
   if (uploadStatus && window.SPS) {
-    const id = uploadStatus.dataset.liveUpload, url = uploadStatus.dataset.fragmentUrl;
-    const look = async () => {
-      const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-      const fresh = doc.getElementById("upload-status"), current = document.getElementById("upload-status");
-      if (response.redirected || !fresh) window.location.assign(response.url);
-      else if (current) window.SPS.swapIfChanged(current, fresh);
-    };
+    const id = uploadStatus.dataset.liveUpload;
+    const look = () => window.SPS.refreshFragment(uploadStatus.dataset.fragmentUrl, "upload-status",
+                                                  { followIfGone: true });
     window.SPS.listen("/ws/events/", (event) => {
       if (event.kind === "upload.status" && event.data.id === id) look();
     }, look);
