@@ -37,11 +37,13 @@ def test_it_sends_the_user_back_to_fix_the_mapping(page, asgi_server, celery_wor
     expect(page.get_by_label("Name")).to_have_value("Films")
     expect(page.get_by_label("Input template")).to_have_value("{text}")
     expect(page.locator("table.preview")).to_contain_text("film number 0")
+    page.screenshot(path=str(tmp_path / "rejected-mapping.png"), full_page=True)
 
     page.get_by_label("Input template").fill("review: {text}")  # an empty review still says something
     page.get_by_role("button", name="Create the dataset").click()
     page.wait_for_url(re.compile(r".*/datasets/\d+/$"))
     expect(page.locator("[data-dataset-status]")).to_have_text("Ready", timeout=60_000)
     expect(page.get_by_role("img", name="Rows per label")).to_contain_text("negative")
+    page.screenshot(path=str(tmp_path / "dataset-detail.png"), full_page=True)
     page.goto(f"{asgi_server}/datasets/")
     expect(page.locator("#dataset-list")).not_to_contain_text("Uploads not yet a dataset")

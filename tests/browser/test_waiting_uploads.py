@@ -21,6 +21,7 @@ def test_a_waiting_upload_can_be_resumed_or_discarded(page, asgi_server, alice, 
     page.goto(f"{asgi_server}/datasets/")  # walks away before creating the dataset
     waiting = page.get_by_role("region", name="Uploads not yet a dataset")
     expect(waiting).to_contain_text("Half-done: not mapped yet")
+    page.screenshot(path=str(tmp_path / "waiting-upload.png"), full_page=True)
     waiting.get_by_role("link", name="Resume").click()
     page.wait_for_url(mapping_url)
 
