@@ -50,7 +50,7 @@ from train_step import WORDS, compare  # noqa: E402
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig  # noqa: E402
 from tuning_core.data import as_text_dataset, epoch_batches, stratified_sample, tokenize  # noqa: E402
 from tuning_core.evaluate import label_token_ids, score_labels  # noqa: E402
-from tuning_core.model import FrozenT5, SoftPrompt, load_base_model, native_bf16  # noqa: E402
+from tuning_core.model import FrozenT5, SoftPrompt, dropout_override, load_base_model, native_bf16  # noqa: E402
 from tuning_core.prompt_init import init_prompt  # noqa: E402
 from tuning_core.tiny import build_tiny_t5  # noqa: E402
 from tuning_core.train import _train_step, make_optimizer  # noqa: E402
@@ -231,13 +231,14 @@ def bench_precision(base: FrozenT5, rows: list[dict[str, str]], args: argparse.N
         losses.append(_train_step(base, soft, opt, data, indices, 1, pad_id, Precision(name)))
 
     base.model.train()
-    torch.manual_seed(0)
     try:
-        # Dropout draws differ between the sides; the loss comparison is of curves, not bits.
+        # Dropout 0: both sides then see the same arithmetic but for its precision, so the loss
+        # differences below measure bf16's rounding alone, not two sets of dropout masks.
         # Emulated bf16 (no AVX512-BF16/AMX) is an order of magnitude slower: two repeats do.
         repeats = args.repeats if native_bf16(base.device) else min(args.repeats, 2)
-        t32, t16 = compare(lambda: step("fp32"), lambda: step("bf16"), repeats=repeats,
-                           warmup=1, device=base.device)
+        with dropout_override(base.model, 0.0):
+            t32, t16 = compare(lambda: step("fp32"), lambda: step("bf16"), repeats=repeats,
+                               warmup=1, device=base.device)
     finally:
         base.model.eval()
     l32, l16 = sides["fp32"][2], sides["bf16"][2]

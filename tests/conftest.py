@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
 
     from tests.support.processes import ServiceProcess
+
+# `precision: auto` means fp32 in every test and in every process a test starts, whatever the CPU:
+# a verdict must not depend on whether the machine has AMX / AVX512-BF16. Tests of the bf16 path
+# force it (`force_native_bf16`), and `SPS_NATIVE_BF16=1 make test` runs the suite as an AMX machine.
+os.environ.setdefault("SPS_NATIVE_BF16", "0")
 
 # Django-dependent imports live inside the fixtures: tuning_core's tests run without Django
 # (`pytest tests/unit/tuning_core -p no:django`).

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,13 +80,29 @@ class FrozenT5:
         return contextlib.nullcontext()
 
 
-@functools.cache
+# Forces what `native_bf16` answers: "1" bf16 is native, "0" it is not, unset asks the hardware.
+# Tests set it so that `precision: auto` means the same on every CPU, and force either answer
+# where they test a path.
+NATIVE_BF16_ENV = "SPS_NATIVE_BF16"
+
+
 def native_bf16(device: torch.device) -> bool:
     """Whether `device` computes bf16 matrix products natively (not emulated, so faster).
 
     CUDA: what torch reports (Ampere and later). CPU: AVX512-BF16 or AMX, which oneDNN uses for
     bf16 matmuls; without them bf16 is converted back and forth and is slower than fp32.
+    The environment variable SPS_NATIVE_BF16 (0 or 1), when set, is the answer instead.
     """
+    forced = os.environ.get(NATIVE_BF16_ENV, "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    if forced:
+        raise ConfigError(f"{NATIVE_BF16_ENV} must be 0 or 1 (or unset to ask the hardware); got {forced!r}")
+    return _hardware_bf16(device)
+
+
+@functools.cache
+def _hardware_bf16(device: torch.device) -> bool:
     if device.type == "cuda":
         return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
     if device.type == "cpu":

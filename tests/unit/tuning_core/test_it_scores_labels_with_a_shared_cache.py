@@ -37,7 +37,8 @@ def test_it_matches_one_full_pass_per_label(base, train_rows):
     torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-4)
 
     # And both equal scoring each (example, label) pair on its own through the prompted forward.
-    scores = score_labels(base, [prompt], data, label_ids, batch_size=2)[0]  # (5, 4)
+    # fp32 like the full passes below, which run outside any autocast.
+    scores = score_labels(base, [prompt], data, label_ids, batch_size=2, precision="fp32")[0]  # (5, 4)
     with torch.no_grad():
         for i in range(5):
             one = collate(data, [i], 0)

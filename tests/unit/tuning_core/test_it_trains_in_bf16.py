@@ -9,7 +9,7 @@ from tuning_core.config import Precision, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import evaluate
 from tuning_core.fingerprint import run_fingerprint
-from tuning_core.model import native_bf16, resolve_precision
+from tuning_core.model import NATIVE_BF16_ENV, native_bf16, resolve_precision
 from tuning_core.train import train
 
 PROMPT = PromptConfig(prompt_length=8, label_words=("positive", "negative"))
@@ -28,12 +28,26 @@ def _config(precision: str) -> TrainConfig:
     )
 
 
-def test_it_defaults_to_auto_which_is_bf16_only_where_native():
+@pytest.mark.parametrize("native", [False, True])
+def test_it_defaults_to_auto_which_is_bf16_only_where_native(monkeypatch, native):
+    monkeypatch.setenv(NATIVE_BF16_ENV, "1" if native else "0")  # either CPU, on any CPU
     assert TrainConfig().precision is Precision.AUTO
-    expected = Precision.BF16 if native_bf16(CPU) else Precision.FP32
-    assert resolve_precision("auto", CPU) is expected
+    assert native_bf16(CPU) is native
+    assert resolve_precision("auto", CPU) is (Precision.BF16 if native else Precision.FP32)
     assert resolve_precision("fp32", CPU) is Precision.FP32
     assert resolve_precision("bf16", CPU) is Precision.BF16
+
+
+def test_auto_trains_in_bf16_where_it_is_native(monkeypatch, base, train_rows):
+    monkeypatch.setenv(NATIVE_BF16_ENV, "1")
+    config = TrainConfig(batch_size=8, max_steps=2, eval_every=1_000, dropout=0.0)
+    assert train(base, PROMPT, config, train_rows).precision == "bf16"
+
+
+def test_the_switch_refuses_anything_but_0_or_1(monkeypatch):
+    monkeypatch.setenv(NATIVE_BF16_ENV, "yes")
+    with pytest.raises(ConfigError, match="SPS_NATIVE_BF16 must be 0 or 1"):
+        native_bf16(CPU)
 
 
 def test_it_refuses_an_unknown_precision():
