@@ -296,6 +296,191 @@ def _resume(
     return RunProgress.from_state(state), state["rng"]
 
 
+class TrainingRun:
+    """One prompt's training: its data, prompt, optimizer, progress, checkpoints and callbacks.
+
+    `train` steps one run alone; `tuning_core.fused.FusedTrainer` steps many on one model. Either
+    way the run chooses its own batches, logs its own losses, evaluates on its own schedule, stops
+    early by its own patience and writes its own checkpoints; the stepper only computes the
+    gradient of its prompt on the batch it asked for.
+    """
+
+    def __init__(
+        self,
+        base: FrozenT5,
+        prompt_config: PromptConfig,
+        train_config: TrainConfig,
+        train_data: Any,
+        validation_data: Any | None = None,
+        *,
+        checkpoint_dir: str | Path | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.started = time.perf_counter()
+        self.base, self.prompt_config, self.cfg = base, prompt_config, train_config
+        self.on_progress, self.should_stop = on_progress, should_stop
+        self.data = _prepare_data(base.tokenizer, prompt_config, train_config, train_data, validation_data)
+        self.precision = resolve_precision(train_config.precision, base.device)  # fp32 or bf16 here
+        initial_prompt = init_prompt(base, prompt_config, seed=train_config.seed)
+        self.soft = SoftPrompt(initial_prompt).to(base.device)
+        self.optimizer = make_optimizer([self.soft.weight], train_config)
+        self.progress = RunProgress()
+        self.ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
+        # Only runs that checkpoint need it (it hashes the model's files, once per process).
+        self.fingerprint = (
+            run_fingerprint(base, prompt_config, train_config, initial_prompt, self.data.train,
+                            self.data.full_validation)
+            if self.ckpt_path is not None else {}
+        )
+        # The RNG state a resumed run continues from; None for a fresh run.
+        self.saved_rng: dict[str, Any] | None = None
+        self.resumed_from: int | None = None
+        if self.ckpt_path is not None and self.ckpt_path.exists():
+            self.progress, self.saved_rng = _resume(
+                self.ckpt_path, self.fingerprint, self.soft, self.optimizer, base.device)
+            if self.progress.finished == "max_steps" and self.progress.step < train_config.max_steps:
+                self.progress.finished = None  # max_steps was raised: keep training
+            self.resumed_from = self.progress.step
+        self.previous_elapsed = self.progress.elapsed
+        self.stopped: StopReason = self.progress.finished or "max_steps"
+        self.over = self.progress.finished is not None or self.progress.step >= train_config.max_steps
+        self._batches = self._epoch(self.progress.epoch)
+        # Losses since the last loss point: after a resume at a step that is not a multiple of
+        # log_every, the steps before the checkpoint belong to the next point too.
+        step, every = self.progress.step, train_config.log_every
+        self._window: list[float] = self.progress.losses[step - step % every : step]
+
+    # -- what a stepper asks -------------------------------------------------------------------
+
+    def wants_to_stop(self) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
+    def next_batch(self) -> list[int]:
+        """The training rows of the next step, in the run's own (seed, epoch) order."""
+        run = self.progress
+        if run.position >= len(self._batches):
+            run.epoch, run.position = run.epoch + 1, 0
+            self._batches = self._epoch(run.epoch)
+        run.position += 1
+        return self._batches[run.position - 1]
+
+    def record_step(self, loss: float, rows: int) -> None:
+        """Count a finished optimizer step; raises NonFiniteLossError on a NaN or infinite loss."""
+        run, cfg = self.progress, self.cfg
+        run.step += 1
+        run.examples_seen += rows
+        if not math.isfinite(loss):
+            raise NonFiniteLossError(run.step, loss)
+        run.losses.append(loss)
+        self._window.append(loss)
+        if run.step % cfg.log_every == 0 or run.step == cfg.max_steps:
+            self._emit(ProgressEvent("step", run.step, cfg.max_steps, sum(self._window) / len(self._window),
+                                     cfg.learning_rate, {}, self.elapsed(), run.examples_seen))
+            self._window = []
+
+    def eval_due(self) -> bool:
+        step = self.progress.step
+        return step % self.cfg.eval_every == 0 or step == self.cfg.max_steps
+
+    def evaluate_and_checkpoint(self, rng: dict[str, Any]) -> None:
+        """The end of an evaluation step: score the sample, keep the best prompt, decide early
+        stopping, write the checkpoint (with `rng`, the dropout RNG state to continue from)."""
+        run, cfg, has_validation = self.progress, self.cfg, self.data.validation is not None
+        metrics: dict[str, float] = {}
+        is_best = False
+        if has_validation:
+            metrics, is_best = self._validate()
+        if cfg.patience is not None and has_validation and run.bad_evals >= cfg.patience:
+            run.finished = self.stopped = "early_stopping"
+            self.over = True
+        elif run.step >= cfg.max_steps:
+            run.finished = "max_steps"
+        self.checkpoint(rng)
+        if has_validation:
+            self._emit(ProgressEvent("eval", run.step, cfg.max_steps, None, cfg.learning_rate, metrics,
+                                     self.elapsed(), run.examples_seen, is_best))
+        if run.step >= cfg.max_steps:
+            self.over = True
+
+    def cancel(self, rng: dict[str, Any]) -> None:
+        """Stop here (asked to): checkpoint so that a later run with the same settings resumes."""
+        self.stopped, self.over = "cancelled", True
+        self.checkpoint(rng)
+
+    def checkpoint(self, rng: dict[str, Any]) -> None:
+        if self.ckpt_path is None:
+            return
+        save_checkpoint(self.ckpt_path, {
+            "version": CHECKPOINT_VERSION, "fingerprint": self.fingerprint,
+            "prompt_config": self.prompt_config.to_dict(), "train_config": self.cfg.to_dict(),
+            "prompt": self.soft.weight.detach().cpu().clone(), "optimizer": self.optimizer.state_dict(),
+            "rng": rng, **self.progress.to_state(), "elapsed": self.elapsed(),
+        })
+
+    def elapsed(self) -> float:
+        return self.previous_elapsed + time.perf_counter() - self.started
+
+    def result(self) -> TrainResult:
+        run, data = self.progress, self.data
+        last = self.soft.weight.detach().float().cpu().clone()
+        full_val = data.full_validation
+        return TrainResult(
+            prompt=run.best_prompt if run.best_prompt is not None else last,
+            best_step=run.best_step,
+            best_metrics=run.best_metrics,
+            steps_completed=run.step,
+            stopped_reason=self.stopped,
+            evaluated=run.best_step is not None,
+            metric_name=data.metric_name,
+            eval_mode=data.eval_mode,
+            label_words=data.labels,
+            train_losses=run.losses,
+            evaluations=run.evaluations,
+            truncated_train_rows=data.train.truncated_inputs,
+            truncated_validation_rows=full_val.truncated_inputs if full_val is not None else 0,
+            truncated_train_targets=data.train.truncated_targets,
+            eval_sample_rows=(len(data.eval_rows) if data.eval_rows is not None and data.validation is not None
+                              else None),
+            resumed_from_step=self.resumed_from,
+            elapsed_seconds=self.elapsed(),
+            precision=self.precision.value,
+            last_prompt=last,
+        )
+
+    # -- inside --------------------------------------------------------------------------------
+
+    def _epoch(self, epoch: int) -> list[list[int]]:
+        cfg = self.cfg
+        return epoch_batches(self.data.train.input_lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
+                             shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
+
+    def _emit(self, event: ProgressEvent) -> None:
+        if self.on_progress is not None:
+            self.on_progress(event)
+
+    def _validate(self) -> tuple[dict[str, float], bool]:
+        """Score the sample, keep the best prompt; (metrics, whether this is the best so far)."""
+        data, run, cfg = self.data, self.progress, self.cfg
+        assert data.validation is not None and data.eval_mode is not None and data.metric_name is not None
+        result = evaluate_tokenized(
+            self.base, self.soft.weight.detach(), data.validation, data.validation_inputs or [],
+            data.validation_targets or [],
+            mode=data.eval_mode,  # type: ignore[arg-type]
+            labels=data.labels, batch_size=cfg.eval_batch_size, max_target_length=cfg.max_target_length,
+            precision=self.precision,
+        )
+        metrics = scalar_metrics(result.metrics)
+        run.evaluations.append({"step": run.step, **metrics})
+        name = data.metric_name
+        if run.best_step is None or metrics[name] > run.best_metrics[name]:
+            run.best_step, run.best_metrics, run.bad_evals = run.step, metrics, 0
+            run.best_prompt = self.soft.weight.detach().float().cpu().clone()
+            return metrics, True
+        run.bad_evals += 1
+        return metrics, False
+
+
 def train(
     base: FrozenT5,
     prompt_config: PromptConfig,
@@ -326,160 +511,41 @@ def train(
     (or label words are given), otherwise exact match of greedy decoding; higher is better and
     the best prompt is kept. Raises NonFiniteLossError when the loss becomes NaN or infinite.
     """
-    started = time.perf_counter()
-    cfg = train_config
-    device = base.device
-    tok = base.tokenizer
-    data = _prepare_data(tok, prompt_config, cfg, train_data, validation_data)
-    train_tok, val_tok, full_val_tok = data.train, data.validation, data.full_validation
-    val_inputs, val_targets = data.validation_inputs, data.validation_targets
-    eval_mode, labels, metric_name, eval_rows = data.eval_mode, data.labels, data.metric_name, data.eval_rows
-    lengths = train_tok.input_lengths
-    pad_id = tok.pad_token_id
-    precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 on this device
-
-    initial_prompt = init_prompt(base, prompt_config, seed=cfg.seed)
-    soft = SoftPrompt(initial_prompt).to(device)
-    optimizer = make_optimizer([soft.weight], cfg)
-
-    run = RunProgress()
-    ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
-    # Only runs that checkpoint need it (it hashes the model's files, once per process).
-    fingerprint = (
-        run_fingerprint(base, prompt_config, cfg, initial_prompt, train_tok, full_val_tok)
-        if ckpt_path is not None
-        else {}
-    )
-    rng_state: dict[str, Any] | None = None
-    resumed_from: int | None = None
-    if ckpt_path is not None and ckpt_path.exists():
-        run, rng_state = _resume(ckpt_path, fingerprint, soft, optimizer, device)
-        if run.finished == "max_steps" and run.step < cfg.max_steps:
-            run.finished = None  # max_steps was raised: keep training
-        resumed_from = run.step
-    previous_elapsed = run.elapsed
-
-    def elapsed() -> float:
-        return previous_elapsed + time.perf_counter() - started
-
-    def checkpoint(rng: dict[str, Any]) -> None:
-        if ckpt_path is None:
-            return
-        save_checkpoint(ckpt_path, {
-            "version": CHECKPOINT_VERSION, "fingerprint": fingerprint, "prompt_config": prompt_config.to_dict(),
-            "train_config": cfg.to_dict(), "prompt": soft.weight.detach().cpu().clone(),
-            "optimizer": optimizer.state_dict(), "rng": rng, **run.to_state(), "elapsed": elapsed(),
-        })
-
-    def emit(event: ProgressEvent) -> None:
-        if on_progress is not None:
-            on_progress(event)
-
-    def validate() -> tuple[dict[str, float], bool]:
-        """Score the sample, keep the best prompt; (metrics, whether this is the best so far)."""
-        assert val_tok is not None and eval_mode is not None and metric_name is not None
-        result = evaluate_tokenized(
-            base, soft.weight.detach(), val_tok, val_inputs or [], val_targets or [],
-            mode=eval_mode,  # type: ignore[arg-type]
-            labels=labels, batch_size=cfg.eval_batch_size, max_target_length=cfg.max_target_length,
-            precision=precision,
-        )
-        metrics = scalar_metrics(result.metrics)
-        run.evaluations.append({"step": run.step, **metrics})
-        if run.best_step is None or metrics[metric_name] > run.best_metrics[metric_name]:
-            run.best_step, run.best_metrics, run.bad_evals = run.step, metrics, 0
-            run.best_prompt = soft.weight.detach().float().cpu().clone()
-            return metrics, True
-        run.bad_evals += 1
-        return metrics, False
-
-    stopped: StopReason = run.finished or "max_steps"
-    if run.finished is None and run.step < cfg.max_steps:
-        if rng_state is None:
-            # One seed fixes the dropout masks (and nothing else draws from the global RNG).
-            torch.manual_seed(cfg.seed)
-            if device.type == "cuda":
-                torch.cuda.manual_seed(cfg.seed)
-        else:
-            _set_rng_state(rng_state, device)
-
-        def batches_for(epoch: int) -> list[list[int]]:
-            return epoch_batches(lengths, cfg.batch_size, seed=cfg.seed, epoch=epoch,
-                                 shuffle=cfg.shuffle, group_by_length=cfg.group_by_length)
-
-        batches = batches_for(run.epoch)
-        # Losses since the last loss point: after a resume at a step that is not a multiple of
-        # log_every, the steps before the checkpoint belong to the next point too.
-        window: list[float] = run.losses[run.step - run.step % cfg.log_every : run.step]
+    run = TrainingRun(base, prompt_config, train_config, train_data, validation_data,
+                      checkpoint_dir=checkpoint_dir, on_progress=on_progress, should_stop=should_stop)
+    if not run.over:
+        _seed_global_rng(run)
+        cfg, device = run.cfg, base.device
         base.model.train()  # dropout on; every weight still frozen
         try:
             with dropout_override(base.model, cfg.dropout, attention=cfg.attention_dropout):
-                while run.step < cfg.max_steps:
-                    if should_stop is not None and should_stop():
-                        stopped = "cancelled"
-                        checkpoint(_rng_state(device))
+                while not run.over:
+                    if run.wants_to_stop():
+                        run.cancel(_rng_state(device))
                         break
-                    if run.position >= len(batches):
-                        run.epoch, run.position = run.epoch + 1, 0
-                        batches = batches_for(run.epoch)
-                    indices = batches[run.position]
-                    run.position += 1
-                    loss = _train_step(
-                        base, soft, optimizer, train_tok, indices, cfg.grad_accum_steps, pad_id, precision,
-                    )
-                    run.step += 1
-                    run.examples_seen += len(indices)
-                    if not math.isfinite(loss):
-                        raise NonFiniteLossError(run.step, loss)
-                    run.losses.append(loss)
-                    window.append(loss)
-                    if run.step % cfg.log_every == 0 or run.step == cfg.max_steps:
-                        emit(ProgressEvent("step", run.step, cfg.max_steps, sum(window) / len(window),
-                                           cfg.learning_rate, {}, elapsed(), run.examples_seen))
-                        window = []
-                    if run.step % cfg.eval_every != 0 and run.step != cfg.max_steps:
-                        continue
-                    rng = _rng_state(device)
-                    metrics: dict[str, float] = {}
-                    is_best = False
-                    if val_tok is not None:
-                        metrics, is_best = validate()
+                    indices = run.next_batch()
+                    loss = _train_step(base, run.soft, run.optimizer, run.data.train, indices,
+                                       cfg.grad_accum_steps, base.tokenizer.pad_token_id, run.precision)
+                    run.record_step(loss, len(indices))
+                    if run.eval_due():
+                        rng = _rng_state(device)
+                        run.evaluate_and_checkpoint(rng)
                         _set_rng_state(rng, device)  # validation must not shift dropout masks
-                    if cfg.patience is not None and val_tok is not None and run.bad_evals >= cfg.patience:
-                        run.finished = stopped = "early_stopping"
-                    elif run.step >= cfg.max_steps:
-                        run.finished = "max_steps"
-                    checkpoint(rng)
-                    if val_tok is not None:
-                        emit(ProgressEvent("eval", run.step, cfg.max_steps, None, cfg.learning_rate, metrics,
-                                           elapsed(), run.examples_seen, is_best))
-                    if run.finished == "early_stopping":
-                        break
         finally:
             base.model.eval()
+    return run.result()
 
-    last = soft.weight.detach().float().cpu().clone()
-    return TrainResult(
-        prompt=run.best_prompt if run.best_prompt is not None else last,
-        best_step=run.best_step,
-        best_metrics=run.best_metrics,
-        steps_completed=run.step,
-        stopped_reason=stopped,
-        evaluated=run.best_step is not None,
-        metric_name=metric_name,
-        eval_mode=eval_mode,
-        label_words=labels,
-        train_losses=run.losses,
-        evaluations=run.evaluations,
-        truncated_train_rows=train_tok.truncated_inputs,
-        truncated_validation_rows=full_val_tok.truncated_inputs if full_val_tok is not None else 0,
-        truncated_train_targets=train_tok.truncated_targets,
-        eval_sample_rows=len(eval_rows) if eval_rows is not None and val_tok is not None else None,
-        resumed_from_step=resumed_from,
-        elapsed_seconds=elapsed(),
-        precision=precision.value,
-        last_prompt=last,
-    )
+
+def _seed_global_rng(run: TrainingRun) -> None:
+    """Dropout of a run trained alone draws from torch's global generator: seeded by the run's
+    seed (nothing else draws from it), or restored from the checkpoint it resumes."""
+    device = run.base.device
+    if run.saved_rng is not None:
+        _set_rng_state(run.saved_rng, device)
+        return
+    torch.manual_seed(run.cfg.seed)
+    if device.type == "cuda":
+        torch.cuda.manual_seed(run.cfg.seed)
 
 
 def _train_step(
@@ -498,7 +564,7 @@ def _train_step(
     computed in float32 from the logits, and the prompt's gradient and update stay float32.
     """
     n_tokens = sum(len(data.target_ids[i]) for i in indices)
-    chunks = [c for c in _split(indices, grad_accum_steps) if c]
+    chunks = [c for c in split_evenly(indices, grad_accum_steps) if c]
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros((), device=base.device)
     for chunk in chunks:
@@ -514,7 +580,7 @@ def _train_step(
     return float(total) / n_tokens
 
 
-def _split(indices: list[int], parts: int) -> list[list[int]]:
+def split_evenly(indices: list[int], parts: int) -> list[list[int]]:
     """Split into `parts` contiguous chunks of near-equal size."""
     size, extra = divmod(len(indices), parts)
     out, start = [], 0
