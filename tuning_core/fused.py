@@ -1,0 +1,313 @@
+"""Many prompts trained together on one frozen T5: one forward and one backward per step for all.
+
+The base model is frozen, so every run on it does the same arithmetic on different rows with a
+different `[p, d]` prompt. A `FusedTrainer` concatenates every active run's batch, each row
+carrying its run's prompt (`stack_prompts` pads prompts of different lengths; the mask hides the
+padding), and backpropagates
+
+    L = Σ_k NLL_k / tokens_k
+
+where NLL_k sums run k's target-token losses and tokens_k counts its target tokens. Prompt k
+appears only in run k's rows, so ∂L/∂P_k is exactly run k's solo gradient. Each run then steps its
+own optimizer and keeps everything else of its own (`tuning_core.train.TrainingRun`): config,
+learning rate, data order, batch size, lengths, evaluations, early stopping, checkpoints, best
+prompt and cancel. Runs join and leave between steps; a run whose step fails (a NaN loss, an error
+in its data, evaluation or checkpoint) fails alone and the others go on.
+
+How exact. With dropout 0, a run's losses and prompt equal its solo `train()` up to float
+rounding (rows padded to a longer neighbour add zero-weight keys; measured ≤ 1e-6 in fp32).
+With dropout, masks come from each run's own generator (`tuning_core.run_dropout`) at the shape of
+the run's own rows: a run's trajectory is the same beside any other runs, or alone in a trainer,
+and a resumed run continues it (the generator's state is in the checkpoint). It is not the
+trajectory of solo `train()`, whose masks come from torch's global generator, drawn for the whole
+batch in transformers' order (which is what keeps solo training step-for-step equal to PEFT).
+
+Memory: a step's rows are cut into micro-batches of at most `max_rows` (gradient accumulation,
+still exact). A run's batch is kept whole when it fits, else cut into equal parts that depend on
+that run alone (and never fewer than its `grad_accum_steps`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from tuning_core.config import Precision
+from tuning_core.data import pad
+from tuning_core.errors import ConfigError
+from tuning_core.model import (
+    FrozenT5,
+    dropout_override,
+    multi_prompt_forward,
+    shift_right,
+    stack_prompts,
+    target_nll,
+)
+from tuning_core.run_dropout import RunDropout, RunSegment
+from tuning_core.train import TrainingRun, TrainResult, split_evenly
+
+DEFAULT_MAX_ROWS = 256  # rows of one forward pass: 8 jobs of the paper's batch of 32
+RUN_GENERATOR = "run_generator"  # the checkpoint's RNG entry of a fused run's dropout generator
+
+
+@dataclass(eq=False)
+class _Member:
+    run: TrainingRun
+    future: Future[TrainResult]
+    generator: torch.Generator  # this run's dropout masks, and nothing else
+    indices: list[int] | None = None  # the rows of the step under way
+    tokens: int = 0  # their target tokens
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Rows of one run in one micro-batch."""
+
+    member: _Member
+    indices: list[int]
+
+
+class FusedTrainer:
+    """Steps many `TrainingRun`s on one frozen model, one forward/backward per step.
+
+    `add` may be called from any thread; `step` (or `train_all`) from one thread at a time.
+    """
+
+    def __init__(self, base: FrozenT5, *, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+        if max_rows < 1:
+            raise ConfigError(f"max_rows must be at least 1; got {max_rows}")
+        self.base = base
+        self.max_rows = max_rows
+        self.precision: Precision | None = None  # the first run's; every run must share it
+        self.steps_taken = 0
+        self._active: list[_Member] = []
+        self._pending: list[_Member] = []
+        self._lock = threading.Lock()
+        self._dropout = RunDropout(base.model)
+
+    def add(self, run: TrainingRun) -> Future[TrainResult]:
+        """Queue `run`; it joins at the next step. The future ends with its TrainResult, or with
+        the error that failed it."""
+        if run.base is not self.base:
+            raise ConfigError("A fused trainer only trains runs on its own base model")
+        with self._lock:
+            if self.precision is None or not (self._active or self._pending):
+                self.precision = run.precision
+            elif run.precision is not self.precision:
+                raise ConfigError(
+                    f"This run trains in {run.precision.value}, the runs it would join in "
+                    f"{self.precision.value}; runs trained together share one precision"
+                )
+            member = _Member(run, Future(), _generator_for(run))
+            self._pending.append(member)
+        return member.future
+
+    @property
+    def size(self) -> int:
+        """Runs training or waiting to join."""
+        with self._lock:
+            return len(self._active) + len(self._pending)
+
+    def train_all(self) -> None:
+        """Step until every run added so far (and any added meanwhile) has ended."""
+        while self.size:
+            self.step()
+
+    def step(self) -> None:
+        """One optimizer step of every active run: admit new runs, stop cancelled ones, one fused
+        forward/backward, then each run's own update, logging, evaluation and checkpoint."""
+        self._admit()
+        for member in list(self._active):
+            self._guard(member, self._stop_if_asked)
+        working = [m for m in self._active if self._guard(m, self._take_batch)]
+        if working:
+            try:
+                self.base.model.train()  # dropout on; every weight still frozen
+                losses = self._backward(working)
+            finally:
+                self.base.model.eval()
+            for member in working:
+                self._guard(member, lambda m: self._finish_step(m, losses[m]))
+            self.steps_taken += 1
+        self._active = [m for m in self._active if not m.future.done()]
+
+    # -- one step ------------------------------------------------------------------------------
+
+    def _admit(self) -> None:
+        with self._lock:
+            joining, self._pending = self._pending, []
+        for member in joining:
+            if member.run.over:  # resumed from a finished checkpoint
+                member.future.set_result(member.run.result())
+            else:
+                self._active.append(member)
+
+    def _stop_if_asked(self, member: _Member) -> bool:
+        if member.run.wants_to_stop():
+            member.run.cancel(self._rng(member))
+            member.future.set_result(member.run.result())
+        return True
+
+    def _take_batch(self, member: _Member) -> bool:
+        if member.future.done():
+            return False
+        member.indices = member.run.next_batch()
+        targets = member.run.data.train.target_ids
+        member.tokens = sum(len(targets[i]) for i in member.indices)
+        return True
+
+    def _finish_step(self, member: _Member, loss: float) -> bool:
+        run = member.run
+        assert member.indices is not None
+        run.optimizer.step()
+        run.record_step(loss, len(member.indices))
+        if run.eval_due():
+            run.evaluate_and_checkpoint(self._rng(member))
+        if run.over:
+            member.future.set_result(run.result())
+        return True
+
+    def _backward(self, members: list[_Member]) -> dict[_Member, float]:
+        """Gradients of every member's prompt on its batch; each member's mean token loss.
+
+        When the fused pass fails, each member is tried alone (from the same dropout state), so
+        an error that belongs to one run fails that run only."""
+        states = {m: m.generator.get_state() for m in members}
+        for member in members:
+            member.run.optimizer.zero_grad(set_to_none=True)
+        try:
+            sums = self._accumulate(members)
+        except Exception:  # noqa: BLE001 - which run caused it is found below
+            sums = {}
+            for member in members:
+                member.generator.set_state(states[member])
+                member.run.optimizer.zero_grad(set_to_none=True)
+                self._guard(member, lambda m: self._accumulate_into(sums, m))
+        return {m: sums[m] / m.tokens for m in members if m in sums}
+
+    def _accumulate_into(self, sums: dict[_Member, float], member: _Member) -> bool:
+        sums.update(self._accumulate([member]))
+        return True
+
+    def _accumulate(self, members: list[_Member]) -> dict[_Member, float]:
+        totals = dict.fromkeys(members, 0.0)
+        for micro_batch in self._micro_batches(members):
+            for member, nll in self._pass(micro_batch).items():
+                totals[member] += nll
+        return totals
+
+    def _micro_batches(self, members: list[_Member]) -> Iterator[list[_Part]]:
+        """Parts of at most `max_rows` rows packed in order; a run is cut only by its own size."""
+        batch: list[_Part] = []
+        rows = 0
+        for member in members:
+            assert member.indices is not None
+            parts = max(member.run.cfg.grad_accum_steps, math.ceil(len(member.indices) / self.max_rows))
+            for chunk in split_evenly(member.indices, parts):
+                if batch and rows + len(chunk) > self.max_rows:
+                    yield batch
+                    batch, rows = [], 0
+                batch.append(_Part(member, chunk))
+                rows += len(chunk)
+        if batch:
+            yield batch
+
+    def _pass(self, parts: list[_Part]) -> dict[_Member, float]:
+        """Forward and backward of one micro-batch; each part's summed target NLL."""
+        base = self.base
+        inputs = [part.member.run.data.train.input_ids[i] for part in parts for i in part.indices]
+        targets = [part.member.run.data.train.target_ids[i] for part in parts for i in part.indices]
+        input_ids = pad(inputs, base.tokenizer.pad_token_id)  # (B, n)
+        lengths = torch.tensor([len(r) for r in inputs])
+        attention_mask = (torch.arange(input_ids.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).long()
+        labels = pad(targets, -100)  # (B, T)
+        prompts, prompt_mask = stack_prompts([part.member.run.soft.weight for part in parts])  # (K, p_max, d)
+        owner = torch.tensor([k for k, part in enumerate(parts) for _ in part.indices])  # (B,)
+        device = base.device
+        input_ids, attention_mask, labels = input_ids.to(device), attention_mask.to(device), labels.to(device)
+        with self._dropout_for(parts, prompts.shape[1]), base.autocast(self.precision or Precision.FP32):
+            logits = multi_prompt_forward(base, prompts, owner, input_ids, attention_mask,
+                                          shift_right(base, labels), prompt_mask=prompt_mask)  # (B, T, V)
+        row_nll = target_nll(logits, labels).sum(dim=1)  # (B,) float32
+        loss = torch.zeros((), device=device)
+        sums: dict[_Member, Tensor] = {}
+        start = 0
+        for part in parts:
+            stop = start + len(part.indices)
+            nll = row_nll[start:stop].sum()
+            loss = loss + nll / part.member.tokens
+            sums[part.member] = sums.get(part.member, torch.zeros((), device=device)) + nll.detach()
+            start = stop
+        loss.backward()
+        return {member: float(nll) for member, nll in sums.items()}
+
+    def _dropout_for(self, parts: list[_Part], prompt_width: int) -> Any:
+        """Run-owned dropout for these parts, or none at all when no run drops anything."""
+        segments = _segments(parts, prompt_width)
+        if all(s.layer_p == 0.0 for s in segments):
+            return dropout_override(self.base.model, 0.0)
+        return self._dropout.for_pass(segments)
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _rng(self, member: _Member) -> dict[str, Any]:
+        """What a checkpoint stores as RNG state: the run's generator (the global states keep the
+        format that solo training reads)."""
+        return {"torch": torch.get_rng_state(), "python": random.getstate(),
+                RUN_GENERATOR: member.generator.get_state()}
+
+    def _guard(self, member: _Member, work: Any) -> bool:
+        """work(member), failing that member alone if it raises; whether it went on."""
+        if member.future.done():
+            return False
+        try:
+            return bool(work(member))
+        except Exception as exc:  # noqa: BLE001 - the run's error is its future's to report
+            member.future.set_exception(exc)
+            return False
+
+
+def _generator_for(run: TrainingRun) -> torch.Generator:
+    """The run's dropout generator: seeded by its seed, or where its checkpoint left it."""
+    generator = torch.Generator(device=run.base.device)
+    saved = (run.saved_rng or {}).get(RUN_GENERATOR)
+    if saved is not None:
+        generator.set_state(saved)
+    else:
+        # A fresh run, or one resumed from a solo checkpoint (whose masks came from the global
+        # generator): seeded by (seed, step), so its continuation is at least reproducible.
+        seed = np.random.SeedSequence([run.cfg.seed, run.progress.step]).generate_state(1)[0]
+        generator.manual_seed(int(seed))
+    return generator
+
+
+def _segments(parts: Sequence[_Part], prompt_width: int) -> list[RunSegment]:
+    """Where each part's rows sit in the fused batch, and how its run drops out."""
+    segments = []
+    start = 0
+    for part in parts:
+        run = part.member.run
+        data = run.data.train
+        prompt_length = run.soft.weight.shape[0]
+        cfg = run.cfg
+        segments.append(RunSegment(
+            start=start,
+            stop=start + len(part.indices),
+            generator=part.member.generator,
+            encoder_offset=prompt_width - prompt_length,
+            encoder_length=prompt_length + max(len(data.input_ids[i]) for i in part.indices),
+            decoder_length=max(len(data.target_ids[i]) for i in part.indices),
+            layer_p=cfg.dropout,
+            attention=cfg.attention_dropout,
+        ))
+        start += len(part.indices)
+    return segments
