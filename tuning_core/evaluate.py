@@ -82,16 +82,17 @@ class EvalResult:
 @contextlib.contextmanager
 def inference(base: FrozenT5, precision: Precision | str = Precision.AUTO) -> Iterator[None]:
     """Eval mode (no dropout), no autograd and `precision`'s autocast, restoring the model's mode
-    afterwards."""
-    was_training = base.model.training
-    if was_training:  # walking every module costs ~2 ms: a serving loop's model is already in eval mode
-        base.model.eval()
-    try:
-        with torch.inference_mode(), base.autocast(precision):
-            yield
-    finally:
-        if was_training:
-            base.model.train()
+    afterwards; holds the model's lock, so keep it around one batch where threads share the model."""
+    with base.lock:
+        was_training = base.model.training
+        if was_training:  # walking every module costs ~2 ms: a serving loop's model is already in eval mode
+            base.model.eval()
+        try:
+            with torch.inference_mode(), base.autocast(precision):
+                yield
+        finally:
+            if was_training:
+                base.model.train()
 
 
 def check_prompt(base: FrozenT5, prompt: Tensor) -> Tensor:
@@ -147,11 +148,11 @@ def score_labels(
     pad_id = base.tokenizer.pad_token_id
     rows_per_batch = max(1, batch_size // K)
     done = 0
-    with inference(base, precision):
-        for idx in eval_batches(data.input_lengths, rows_per_batch):
-            batch = collate(data, idx, pad_id).to(base.device)
-            B = len(idx)
-            which = torch.arange(K, device=base.device).repeat(B)  # (B*K,) row b*K+k -> prompt k
+    for idx in eval_batches(data.input_lengths, rows_per_batch):
+        batch = collate(data, idx, pad_id).to(base.device)
+        B = len(idx)
+        which = torch.arange(K, device=base.device).repeat(B)  # (B*K,) row b*K+k -> prompt k
+        with inference(base, precision):
             hidden, mask = encode(
                 base,
                 stack[which],  # (B*K, p_max, d)
@@ -160,10 +161,10 @@ def score_labels(
                 pmask[which],
             )  # hidden (B*K, p_max+n, d)
             ll = label_log_likelihoods(base, hidden, mask, labels, dec_in).view(B, K, L)
-            out[:, idx, :] = ll.permute(1, 0, 2).float().cpu()
-            done += B
-            if progress:
-                progress(done, N)
+        out[:, idx, :] = ll.permute(1, 0, 2).float().cpu()
+        done += B
+        if progress:
+            progress(done, N)
     return out
 
 
@@ -240,9 +241,9 @@ def generate_texts(
     texts: list[str] = [""] * len(data)
     pad_id = base.tokenizer.pad_token_id
     done = 0
-    with inference(base, precision):
-        for idx in eval_batches(data.input_lengths, batch_size):
-            batch = collate(data, idx, pad_id).to(base.device)
+    for idx in eval_batches(data.input_lengths, batch_size):
+        batch = collate(data, idx, pad_id).to(base.device)
+        with inference(base, precision):
             embeds, mask = prepend_prompt(base, prompt, batch.input_ids, batch.attention_mask)
             out = base.model.generate(
                 inputs_embeds=embeds,
@@ -255,11 +256,11 @@ def generate_texts(
                 eos_token_id=base.tokenizer.eos_token_id,
                 pad_token_id=pad_id,
             )
-            for i, text in zip(idx, base.tokenizer.batch_decode(out, skip_special_tokens=True)):
-                texts[i] = text.strip()
-            done += len(idx)
-            if progress:
-                progress(done, len(data))
+        for i, text in zip(idx, base.tokenizer.batch_decode(out, skip_special_tokens=True)):
+            texts[i] = text.strip()
+        done += len(idx)
+        if progress:
+            progress(done, len(data))
     return texts
 
 

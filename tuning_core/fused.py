@@ -130,11 +130,12 @@ class FusedTrainer:
             self._guard(member, self._stop_if_asked)
         working = [m for m in self._active if self._guard(m, self._take_batch)]
         if working:
-            try:
-                self.base.model.train()  # dropout on; every weight still frozen
-                losses = self._backward(working)
-            finally:
-                self.base.model.eval()
+            with self.base.lock:  # evaluations in other threads wait for this step's passes
+                try:
+                    self.base.model.train()  # dropout on; every weight still frozen
+                    losses = self._backward(working)
+                finally:
+                    self.base.model.eval()
             for member in working:
                 self._guard(member, lambda m: self._finish_step(m, losses[m]))
             self.steps_taken += 1

@@ -18,8 +18,9 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,11 @@ class FrozenT5:
     # The folder the weights were read from (a local directory, or the hub cache's snapshot);
     # None when it cannot be told. Resume fingerprints hash its config and weights files.
     directory: Path | None = None
+    # Held around every pass when threads share the model (a fused trainer's steps and an
+    # evaluation's batches in one worker): train/eval mode, dropout and the attention function
+    # are the model's state, so only one pass may set them at a time. Re-entrant: a trainer
+    # evaluates its runs while holding it.
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def embeddings(self) -> Tensor:
