@@ -117,6 +117,15 @@ class FusedTrainer:
         with self._lock:
             return len(self._active) + len(self._pending)
 
+    def fail_all(self, error: BaseException) -> None:
+        """End every run, training or waiting, with `error` (the trainer itself broke)."""
+        with self._lock:
+            members, self._pending = self._active + self._pending, []
+        self._active = []
+        for member in members:
+            if not member.future.done():
+                member.future.set_exception(error)
+
     def train_all(self) -> None:
         """Step until every run added so far (and any added meanwhile) has ended."""
         while self.size:

@@ -226,6 +226,11 @@ MODEL_POOL_MEMORY_BUDGET = env_bytes("MODEL_POOL_MEMORY_BUDGET", 8 * 1024**3)
 # CPU threads torch may use in a worker process; 0 keeps torch's default (all cores).
 # On a shared or busy CPU one thread is often much faster than contending for all of them.
 TORCH_NUM_THREADS = env_int("TORCH_NUM_THREADS", 0, minimum=0)
+# Fused training (workers/training_groups.py): up to FUSED_MAX_JOBS jobs on one base model train
+# together in a worker process (its gpu-queue thread pool has as many threads), and one forward
+# pass holds at most FUSED_MAX_ROWS rows (more are micro-batched with gradient accumulation).
+FUSED_MAX_JOBS = env_int("FUSED_MAX_JOBS", 8, minimum=1)
+FUSED_MAX_ROWS = env_int("FUSED_MAX_ROWS", 256, minimum=1)
 # The prediction server (workers/serving.py, started by `make run` and compose's `serving`):
 # requests arriving within the window share a forward pass of at most SERVING_MAX_ROWS
 # (input, prompt) rows; past SERVING_QUEUE_LIMIT waiting requests the API answers 429.

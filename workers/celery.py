@@ -7,7 +7,7 @@ from webapp.lib.queue import app
 app.autodiscover_tasks(["workers"])
 
 # Imported for its signal handlers: the heartbeat thread starts with each worker.
-from celery.signals import worker_process_init, worker_ready  # noqa: E402
+from celery.signals import worker_init, worker_process_init, worker_ready  # noqa: E402
 
 import workers.heartbeat  # noqa: E402,F401
 
@@ -22,7 +22,8 @@ def _reconcile_on_start(**kwargs: object) -> None:
     send_now(TaskName.RESEND_LOST_WORK, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
-@worker_process_init.connect
+@worker_init.connect  # the thread pool's one process (gpu queue)
+@worker_process_init.connect  # each prefork child (default queue)
 def _limit_torch_threads(**kwargs: object) -> None:
     from django.conf import settings
 

@@ -9,7 +9,7 @@ import threading
 import redis
 from celery.signals import worker_ready, worker_shutdown
 
-from webapp.lib.heartbeats import delete_heartbeat, write_heartbeat
+from webapp.lib.heartbeats import TrainingGroup, delete_heartbeat, write_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class _HeartbeatThread(threading.Thread):
         redis_down = False
         while not self.stopped.is_set():
             try:
-                write_heartbeat(client, self.hostname, self.queues, ttl)
+                write_heartbeat(client, self.hostname, self.queues, ttl, groups=training_groups())
             except redis.RedisError as exc:
                 # Once per outage, not a traceback every interval while Redis is away.
                 if not redis_down:
@@ -63,6 +63,14 @@ class _HeartbeatThread(threading.Thread):
             logger.warning("could not check for jobs of dead workers", exc_info=True)
         finally:
             close_old_connections()
+
+
+def training_groups() -> tuple[TrainingGroup, ...]:
+    """This process's fused training groups (its job tasks run in its thread pool)."""
+    from workers.training_groups import get_groups
+
+    return tuple(TrainingGroup(g.base_model, g.precision, g.jobs, g.steps_per_second)
+                 for g in get_groups().snapshot())
 
 
 _thread: _HeartbeatThread | None = None

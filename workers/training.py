@@ -26,7 +26,7 @@ from tuning_core.errors import DataError, TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import save_prompt
 from tuning_core.task import eval_mode_for
-from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainResult, load_checkpoint, train
+from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainingRun, TrainResult, load_checkpoint
 from webapp.jobs import services
 from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, EVALUATION
 from webapp.jobs.models import JobStatus, TuningJob
@@ -34,6 +34,7 @@ from webapp.lib.files import remove_tree
 from webapp.prompts.services import new_version_dir
 from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
+from workers.training_groups import get_groups
 
 logger = logging.getLogger(__name__)
 
@@ -203,10 +204,16 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         resumed_at = int(load_checkpoint(checkpoint)["step"])
         with_db_retry(f"job {job.pk} resume", lambda: services.record_resume(job.pk, resumed_at))
 
-    result = train(
+    run = TrainingRun(
         base, prompt_config, train_config, train_data, validation_data,
         checkpoint_dir=job.checkpoint_dir, on_progress=ProgressRecorder(job.pk, max_rate),
         should_stop=CancelCheck(job.pk),
+    )
+    # Trained by this process's group for the base model, beside the other jobs on it.
+    result = get_groups().train(
+        job.pk, run, source=job.base_model.source, label=job.base_model.name, exclusive=job.exclusive,
+        on_join=lambda group: with_db_retry(f"job {job.pk} group",
+                                            lambda: services.record_fused_group(job.pk, group)),
     )
     for message in truncation_notes(result, train_config, len(train_data)):
         with_db_retry(f"job {job.pk} log", functools.partial(services.log_job_event, job.pk, message))

@@ -90,8 +90,11 @@ class ServiceProcess:
 
 
 def celery_worker(log_dir: Path, hostname: str, queues: str = "default,gpu", **env: str) -> ServiceProcess:
+    """A worker as `make run` starts them: a thread pool where it trains (its jobs share a fused
+    trainer per base model), one process otherwise."""
+    pool = ["--pool", "threads", "--concurrency", "8"] if "gpu" in queues else ["--concurrency", "1"]
     argv = [
-        str(VENV_BIN / "celery"), "-A", "workers", "worker", "-Q", queues, "--concurrency", "1",
+        str(VENV_BIN / "celery"), "-A", "workers", "worker", "-Q", queues, *pool,
         "--loglevel", "INFO", "--hostname", hostname, "--without-mingle", "--without-gossip",
     ]
     return ServiceProcess(

@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from webapp.lib.heartbeats import Heartbeat, read_heartbeats
+from webapp.lib.heartbeats import Heartbeat, TrainingGroup, read_heartbeats
 from webapp.serving.queue import prediction_server_alive
 
 State = Literal["ok", "down"]
@@ -30,13 +30,17 @@ class Health:
     # Shown, but not part of `ok`: uploading, training and every page work without it; only
     # predict calls need it (and say so with a 503 of their own).
     serving: ComponentHealth
+    # Each live worker's fused training groups: (worker, group).
+    training_groups: tuple[tuple[str, TrainingGroup], ...] = ()
 
     @property
     def ok(self) -> bool:
         return all(c.status == "ok" for c in (self.database, self.redis, self.worker))
 
     def to_dict(self) -> dict[str, object]:
-        return {"status": "ok" if self.ok else "degraded", **{k: asdict(v) for k, v in vars(self).items()}}
+        components = {k: asdict(v) for k, v in vars(self).items() if isinstance(v, ComponentHealth)}
+        groups = [{"worker": worker, **asdict(group)} for worker, group in self.training_groups]
+        return {"status": "ok" if self.ok else "degraded", **components, "training_groups": groups}
 
 
 def check_database() -> ComponentHealth:
@@ -97,6 +101,15 @@ def check_serving() -> ComponentHealth:
     return ComponentHealth("ok", f"answering predict calls on {alive.get('host', '?')} (pid {alive.get('pid', '?')})")
 
 
+def training_groups() -> tuple[tuple[str, TrainingGroup], ...]:
+    """Every live worker's fused training groups; none when Redis cannot tell."""
+    try:
+        return tuple((b.hostname, g) for b in fresh_heartbeats() for g in b.groups)
+    except redis.RedisError:
+        return ()
+
+
 def check_all() -> Health:
-    return Health(database=check_database(), redis=check_redis(), worker=check_worker(), serving=check_serving())
+    return Health(database=check_database(), redis=check_redis(), worker=check_worker(), serving=check_serving(),
+                  training_groups=training_groups())
 

@@ -42,6 +42,7 @@ class JobOut(Schema):
     result_version: int | None = Field(description="the PromptVersion it produced")
     error_message: str | None
     cancel_requested: bool
+    exclusive: bool
     attempts: int
     prompt_config: dict[str, Any]
     train_config: dict[str, Any]
@@ -89,6 +90,8 @@ class JobLaunch(Schema):
     eval_sample: Blankable[int] = Field(None, description="validation rows scored at each evaluation during "
                                                           "training (default 512); 0: all")
     attention_dropout: Blankable[bool] = Field(None, description="default true")
+    exclusive: Blankable[bool] = Field(None, description="train alone, never together with other jobs on "
+                                                         "the base model (timing runs); default false")
 
 
 class MetricPoint(Schema):
@@ -125,6 +128,7 @@ def job_json(job: TuningJob) -> dict[str, Any]:
         "result_version": version.pk if version else None,
         "error_message": job.error_message or None,
         "cancel_requested": job.cancel_requested,
+        "exclusive": job.exclusive,
         "attempts": job.attempts,
         "prompt_config": job.prompt_config,
         "train_config": job.train_config,

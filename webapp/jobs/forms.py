@@ -23,7 +23,7 @@ PRECISION_CHOICES = [
     (Precision.BF16.value, "bf16 autocast (the prompt stays fp32)"),
 ]
 # The launch form's fields under "Advanced"; the template shows them in their own fieldset.
-ADVANCED_FIELDS = ("precision", "eval_sample", "attention_dropout")
+ADVANCED_FIELDS = ("precision", "eval_sample", "attention_dropout", "exclusive")
 # Fields whose choices are long sentences: the whole form's width, so no option is cut.
 WIDE_FIELDS = ("dataset", "base_model", "continue_from", "init", "precision")
 
@@ -108,6 +108,11 @@ class JobLaunchForm(forms.Form):
                                      ("false", "Off: dropout on layer outputs only, a faster step")]),
         help_text="Dropout on attention probabilities, as T5 trains",
     )
+    exclusive = forms.BooleanField(
+        required=False, label="Train alone",
+        help_text="Jobs on the same base model normally train together, one model pass for all. Alone, this "
+                  "job waits for the others to finish and keeps them out until it ends: for timing runs",
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,6 +154,7 @@ class JobLaunchForm(forms.Form):
             max_target_length=d["max_target_length"], seed=d["seed"], precision=Precision(d["precision"] or Precision.AUTO),
             eval_sample=TrainConfig.eval_sample if d["eval_sample"] is None else (d["eval_sample"] or None),
             attention_dropout=d["attention_dropout"] is not False,
+            exclusive=bool(d.get("exclusive")),
         )
 
 
@@ -169,6 +175,7 @@ def initial_from_job(job: Any) -> dict[str, Any]:
                                               "max_input_length", "max_target_length", "seed", "precision")},
         "eval_sample": train.get("eval_sample") or 0,
         "attention_dropout": "false" if train.get("attention_dropout") is False else "true",
+        "exclusive": job.exclusive,
     }
     if job.parent_version_id:
         initial["continue_from"] = job.parent_version_id

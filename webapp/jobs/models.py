@@ -64,6 +64,13 @@ class TuningJobQuerySet(models.QuerySet["TuningJob"]):
     def active(self) -> TuningJobQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
+    def training_with(self, job: TuningJob) -> TuningJobQuerySet:
+        """Other jobs running now in `job`'s fused training group (any owner: count them, never
+        show them to the job's owner)."""
+        if not job.fused_group or job.status != JobStatus.RUNNING:
+            return self.none()
+        return self.filter(fused_group=job.fused_group, status=JobStatus.RUNNING).exclude(pk=job.pk)
+
     def claimable(self, stale_before: object) -> TuningJobQuerySet:
         """Queued jobs, and running jobs whose worker stopped beating before `stale_before`
         (it died: the job resumes from its checkpoint)."""
@@ -106,6 +113,13 @@ class TuningJob(models.Model):
         null=True, blank=True, help_text="The worker already held the base model in memory"
     )
     cancel_requested = models.BooleanField(default=False)
+    exclusive = models.BooleanField(
+        default=False, help_text="Train alone: never share the model's passes with other jobs (timing runs)"
+    )
+    fused_group = models.CharField(
+        max_length=32, blank=True,
+        help_text="The worker's fused training group the job trains in (one pass for all its jobs)",
+    )
     error_message = models.TextField(blank=True)
     stop_reason = models.CharField(
         max_length=20, blank=True, choices=[(r, r.replace("_", " ")) for r in ("max_steps", "early_stopping", "cancelled")],

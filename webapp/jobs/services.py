@@ -64,6 +64,7 @@ class JobRequest:
     max_target_length: int | None = None  # None: the engine's default
     eval_sample: int | None = 512  # None: the whole validation split at every evaluation
     attention_dropout: bool = True
+    exclusive: bool = False  # train alone, never in a fused group (timing runs)
 
 
 def headline_metric(metrics: dict[str, Any]) -> str:
@@ -154,7 +155,7 @@ def launch_job(owner: Any, request: JobRequest) -> TuningJob:
             owner=owner, dataset=request.dataset, base_model=request.base_model, prompt=prompt,
             parent_version=request.continue_from, prompt_config=prompt_dict,
             train_config=train_config.to_dict(), total_steps=train_config.max_steps,
-            queue=settings.CELERY_GPU_QUEUE,
+            queue=settings.CELERY_GPU_QUEUE, exclusive=request.exclusive,
         )
         enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=job.queue)
     return job
@@ -220,6 +221,23 @@ def record_model_lease(job_id: int, *, reused: bool, load_seconds: float) -> Non
     TuningJob.objects.filter(pk=job_id).update(model_reused=reused)
     log_job_event(job_id, "Base model reused from the worker's memory" if reused
                  else f"Base model loaded in {load_seconds:.1f} s")
+
+
+def record_fused_group(job_id: int, group_id: str) -> None:
+    """The job joined a worker's fused training group: say with how many others it trains."""
+    TuningJob.objects.filter(pk=job_id).update(fused_group=group_id)
+    job = TuningJob.objects.select_related("base_model").get(pk=job_id)
+    others = TuningJob.objects.training_with(job).count()
+    log_job_event(job_id, f"Training together with {others} other job{'' if others == 1 else 's'} "
+                          f"on {job.base_model.name}" if others else f"Training alone on {job.base_model.name}")
+    announce_job(job)
+    _announce_group_mates(job)
+
+
+def _announce_group_mates(job: TuningJob) -> None:
+    """The jobs sharing `job`'s fused group: their pages' "training together" count changed."""
+    for mate in TuningJob.objects.filter(fused_group=job.fused_group, status=JobStatus.RUNNING).exclude(pk=job.pk):
+        announce_job(mate)
 
 
 def record_resume(job_id: int, step: int) -> None:
@@ -433,6 +451,8 @@ def announce_job(job: TuningJob) -> None:
     event = Event(kind="job.status", data=data)
     publish(job_group(job.pk), event)
     publish(user_group(job.owner_id), event)
+    if job.fused_group and job.status in FINAL_STATUSES:
+        _announce_group_mates(job)  # one fewer trains beside them
 
 
 def log_job_event(job_id: int, message: str) -> None:

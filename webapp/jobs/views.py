@@ -76,6 +76,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "log_entries": job.log_entries.all(),
         "charts": training_charts(job),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
+        # How many others share this job's passes; never who they are (they may be anyone's).
+        "training_with": TuningJob.objects.training_with(job).count(),
     }
     if is_fragment_request(request):
         return render(request, "jobs/detail.html#job-summary", context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import redis
 
@@ -17,14 +17,27 @@ KEY_PREFIX = "sps:worker-heartbeat:"
 
 
 @dataclass(frozen=True)
+class TrainingGroup:
+    """A worker's fused training group, as its heartbeat reports it."""
+
+    base_model: str
+    precision: str
+    jobs: int
+    steps_per_second: float
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     hostname: str
     timestamp: float
     queues: tuple[str, ...]
+    groups: tuple[TrainingGroup, ...] = ()
 
 
-def write_heartbeat(client: redis.Redis, hostname: str, queues: tuple[str, ...], ttl: int) -> None:
-    payload = json.dumps({"hostname": hostname, "timestamp": time.time(), "queues": list(queues)})
+def write_heartbeat(client: redis.Redis, hostname: str, queues: tuple[str, ...], ttl: int,
+                    groups: tuple[TrainingGroup, ...] = ()) -> None:
+    payload = json.dumps({"hostname": hostname, "timestamp": time.time(), "queues": list(queues),
+                          "groups": [asdict(g) for g in groups]})
     client.set(KEY_PREFIX + hostname, payload, ex=ttl)
 
 
@@ -39,5 +52,6 @@ def read_heartbeats(client: redis.Redis) -> list[Heartbeat]:
         if raw is None:
             continue
         data = json.loads(raw)
-        beats.append(Heartbeat(data["hostname"], float(data["timestamp"]), tuple(data["queues"])))
+        groups = tuple(TrainingGroup(**g) for g in data.get("groups", ()))
+        beats.append(Heartbeat(data["hostname"], float(data["timestamp"]), tuple(data["queues"]), groups))
     return beats

@@ -1,0 +1,45 @@
+"""A job's page says how many other jobs share its passes on the base model, never whose they are;
+a job asked to train alone says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_ready_dataset
+from tests.support.accounts import PASSWORD
+from tests.support.browser import log_in
+from tests.support.jobs import launch, wait_for_status
+from tests.support.waiting import wait_for
+from webapp.jobs.base_models import register_base_model
+from webapp.jobs.models import FINAL_STATUSES, TuningJob
+from webapp.jobs.services import cancel_job
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_job_page_says_it_trains_together_with_another_job(page, asgi_server, celery_worker_process, alice,
+                                                               bob, tiny_model_dir) -> None:
+    from playwright.sync_api import expect
+
+    base_model = register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
+    bobs = launch(bob, make_ready_dataset(bob, train=32, validation=8, test=0), base_model,
+                  prompt_name="bobs secret prompt", max_steps=100_000, eval_every=50_000)
+    wait_for(lambda: TuningJob.objects.get(pk=bobs.pk).step > 0, timeout=120, what="bob's job training")
+    job = launch(alice, make_ready_dataset(alice, train=32, validation=8, test=0), base_model,
+                 max_steps=100_000, eval_every=50_000)
+    try:
+        log_in(page, asgi_server, "alice", PASSWORD)
+        page.goto(f"{asgi_server}/jobs/{job.pk}/")
+        together = page.locator("#job-together")
+        expect(together).to_have_text(
+            "Training together with 1 other job on tiny-t5: one copy of the model, one pass for all.",
+            timeout=120_000)
+        page.screenshot(path="test-results/job-trains-together.png", full_page=True)
+        expect(page.locator("body")).not_to_contain_text("bob")  # no other user's name, prompt or job
+        expect(page.locator("body")).not_to_contain_text(f"#{bobs.pk}")
+
+        cancel_job(TuningJob.objects.get(pk=bobs.pk))
+        expect(together).to_have_text("Training alone on tiny-t5.", timeout=120_000)
+    finally:
+        for pk in (bobs.pk, job.pk):  # the worker ends both before the test's data goes
+            wait_for_status(cancel_job(TuningJob.objects.get(pk=pk)), *FINAL_STATUSES, timeout=120)
