@@ -13,6 +13,7 @@ from tuning_core.evaluate import evaluate
 from tuning_core.export import load_prompt
 from webapp.jobs import evaluations, services
 from webapp.jobs.models import TuningJob
+from webapp.lib.splits import load_split
 from workers.model_pool import get_pool
 
 
@@ -42,15 +43,13 @@ class EvaluationProgress:
 
 
 def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
-    import datasets
-
     config = job.train_config
     version = job.parent_version
     assert version is not None, "an evaluation job names the version it evaluates"
     services.log_job_event(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
     prompt, _ = load_prompt(Path(settings.MEDIA_ROOT) / version.tensor_file, base=base)
-    data = datasets.load_from_disk(str(job.dataset.split_path(config["split"])))
+    data = load_split(job.dataset.split_path(config["split"]))
     services.log_job_event(job.pk, f"Scoring {len(data):,} {config['split']} rows of {job.dataset.name} with {version}")
     try:
         result = evaluate(
@@ -80,8 +79,6 @@ class SplitProgress:
 
 def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
     """Score every member on each split in one batched pass (K prompts per batch), then vote."""
-    import datasets
-
     from tuning_core.ensemble import evaluate_ensemble
     from webapp.ensembles.evaluations import record_ensemble_evaluation
     from webapp.prompts.models import PromptVersion
@@ -95,7 +92,7 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
         raise EnsembleMemberGone(f"Member version(s) {missing} were deleted; edit the ensemble and evaluate again")
     prompts = [load_prompt(Path(settings.MEDIA_ROOT) / versions[pk].tensor_file, base=base)[0]
                for pk in config["member_ids"]]
-    splits = {split: datasets.load_from_disk(str(job.dataset.split_path(split))) for split in config["splits"]}
+    splits = {split: load_split(job.dataset.split_path(split)) for split in config["splits"]}
     total = sum(len(data) for data in splits.values())
     progress = EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop)
     results, offset = {}, 0

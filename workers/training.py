@@ -31,6 +31,7 @@ from webapp.jobs import services
 from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, EVALUATION
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.files import remove_tree
+from webapp.lib.splits import load_split
 from webapp.prompts.services import new_version_dir
 from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
@@ -174,11 +175,9 @@ def _say(job: TuningJob, message: str) -> None:
 
 
 def _load_split(job: TuningJob, split: str) -> Any:
-    import datasets
-
     if not job.dataset.has_split(split):
         return None
-    return datasets.load_from_disk(str(job.dataset.split_path(split)))
+    return load_split(job.dataset.split_path(split))
 
 
 def _run(job: TuningJob, worker: str, max_rate: int) -> None:

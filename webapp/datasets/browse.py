@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from webapp.datasets.models import Dataset
+from webapp.lib.splits import load_split
 
 PAGE_SIZE = 20
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
@@ -24,9 +25,7 @@ class SamplePage:
 
 
 def _table(dataset: Dataset, split: str) -> Any:
-    import datasets
-
-    return datasets.load_from_disk(str(dataset.split_path(split))).data.table
+    return load_split(dataset.split_path(split)).data.table
 
 
 def sample_rows(dataset: Dataset, split: str, query: str = "", page: int = 1) -> SamplePage:

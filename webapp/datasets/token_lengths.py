@@ -19,6 +19,7 @@ from webapp.datasets.announcements import publish_dataset_changed
 from webapp.datasets.models import SPLITS, Dataset
 from webapp.datasets.processing import ProcessResult, histogram
 from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.lib.splits import load_split
 
 logger = logging.getLogger(__name__)
 
@@ -139,14 +140,13 @@ def token_measure_chars(max_length: int) -> int:
 
 
 def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length: int) -> dict[str, Any]:
-    import datasets
     import numpy as np
 
     tokenizer = _load_tokenizer(source)
     cut = token_measure_chars(max_length)
     lengths: dict[str, list[int]] = {"input_text": [], "target_text": []}
     for split in splits:
-        ds = datasets.load_from_disk(str(root / split))
+        ds = load_split(root / split)
         for batch in ds.select_columns(list(lengths)).iter(batch_size=1000):
             for column, found in lengths.items():
                 texts = [text[:cut] for text in batch[column]]

@@ -1,0 +1,42 @@
+"""An upload processed, and a second job started, while another user's long job trains: neither
+waits for the long job to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import review_rows, submit_upload, write_csv
+from tests.support.jobs import launch, wait_for_status
+from tests.support.waiting import wait_for
+from webapp.datasets.models import Upload
+from webapp.datasets.processing import Mapping
+from webapp.jobs.models import JobStatus, TuningJob
+from webapp.jobs.services import cancel_job
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_upload_and_a_short_job_run_while_a_long_job_trains(
+    alice, bob, ready_dataset, tiny_base_model, tmp_path, celery_worker_process
+) -> None:
+    long_job = launch(alice, ready_dataset, tiny_base_model, prompt_name="long", max_steps=100_000,
+                      eval_every=50_000)
+    try:
+        wait_for(lambda: TuningJob.objects.get(pk=long_job.pk).step > 0, timeout=120, what="the long job training")
+
+        upload = submit_upload(bob, write_csv(tmp_path / "r.csv", review_rows(200)),
+                               Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
+        wait_for(lambda: Upload.objects.get(pk=upload.pk).status != "processing", timeout=120,
+                 what="the upload processed")
+        assert Upload.objects.get(pk=upload.pk).status == "done"
+
+        short = launch(bob, Upload.objects.get(pk=upload.pk).dataset, tiny_base_model, prompt_name="short",
+                       max_steps=20, eval_every=10)
+        short = wait_for_status(short, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=120)
+        assert short.status == JobStatus.SUCCEEDED, short.error_message
+
+        long_job.refresh_from_db()
+        assert long_job.status == JobStatus.RUNNING  # both happened while it trained
+        assert long_job.step < long_job.total_steps
+    finally:
+        wait_for_status(cancel_job(TuningJob.objects.get(pk=long_job.pk)), JobStatus.CANCELLED, timeout=120)
