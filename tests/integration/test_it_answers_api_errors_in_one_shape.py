@@ -32,10 +32,12 @@ def _shape(response_body: bytes) -> dict:  # type: ignore[type-arg]
     return body  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def small_limit_server(service_logs) -> Iterator[int]:
+@pytest.fixture(scope="module")
+def small_limit_server(django_db_setup, django_db_blocker, service_logs) -> Iterator[int]:
+    """One Daphne for the module: its tests only send requests, none changes the server."""
     port = free_port()
-    server = daphne_server(service_logs, port, UPLOAD_MAX_BYTES=str(SMALL_LIMIT))
+    with django_db_blocker.unblock():
+        server = daphne_server(service_logs, port, UPLOAD_MAX_BYTES=str(SMALL_LIMIT))
     server.start(ready=lambda: port_open(port), timeout=60)
     yield port
     server.stop()

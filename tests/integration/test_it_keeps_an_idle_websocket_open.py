@@ -14,11 +14,18 @@ from webapp.lib.events import Event, publish, user_group
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-IDLE_SECONDS = 30
+# The rule under test: redis-py's socket timeout outlasts channels_redis' 5 s blocking pop. The
+# test shortens the socket timeout to 6 s (still above the pop) and idles past it, so a socket
+# that timed out would have failed within the 8 s, as one would after 15 s with the default.
+SOCKET_TIMEOUT = 6
+IDLE_SECONDS = 8
 
 
 @pytest.mark.asyncio
-async def test_it_keeps_an_idle_socket_open_and_delivers_afterwards(alice) -> None:
+async def test_it_keeps_an_idle_socket_open_and_delivers_afterwards(alice, settings) -> None:
+    layer = settings.CHANNEL_LAYERS["default"]
+    host = {**layer["CONFIG"]["hosts"][0], "socket_timeout": SOCKET_TIMEOUT}
+    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [host]}}}
     communicator = WebsocketCommunicator(UserEventsConsumer.as_asgi(), "/ws/events/")
     communicator.scope["user"] = alice
     connected, _ = await communicator.connect()
