@@ -47,14 +47,20 @@ def charlie(db: None) -> AbstractUser:
 
 @pytest.fixture(autouse=True)
 def fresh_channel_layer() -> Iterator[None]:
-    """Each test starts with new Channels layer instances. channels_redis keeps asyncio locks per
-    layer, bound to the event loop that first used them; pytest-asyncio gives every test its own
-    loop, and a lock left held by an earlier test's socket broke the next one ("bound to a
-    different event loop")."""
+    """Each test starts with new Channels layer instances and no announcement outage.
+
+    channels_redis keeps asyncio locks per layer, bound to the event loop that first used them;
+    pytest-asyncio gives every test its own loop, and a lock left held by an earlier test's socket
+    broke the next one ("bound to a different event loop")."""
     yield
     layers = sys.modules.get("channels.layers")  # only where a test loaded it: no Django otherwise
     if layers is not None:
         layers.channel_layers.backends.clear()
+    events = sys.modules.get("webapp.lib.events")
+    if events is not None:
+        # A failed send quiets announcements for a few seconds: that must not reach the next test
+        # (it dropped the jobs list's live update once).
+        events._outage.recovered()
 
 
 @pytest.fixture(scope="session")

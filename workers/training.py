@@ -211,6 +211,7 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     # Trained by this process's group for the base model, beside the other jobs on it.
     result = get_groups().train(
         job.pk, run, source=job.base_model.source, label=job.base_model.name, exclusive=job.exclusive,
+        on_wait=lambda why: _say(job, why),
         on_join=lambda group: with_db_retry(f"job {job.pk} group",
                                             lambda: services.record_fused_group(job.pk, group)),
     )

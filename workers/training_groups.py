@@ -76,32 +76,42 @@ class TrainingGroups:
         self._waiting: list[_Ticket] = []
 
     def train(self, job_id: int, run: TrainingRun, *, source: str, label: str = "", exclusive: bool = False,
+              on_wait: Callable[[str], None] | None = None,
               on_join: Callable[[str], None] | None = None) -> TrainResult:
         """Train `run` in this process's group for its base model `source` (named `label`);
-        blocks until it ends.
+        blocks until it ends. Raises what failed the run.
 
-        on_join(group_id) is called once the run is handed to a group (outside any lock).
-        Raises what failed the run.
+        on_wait(why) is called when the run cannot join at once; on_join(group_id) once it is
+        handed to a group. Both are called outside any lock, and their failures are only logged:
+        they report, and the run is the job's either way.
         """
         ticket = _Ticket((source, run.precision.value), exclusive)
         with self._cond:
             self._waiting.append(ticket)
-            try:
+            why = "" if self._may_join(ticket) else self._why_wait(ticket)
+        try:
+            if why and on_wait is not None:
+                _report(on_wait, why)
+            with self._cond:  # waiting and joining under one hold: the group cannot change between
                 self._cond.wait_for(lambda: self._may_join(ticket))
-            finally:
                 self._waiting.remove(ticket)
-            group = self._group
-            if group is None:
-                trainer = FusedTrainer(run.base, max_rows=self.max_rows)
-                group = self._group = _Group(ticket.key, trainer, exclusive, label or source)
-                threading.Thread(target=self._step_until_empty, args=(group,), name=f"fused-{group.id}",
-                                 daemon=True).start()
-            future = group.trainer.add(run)
-            group.jobs.add(job_id)
-            self._cond.notify_all()
+                group = self._group
+                if group is None:
+                    trainer = FusedTrainer(run.base, max_rows=self.max_rows)
+                    group = self._group = _Group(ticket.key, trainer, exclusive, label or source)
+                    threading.Thread(target=self._step_until_empty, args=(group,), name=f"fused-{group.id}",
+                                     daemon=True).start()
+                future = group.trainer.add(run)
+                group.jobs.add(job_id)
+                self._cond.notify_all()
+        finally:
+            with self._cond:
+                if ticket in self._waiting:  # it never joined
+                    self._waiting.remove(ticket)
+                    self._cond.notify_all()
         try:
             if on_join is not None:
-                on_join(group.id)
+                _report(on_join, group.id)
             return future.result()
         finally:
             with self._cond:
@@ -111,6 +121,20 @@ class TrainingGroups:
     def snapshot(self) -> list[GroupSnapshot]:
         with self._cond:
             return [self._group.snapshot()] if self._group is not None else []
+
+    def _why_wait(self, ticket: _Ticket) -> str:
+        group = self._group
+        if group is None:
+            return "Waiting for the jobs queued before it on this worker"
+        jobs = f"{len(group.jobs)} job{'' if len(group.jobs) == 1 else 's'}"
+        if group.exclusive:
+            return f"Waiting: a job asked to train alone on this worker ({group.label})"
+        if ticket.exclusive:
+            return f"Waiting to train alone: {jobs} training on {group.label} on this worker must end first"
+        if group.key != ticket.key:
+            return (f"Waiting: this worker trains {jobs} on {group.label} ({group.key[1]}); this job starts "
+                    "when they end")
+        return f"Waiting: {jobs} already train together on {group.label}, the most this worker takes"
 
     def _may_join(self, ticket: _Ticket) -> bool:
         ahead = self._waiting[: self._waiting.index(ticket)]
@@ -141,6 +165,13 @@ class TrainingGroups:
             from django.db import connection
 
             connection.close()
+
+
+def _report(callback: Callable[[str], None], value: str) -> None:
+    try:
+        callback(value)
+    except Exception:  # noqa: BLE001 - a report lost to a database outage must not orphan a run
+        logger.warning("could not report a training group change", exc_info=True)
 
 
 _groups: TrainingGroups | None = None

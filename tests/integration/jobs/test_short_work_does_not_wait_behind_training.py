@@ -16,13 +16,23 @@ from webapp.jobs.services import cancel_job
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+def _groups(client) -> list[dict]:  # type: ignore[type-arg]
+    return client.get("/healthz").json()["training_groups"]
+
+
 def test_an_upload_and_a_short_job_run_while_a_long_job_trains(
-    alice, bob, ready_dataset, tiny_base_model, tmp_path, celery_worker_process
+    alice, bob, ready_dataset, tiny_base_model, tmp_path, celery_worker_process, client
 ) -> None:
     long_job = launch(alice, ready_dataset, tiny_base_model, prompt_name="long", max_steps=100_000,
                       eval_every=50_000)
     try:
         wait_for(lambda: TuningJob.objects.get(pk=long_job.pk).step > 0, timeout=120, what="the long job training")
+        # /healthz lists the worker's group, from its heartbeat (every second under test).
+        wait_for(lambda: bool(_groups(client)), timeout=30, what="the group in /healthz")
+        [group] = _groups(client)
+        assert (group["base_model"], group["precision"], group["jobs"]) == ("tiny-t5", "fp32", 1)
+        assert group["steps_per_second"] > 0
+        assert group["worker"].startswith("test-worker-")
 
         upload = submit_upload(bob, write_csv(tmp_path / "r.csv", review_rows(200)),
                                Mapping("{text}", "label", {"0": "negative", "1": "positive"}))
