@@ -4,8 +4,8 @@
 run:  ## install, start PostgreSQL/Redis/worker/web, seed a demo
 	bin/run
 
-test:  ## install, start services, run the whole suite
-	bin/test $(PYTEST_ARGS)
+test:  ## install, start services, run the whole suite (and name its 25 slowest tests)
+	bin/test --durations=25 $(PYTEST_ARGS)
 
 setup:  ## only install system packages and the virtual environment
 	bin/setup --with-browser
@@ -21,3 +21,4 @@ bench:  ## benchmarks that print ratios (about 16 minutes on 2 busy cores; see b
 	.venv/bin/python bench/engine.py --threads 1
 	.venv/bin/python bench/train_step.py --threads 1
 	.venv/bin/python bench/serving.py --threads 1
+	.venv/bin/python bench/fused.py --threads 1

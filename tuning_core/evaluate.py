@@ -281,6 +281,28 @@ def resolve_labels(targets: Sequence[str], label_words: Sequence[str] | None) ->
     return labels
 
 
+def rank_result(
+    scores: Tensor, inputs: Sequence[str], targets: Sequence[str], labels: Sequence[str], truncated_rows: int,
+) -> EvalResult:
+    """A rank evaluation from its scores (N, L): each row's label is the most likely one."""
+    best = scores.argmax(dim=1).tolist()
+    rows = scores.tolist()  # one conversion, not one small tensor op per example
+    predicted = [labels[j] for j in best]
+    metrics = classification_metrics(targets, predicted, labels)
+    preds = [
+        Prediction(
+            index=i,
+            input_text=inputs[i],
+            target_text=targets[i],
+            predicted=predicted[i],
+            correct=predicted[i] == targets[i],
+            scores=dict(zip(labels, rows[i])),
+        )
+        for i in range(len(targets))
+    ]
+    return EvalResult("rank", metrics, preds, list(labels), truncated_rows)
+
+
 def evaluate_tokenized(
     base: FrozenT5,
     prompt: Tensor,
@@ -309,22 +331,7 @@ def evaluate_tokenized(
             progress=progress,
             precision=precision,
         )[0]  # (N, L)
-        best = scores.argmax(dim=1).tolist()
-        rows = scores.tolist()  # one conversion, not one small tensor op per example
-        predicted = [labels[j] for j in best]
-        metrics = classification_metrics(targets, predicted, labels)
-        preds = [
-            Prediction(
-                index=i,
-                input_text=inputs[i],
-                target_text=targets[i],
-                predicted=predicted[i],
-                correct=predicted[i] == targets[i],
-                scores=dict(zip(labels, rows[i])),
-            )
-            for i in range(len(targets))
-        ]
-        return EvalResult("rank", metrics, preds, list(labels), tokenized.truncated_inputs)
+        return rank_result(scores, inputs, targets, labels, tokenized.truncated_inputs)
     if mode != "generate":
         raise DataError(DataProblem(f"Unknown evaluation mode {mode!r}; use 'rank' or 'generate'"))
 

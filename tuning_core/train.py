@@ -13,6 +13,7 @@ the loss history. Resuming reproduces the uninterrupted run bit for bit on the s
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import random
@@ -38,7 +39,7 @@ from tuning_core.data import (
     tokenize,
 )
 from tuning_core.errors import ConfigError, DataError, DataProblem, NonFiniteLossError
-from tuning_core.evaluate import evaluate_tokenized, resolve_labels
+from tuning_core.evaluate import EvalResult, evaluate_tokenized, resolve_labels
 from tuning_core.fingerprint import differences, run_fingerprint
 from tuning_core.metrics import scalar_metrics
 from tuning_core.model import (
@@ -350,6 +351,7 @@ class TrainingRun:
         # log_every, the steps before the checkpoint belong to the next point too.
         step, every = self.progress.step, train_config.log_every
         self._window: list[float] = self.progress.losses[step - step % every : step]
+        self._scoring_key: tuple[Any, ...] | None = None
 
     # -- what a stepper asks -------------------------------------------------------------------
 
@@ -383,14 +385,28 @@ class TrainingRun:
         step = self.progress.step
         return step % self.cfg.eval_every == 0 or step == self.cfg.max_steps
 
-    def evaluate_and_checkpoint(self, rng: dict[str, Any]) -> None:
-        """The end of an evaluation step: score the sample, keep the best prompt, decide early
-        stopping, write the checkpoint (with `rng`, the dropout RNG state to continue from)."""
+    def shared_scoring_key(self) -> tuple[Any, ...] | None:
+        """Runs with equal keys score their in-training evaluations in one multi-prompt pass:
+        rank classification of the same rows, targets and labels, in the same arithmetic.
+        None: this run scores alone (generation, or no validation)."""
+        data, cfg = self.data, self.cfg
+        if data.eval_mode != "rank" or data.validation is None or not data.labels:
+            return None
+        if self._scoring_key is None:
+            rows = hashlib.sha256(repr((data.validation.input_ids, data.validation_targets)).encode()).hexdigest()
+            self._scoring_key = (rows, tuple(data.labels), cfg.max_target_length, cfg.eval_batch_size,
+                                 self.precision.value)
+        return self._scoring_key
+
+    def evaluate_and_checkpoint(self, rng: dict[str, Any], scored: EvalResult | None = None) -> None:
+        """The end of an evaluation step: score the sample (or take `scored`, this run's result
+        from a pass shared with other runs), keep the best prompt, decide early stopping, write
+        the checkpoint (with `rng`, the dropout RNG state to continue from)."""
         run, cfg, has_validation = self.progress, self.cfg, self.data.validation is not None
         metrics: dict[str, float] = {}
         is_best = False
         if has_validation:
-            metrics, is_best = self._validate()
+            metrics, is_best = self._validate(scored)
         if cfg.patience is not None and has_validation and run.bad_evals >= cfg.patience:
             run.finished = self.stopped = "early_stopping"
             self.over = True
@@ -459,11 +475,11 @@ class TrainingRun:
         if self.on_progress is not None:
             self.on_progress(event)
 
-    def _validate(self) -> tuple[dict[str, float], bool]:
+    def _validate(self, scored: EvalResult | None = None) -> tuple[dict[str, float], bool]:
         """Score the sample, keep the best prompt; (metrics, whether this is the best so far)."""
         data, run, cfg = self.data, self.progress, self.cfg
         assert data.validation is not None and data.eval_mode is not None and data.metric_name is not None
-        result = evaluate_tokenized(
+        result = scored or evaluate_tokenized(
             self.base, self.soft.weight.detach(), data.validation, data.validation_inputs or [],
             data.validation_targets or [],
             mode=data.eval_mode,  # type: ignore[arg-type]

@@ -231,6 +231,12 @@ TORCH_NUM_THREADS = env_int("TORCH_NUM_THREADS", 0, minimum=0)
 # pass holds at most FUSED_MAX_ROWS rows (more are micro-batched with gradient accumulation).
 FUSED_MAX_JOBS = env_int("FUSED_MAX_JOBS", 8, minimum=1)
 FUSED_MAX_ROWS = env_int("FUSED_MAX_ROWS", 256, minimum=1)
+# Whether the jobs' rows share one pass: auto (on a GPU yes; on a CPU each job's batch is its own
+# pass, since there one pass costs the sum of its rows and holds all their activations), 1 or 0.
+_share_passes = env_str("FUSED_SHARE_PASSES", "auto").strip().lower()
+if _share_passes not in ("auto", "1", "0"):
+    raise ImproperlyConfigured(f"FUSED_SHARE_PASSES={_share_passes!r}: use auto, 1 or 0")
+FUSED_SHARE_PASSES: bool | None = None if _share_passes == "auto" else _share_passes == "1"
 # The prediction server (workers/serving.py, started by `make run` and compose's `serving`):
 # requests arriving within the window share a forward pass of at most SERVING_MAX_ROWS
 # (input, prompt) rows; past SERVING_QUEUE_LIMIT waiting requests the API answers 429.

@@ -68,9 +68,10 @@ class _Group:
 class TrainingGroups:
     """The process's training group (one at a time: one model's passes fill the device)."""
 
-    def __init__(self, max_jobs: int, max_rows: int) -> None:
+    def __init__(self, max_jobs: int, max_rows: int, share_passes: bool | None = None) -> None:
         self.max_jobs = max_jobs
         self.max_rows = max_rows
+        self.share_passes = share_passes  # None: where it pays (tuning_core.fused.shares_passes_by_default)
         self._cond = threading.Condition()
         self._group: _Group | None = None
         self._waiting: list[_Ticket] = []
@@ -97,7 +98,7 @@ class TrainingGroups:
                 self._waiting.remove(ticket)
                 group = self._group
                 if group is None:
-                    trainer = FusedTrainer(run.base, max_rows=self.max_rows)
+                    trainer = FusedTrainer(run.base, max_rows=self.max_rows, share_passes=self.share_passes)
                     group = self._group = _Group(ticket.key, trainer, exclusive, label or source)
                     threading.Thread(target=self._step_until_empty, args=(group,), name=f"fused-{group.id}",
                                      daemon=True).start()
@@ -185,5 +186,5 @@ def get_groups() -> TrainingGroups:
         if _groups is None:
             from django.conf import settings
 
-            _groups = TrainingGroups(settings.FUSED_MAX_JOBS, settings.FUSED_MAX_ROWS)
+            _groups = TrainingGroups(settings.FUSED_MAX_JOBS, settings.FUSED_MAX_ROWS, settings.FUSED_SHARE_PASSES)
         return _groups

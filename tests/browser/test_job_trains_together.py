@@ -34,7 +34,7 @@ def test_the_job_page_says_it_trains_together_with_another_job(page, asgi_server
         page.goto(f"{asgi_server}/jobs/{job.pk}/")
         together = page.locator("#job-together")
         expect(together).to_have_text(
-            "Training together with 1 other job on tiny-t5: one copy of the model, one pass for all.",
+            "Training together with 1 other job on tiny-t5, sharing one copy of the model.",
             timeout=120_000)
         page.screenshot(path="test-results/job-trains-together.png", full_page=True)
         expect(page.locator("body")).not_to_contain_text("bob")  # no other user's name, prompt or job
@@ -42,7 +42,7 @@ def test_the_job_page_says_it_trains_together_with_another_job(page, asgi_server
 
         # The home page lists the worker's group (from its heartbeat, every second under test).
         page.goto(f"{asgi_server}/")
-        expect(page.locator("#training-groups")).to_contain_text("tiny-t5 (fp32): 2 jobs in one pass")
+        expect(page.locator("#training-groups")).to_contain_text("tiny-t5 (fp32): 2 jobs on one model copy")
         page.screenshot(path="test-results/home-training-groups.png", full_page=True)
 
         page.goto(f"{asgi_server}/jobs/{job.pk}/")

@@ -93,6 +93,8 @@ def celery_worker(log_dir: Path, hostname: str, queues: str = "default,gpu", **e
     """A worker as `make run` starts them: a thread pool where it trains (its jobs share a fused
     trainer per base model), one process otherwise."""
     pool = ["--pool", "threads", "--concurrency", "8"] if "gpu" in queues else ["--concurrency", "1"]
+    # Jobs' rows share passes as on a GPU: the path that must give each job its solo result.
+    env = {"FUSED_SHARE_PASSES": "1", **env}
     argv = [
         str(VENV_BIN / "celery"), "-A", "workers", "worker", "-Q", queues, *pool,
         "--loglevel", "INFO", "--hostname", hostname, "--without-mingle", "--without-gossip",

@@ -118,7 +118,7 @@ class TuningJob(models.Model):
     )
     fused_group = models.CharField(
         max_length=32, blank=True,
-        help_text="The worker's fused training group the job trains in (one pass for all its jobs)",
+        help_text="The worker's fused training group the job trains in (one model copy for all its jobs)",
     )
     error_message = models.TextField(blank=True)
     stop_reason = models.CharField(

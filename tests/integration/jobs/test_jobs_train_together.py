@@ -32,7 +32,7 @@ def _alone(job: TuningJob, tiny_model_dir: Any) -> torch.Tensor:
     base = load_base_model(str(tiny_model_dir), device="cpu")
     splits = [datasets.load_from_disk(str(job.dataset.split_path(s))) for s in ("train", "validation")]
     run = TrainingRun(base, services.prompt_config_for_worker(job), services.train_config_for_worker(job), *splits)
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     future = trainer.add(run)
     trainer.train_all()
     return future.result().prompt

@@ -1,5 +1,5 @@
-"""An upload processed, and a second job started, while another user's long job trains: neither
-waits for the long job to end."""
+"""An upload processed, a second job trained and its version evaluated, while another user's long
+job trains: none waits for the long job to end."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tests.support.jobs import launch, wait_for_status
 from tests.support.waiting import wait_for
 from webapp.datasets.models import Upload
 from webapp.datasets.processing import Mapping
+from webapp.jobs.evaluations import launch_evaluation
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import cancel_job
 
@@ -44,6 +45,11 @@ def test_an_upload_and_a_short_job_run_while_a_long_job_trains(
                        max_steps=20, eval_every=10)
         short = wait_for_status(short, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=120)
         assert short.status == JobStatus.SUCCEEDED, short.error_message
+
+        # An evaluation shares the model copy with the training group, a batch at a time.
+        evaluation = launch_evaluation(bob, short.result_version, short.dataset, "test")
+        evaluation = wait_for_status(evaluation, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=120)
+        assert evaluation.status == JobStatus.SUCCEEDED, evaluation.error_message
 
         long_job.refresh_from_db()
         assert long_job.status == JobStatus.RUNNING  # both happened while it trained

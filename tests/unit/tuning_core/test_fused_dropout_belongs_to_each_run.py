@@ -27,7 +27,7 @@ def _neighbours(base, train_rows) -> list[TrainingRun]:
 
 
 def _train(base, runs: list[TrainingRun]):
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     futures = [trainer.add(run) for run in runs]
     trainer.train_all()
     return [f.result() for f in futures]

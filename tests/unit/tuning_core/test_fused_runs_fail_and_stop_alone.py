@@ -32,7 +32,7 @@ def test_a_cancelled_run_leaves_and_the_other_goes_on(base, train_rows, val_rows
     def count(event) -> None:
         steps["n"] = event.step
 
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     steady = trainer.add(TrainingRun(base, PROMPT, CONFIG, train_rows, val_rows))
     cancelled = trainer.add(TrainingRun(
         base, PROMPT, TrainConfig(batch_size=4, max_steps=6, log_every=1, dropout=0.0, precision="fp32", seed=5),
@@ -45,7 +45,7 @@ def test_a_cancelled_run_leaves_and_the_other_goes_on(base, train_rows, val_rows
 
 
 def test_a_diverging_run_fails_alone(base, train_rows, val_rows, solo):
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     steady = trainer.add(TrainingRun(base, PROMPT, CONFIG, train_rows, val_rows))
     diverging = TrainingRun(base, PROMPT, CONFIG, train_rows, val_rows)
     diverging.soft.weight.data[0, 0] = float("nan")
@@ -57,7 +57,7 @@ def test_a_diverging_run_fails_alone(base, train_rows, val_rows, solo):
 
 
 def test_a_run_whose_rows_break_the_pass_fails_alone(base, train_rows, val_rows, solo):
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     steady = trainer.add(TrainingRun(base, PROMPT, CONFIG, train_rows, val_rows))
     broken = TrainingRun(base, PROMPT, CONFIG, train_rows, val_rows)
     for row in broken.data.train.input_ids:
@@ -76,7 +76,7 @@ def test_a_run_whose_own_step_raises_fails_alone(base, train_rows, val_rows, sol
                 raise RuntimeError("the data went away")
             return super().next_batch()
 
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     steady = trainer.add(TrainingRun(base, PROMPT, CONFIG, train_rows, val_rows))
     flaky = trainer.add(Flaky(base, PROMPT, CONFIG, train_rows, val_rows))
     trainer.train_all()
@@ -86,7 +86,7 @@ def test_a_run_whose_own_step_raises_fails_alone(base, train_rows, val_rows, sol
 
 
 def test_runs_trained_together_share_one_precision(base, train_rows):
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     trainer.add(TrainingRun(base, PROMPT, CONFIG, train_rows))
     bf16 = TrainingRun(base, PROMPT, TrainConfig(max_steps=2, precision="bf16"), train_rows)
     with pytest.raises(ConfigError, match="share one precision"):

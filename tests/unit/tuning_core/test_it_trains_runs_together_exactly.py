@@ -47,7 +47,7 @@ def test_each_run_equals_its_solo_training(base, train_rows, val_rows):
     recipes = _recipes(train_rows, val_rows)
     alone = [train(base, r["prompt"], r["train"], *r["data"]) for r in recipes]
 
-    trainer = FusedTrainer(base)
+    trainer = FusedTrainer(base, share_passes=True)
     runs = [TrainingRun(base, r["prompt"], r["train"], *r["data"]) for r in recipes]
     futures = [trainer.add(runs[0]), trainer.add(runs[1])]
     for _ in range(4):
@@ -70,9 +70,23 @@ def test_each_run_equals_its_solo_training(base, train_rows, val_rows):
 
 def test_a_row_budget_cuts_the_step_into_micro_batches_exactly(base, train_rows, val_rows):
     recipes = _recipes(train_rows, val_rows)[:2]
-    wide, narrow = FusedTrainer(base), FusedTrainer(base, max_rows=3)
+    wide, narrow = FusedTrainer(base, share_passes=True), FusedTrainer(base, max_rows=3, share_passes=True)
     results = []
     for trainer in (wide, narrow):
+        futures = [trainer.add(TrainingRun(base, r["prompt"], r["train"], *r["data"])) for r in recipes]
+        trainer.train_all()
+        results.append([f.result() for f in futures])
+    for a, b in zip(*results):
+        assert max(abs(x - y) for x, y in zip(a.train_losses, b.train_losses)) <= 1e-5
+        torch.testing.assert_close(a.last_prompt, b.last_prompt, rtol=0, atol=1e-5)
+
+
+def test_on_a_cpu_each_runs_batch_is_its_own_pass_by_default(base, train_rows, val_rows):
+    recipes = _recipes(train_rows, val_rows)[:2]
+    default, shared = FusedTrainer(base), FusedTrainer(base, share_passes=True)
+    assert (default.share_passes, shared.share_passes) == (False, True)  # CPU: see shares_passes_by_default
+    results = []
+    for trainer in (default, shared):
         futures = [trainer.add(TrainingRun(base, r["prompt"], r["train"], *r["data"])) for r in recipes]
         trainer.train_all()
         results.append([f.result() for f in futures])

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tuningjob',
             name='fused_group',
-            field=models.CharField(blank=True, help_text="The worker's fused training group the job trains in (one pass for all its jobs)", max_length=32),
+            field=models.CharField(blank=True, help_text="The worker's fused training group the job trains in (one model copy for all its jobs)", max_length=32),
         ),
     ]
