@@ -16,13 +16,16 @@ in its data, evaluation or checkpoint) fails alone and the others go on. Runs du
 at the same step that rank the same validation rows with the same labels (a sweep's runs) score
 in one multi-prompt pass.
 
-How exact. With dropout 0, a run's losses and prompt equal its solo `train()` up to float
-rounding (rows padded to a longer neighbour add zero-weight keys; measured ≤ 1e-6 in fp32).
-With dropout, masks come from each run's own generator (`tuning_core.run_dropout`) at the shape of
-the run's own rows: a run's trajectory is the same beside any other runs, or alone in a trainer,
-and a resumed run continues it (the generator's state is in the checkpoint). It is not the
-trajectory of solo `train()`, whose masks come from torch's global generator, drawn for the whole
-batch in transformers' order (which is what keeps solo training step-for-step equal to PEFT).
+How exact. Each run has its own dropout generator, seeded as solo `train()` seeds the global one
+and saved in its checkpoints (where solo training reads its state too, so either continues it).
+- Passes not shared (each run's batch its own pass; the default on a CPU): the run's masks are
+  drawn exactly as solo `train()` draws them, so it equals its solo run, dropout included, up to
+  float rounding (tested ≤ 1e-5 in fp32).
+- Shared passes (the default on a GPU): with dropout 0 a run equals its solo run up to float
+  rounding (rows padded to a longer neighbour add zero-weight keys). With dropout, its masks come
+  from its generator at the shape of its own rows (`tuning_core.run_dropout`): its trajectory is
+  the same beside any other runs and a resumed run continues it, but the masks are not those of
+  solo `train()`, which draws for the whole batch in transformers' order.
 
 Memory: a step's rows are cut into micro-batches of at most `max_rows` (gradient accumulation,
 still exact). A run's batch is kept whole when it fits, else cut into equal parts that depend on
@@ -32,6 +35,7 @@ pays (a GPU); on a CPU each run's batch is its own pass (`shares_passes_by_defau
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import threading
@@ -40,7 +44,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -305,19 +308,31 @@ class FusedTrainer:
         return {member: float(nll) for member, nll in sums.items()}
 
     def _dropout_for(self, parts: list[_Part], prompt_width: int) -> Any:
-        """Run-owned dropout for these parts, or none at all when no run drops anything."""
+        """Run-owned dropout for these parts, or none at all when no run drops anything.
+
+        A pass of one run's rows (passes not shared) draws its masks as solo `train()` does, from
+        the global generator, which holds the run's own state for the pass: the same masks as the
+        run alone. A shared pass places each run's own masks (`tuning_core.run_dropout`)."""
         segments = _segments(parts, prompt_width)
         if all(s.layer_p == 0.0 for s in segments):
             return dropout_override(self.base.model, 0.0)
+        if not self.share_passes:
+            cfg = parts[0].member.run.cfg
+            stack = contextlib.ExitStack()
+            stack.enter_context(_drawing_from(parts[0].member.generator))
+            stack.enter_context(dropout_override(self.base.model, cfg.dropout, attention=cfg.attention_dropout))
+            return stack
         return self._dropout.for_pass(segments)
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def _rng(self, member: _Member) -> dict[str, Any]:
-        """What a checkpoint stores as RNG state: the run's generator (the global states keep the
-        format that solo training reads)."""
-        return {"torch": torch.get_rng_state(), "python": random.getstate(),
-                RUN_GENERATOR: member.generator.get_state()}
+        """What a checkpoint stores as RNG state: the run's generator, also where solo training
+        reads its global state, so either kind of training continues the run's own stream."""
+        state = member.generator.get_state()
+        rng: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate(), RUN_GENERATOR: state}
+        rng["cuda" if member.generator.device.type == "cuda" else "torch"] = state
+        return rng
 
     def _guard(self, member: _Member, work: Any) -> bool:
         """work(member), failing that member alone if it raises; whether it went on."""
@@ -340,17 +355,40 @@ def shares_passes_by_default(device: torch.device) -> bool:
 
 
 def _generator_for(run: TrainingRun) -> torch.Generator:
-    """The run's dropout generator: seeded by its seed, or where its checkpoint left it."""
-    generator = torch.Generator(device=run.base.device)
-    saved = (run.saved_rng or {}).get(RUN_GENERATOR)
-    if saved is not None:
-        generator.set_state(saved)
+    """The run's dropout generator: seeded by its seed as solo `train()` seeds the global one, or
+    where its checkpoint left it (a fused run's own generator, or a solo run's global state)."""
+    device = run.base.device
+    generator = torch.Generator(device=device)
+    saved = run.saved_rng or {}
+    solo_state = saved.get("cuda" if device.type == "cuda" else "torch")
+    if saved.get(RUN_GENERATOR) is not None:
+        generator.set_state(saved[RUN_GENERATOR])
+    elif solo_state is not None:
+        generator.set_state(solo_state)
     else:
-        # A fresh run, or one resumed from a solo checkpoint (whose masks came from the global
-        # generator): seeded by (seed, step), so its continuation is at least reproducible.
-        seed = np.random.SeedSequence([run.cfg.seed, run.progress.step]).generate_state(1)[0]
-        generator.manual_seed(int(seed))
+        generator.manual_seed(run.cfg.seed)
     return generator
+
+
+@contextlib.contextmanager
+def _drawing_from(generator: torch.Generator) -> Iterator[None]:
+    """Torch's global generator (of the generator's device) holds `generator`'s state inside;
+    what is drawn there advances `generator`, and the global state is put back afterwards."""
+    cuda = generator.device.type == "cuda"
+    get_state = (lambda: torch.cuda.get_rng_state(generator.device)) if cuda else torch.get_rng_state
+    saved = get_state()
+    if cuda:
+        torch.cuda.set_rng_state(generator.get_state(), generator.device)
+    else:
+        torch.set_rng_state(generator.get_state())
+    try:
+        yield
+    finally:
+        generator.set_state(get_state())
+        if cuda:
+            torch.cuda.set_rng_state(saved, generator.device)
+        else:
+            torch.set_rng_state(saved)
 
 
 def _segments(parts: Sequence[_Part], prompt_width: int) -> list[RunSegment]:

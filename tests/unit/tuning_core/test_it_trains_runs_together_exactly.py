@@ -93,3 +93,19 @@ def test_on_a_cpu_each_runs_batch_is_its_own_pass_by_default(base, train_rows, v
     for a, b in zip(*results):
         assert max(abs(x - y) for x, y in zip(a.train_losses, b.train_losses)) <= 1e-5
         torch.testing.assert_close(a.last_prompt, b.last_prompt, rtol=0, atol=1e-5)
+
+
+def test_unshared_passes_equal_solo_training_with_dropout_too(base, train_rows, val_rows):
+    """Each run's batch its own pass (a CPU's default): a run draws its dropout masks from its own
+    stream exactly as solo train() does, so it equals its solo run with dropout on."""
+    recipes = _recipes(train_rows, val_rows)
+    for r in recipes:
+        r["train"] = TrainConfig(**{**r["train"].to_dict(), "dropout": 0.1})
+    alone = [train(base, r["prompt"], r["train"], *r["data"]) for r in recipes]
+    trainer = FusedTrainer(base, share_passes=False)
+    futures = [trainer.add(TrainingRun(base, r["prompt"], r["train"], *r["data"])) for r in recipes]
+    trainer.train_all()
+    for solo, future in zip(alone, futures):
+        fused = future.result()
+        assert max(abs(a - b) for a, b in zip(fused.train_losses, solo.train_losses)) <= 1e-5
+        assert (fused.last_prompt - solo.last_prompt).abs().max().item() <= 1e-5
