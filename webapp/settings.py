@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "webapp.jobs",
     "webapp.prompts",
     "webapp.ensembles",
+    "webapp.sweeps",
     "webapp.api",
 ]
 
@@ -229,6 +230,8 @@ TORCH_NUM_THREADS = env_int("TORCH_NUM_THREADS", 0, minimum=0)
 # Fused training (workers/training_groups.py): up to FUSED_MAX_JOBS jobs on one base model train
 # together in a worker process (its gpu-queue thread pool has as many threads), and one forward
 # pass holds at most FUSED_MAX_ROWS rows (more are micro-batched with gradient accumulation).
+# A sweep (webapp/sweeps) launches at most this many runs.
+SWEEP_MAX_RUNS = env_int("SWEEP_MAX_RUNS", 60, minimum=1)
 FUSED_MAX_JOBS = env_int("FUSED_MAX_JOBS", 8, minimum=1)
 FUSED_MAX_ROWS = env_int("FUSED_MAX_ROWS", 256, minimum=1)
 # Whether the jobs' rows share one pass: auto (on a GPU yes; on a CPU each job's batch is its own

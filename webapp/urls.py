@@ -13,6 +13,7 @@ urlpatterns = [
     path("jobs/", include("webapp.jobs.urls")),
     path("prompts/", include("webapp.prompts.urls")),
     path("ensembles/", include("webapp.ensembles.urls")),
+    path("sweeps/", include("webapp.sweeps.urls")),
     path("playground/", include("webapp.ensembles.playground_urls")),
     path("api/docs/", api_pages.docs, name="api_docs"),
     path("api/v1/", include("webapp.api.urls")),

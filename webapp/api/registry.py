@@ -12,6 +12,7 @@ AREA_MODULES = [
     "webapp.prompts.api",
     "webapp.prompts.compare_api",
     "webapp.serving.api",
+    "webapp.sweeps.api",
 ]
 
 
