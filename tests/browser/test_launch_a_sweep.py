@@ -1,4 +1,5 @@
-"""Launch a sweep from its form, watch its grid fill in live, and read its panels."""
+"""Launch a sweep from its form, watch its grid fill in live, read its panels, and ensemble its
+best runs."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ def test_a_sweep_launched_from_the_form_fills_in_live(page, asgi_server, celery_
     expect(panel).to_contain_text("prompt length 2:")
     expect(panel).to_contain_text("(2)")  # two seeds per point
     page.screenshot(path="test-results/sweep-page.png", full_page=True)
+
+    # The paper's Table 3 in one click: the best 3 runs as an ensemble, its evaluation queued.
+    page.get_by_label("Best k").fill("3")
+    page.get_by_role("button", name="Ensemble the best k").click()
+    page.wait_for_url(f"{asgi_server}/ensembles/*/")
+    expect(page.locator("h1")).to_contain_text("lengths: best 3")
 
 
 def test_the_form_names_a_run_that_cannot_be_trained(page, asgi_server, alice, tiny_model_dir) -> None:

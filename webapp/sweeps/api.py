@@ -19,6 +19,7 @@ from webapp.sweeps.services import (
     SweepError,
     best_rows,
     cancel_sweep,
+    ensemble_best,
     get_sweep_for_user,
     launch_sweep,
     run_rows,
@@ -140,3 +141,30 @@ def cancel(request: HttpRequest, id: int) -> Status:
     sweep = get_sweep_for_user(request.user, id)
     cancel_sweep(sweep)
     return Status(202, sweep_json(sweep))
+
+
+class BestK(Schema):
+    k: int = Field(3, description="how many of the best runs (2 to 16)")
+
+
+class EnsembleMade(Schema):
+    ensemble: int
+    name: str
+    members: list[int] = Field(description="the versions, best first")
+    page_url: str
+
+
+@router.post("/sweeps/{int:id}/ensemble/", response={201: EnsembleMade, **errors(400, 404)},
+             summary="Ensemble the best k runs and queue its evaluation (the paper's Table 3)",
+             description="400: fewer than k runs kept a version, or the ensemble cannot be made (its name "
+                         "is taken, the members cannot vote together).")
+def ensemble(request: HttpRequest, id: int, payload: BestK) -> Status:
+    sweep = get_sweep_for_user(request.user, id)
+    if not 2 <= payload.k <= 16:
+        raise ApiError(400, "k is 2 to 16", [{"field": "k", "message": "k is 2 to 16"}])
+    try:
+        made = ensemble_best(sweep, payload.k)
+    except SweepError as exc:
+        raise ApiError(400, str(exc), [{"field": exc.field, "message": str(exc)}]) from None
+    return Status(201, {"ensemble": made.pk, "name": made.name, "members": made.member_ids(),
+                        "page_url": f"/ensembles/{made.pk}/"})

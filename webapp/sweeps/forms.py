@@ -60,3 +60,9 @@ class SweepForm(forms.Form):
         data["axes"] = axes
         data["recipe"] = {name: data.get(name) for name in RECIPE_ON_FORM if name not in axes}
         return data
+
+
+class BestKForm(forms.Form):
+    """How many of the best runs to ensemble."""
+
+    k = forms.IntegerField(min_value=2, max_value=16, initial=3, label="Best k")

@@ -13,9 +13,13 @@ from django.http import Http404
 
 from tuning_core.errors import ConfigError
 from tuning_core.sweep import Grid, Panel, panels
+from webapp.ensembles.evaluations import launch_ensemble_evaluation
+from webapp.ensembles.models import MIN_MEMBERS, Ensemble
+from webapp.ensembles.services import EnsembleError, create_ensemble
 from webapp.jobs.forms import JobLaunchForm
 from webapp.jobs.models import ACTIVE_STATUSES, JobStatus
 from webapp.jobs.services import JobLaunchError, cancel_job, launch_job
+from webapp.prompts.models import PromptVersion
 from webapp.sweeps.models import Sweep, SweepRun, coordinates_label
 
 # The launch form's fields a sweep's recipe may set (the rest is the sweep's own: name, dataset, model).
@@ -161,3 +165,26 @@ def best_rows(rows: list[RunRow], k: int = 1) -> list[RunRow]:
     """The k runs with the highest validation metric that kept a version, best first."""
     kept = [row for row in rows if row.metric is not None and row.version_id is not None]
     return sorted(kept, key=lambda row: (-(row.metric or 0.0), row.position))[:k]
+
+
+def ensemble_best(sweep: Sweep, k: int) -> Ensemble:
+    """An ensemble of the sweep's k best versions (by best validation metric during training),
+    with its evaluation queued on the sweep's dataset: the paper's Table 3 in one step. Nothing is
+    kept when either cannot be made (SweepError says why)."""
+    rows = best_rows(run_rows(sweep), k)
+    if k < MIN_MEMBERS or len(rows) < k:
+        raise SweepError(f"Ensembling the best {k} needs {max(k, MIN_MEMBERS)} runs with a version; "
+                         f"{len(rows)} of this sweep's runs have one so far", field="k")
+    by_id = PromptVersion.objects.for_user(sweep.owner).select_related("prompt", "base_model", "job").in_bulk(
+        [row.version_id for row in rows])
+    versions = [by_id[row.version_id] for row in rows]
+    splits = [split for split in ("validation", "test") if sweep.dataset.has_split(split)]
+    try:
+        with transaction.atomic():
+            ensemble = create_ensemble(sweep.owner, name=f"{sweep.name}: best {k}", versions=versions,
+                                       description=f"The {k} best runs of the sweep {sweep.name}, by their best "
+                                                   "validation metric during training")
+            launch_ensemble_evaluation(sweep.owner, ensemble, sweep.dataset, splits)
+    except (EnsembleError, JobLaunchError) as exc:
+        raise SweepError(str(exc), field="k") from None
+    return ensemble

@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/ensemble/", views.ensemble, name="ensemble"),
 ]

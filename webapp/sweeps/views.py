@@ -7,12 +7,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from webapp.lib.http import is_fragment_request
-from webapp.sweeps.forms import SweepForm
+from webapp.sweeps.forms import BestKForm, SweepForm
 from webapp.sweeps.models import Sweep
 from webapp.sweeps.services import (
     SweepError,
     best_rows,
     cancel_sweep,
+    ensemble_best,
     get_sweep_for_user,
     launch_sweep,
     run_rows,
@@ -48,12 +49,31 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     sweep = get_sweep_for_user(request.user, pk)
     rows = run_rows(sweep)
     status, counts = sweep_status(rows)
+    best = best_rows(rows, 8)
     context = {"sweep": sweep, "rows": rows, "status": status, "counts": counts, "axes": sweep.axis_names(),
-               "panels": sweep_panels(sweep, rows), "best": best_rows(rows, 1),
+               "panels": sweep_panels(sweep, rows), "best": best[:1], "kept": len(best),
+               "compare_query": "&".join(f"v={row.version_id}" for row in best[:3]),
                "job_ids": ",".join(str(row.job_id) for row in rows)}
     if is_fragment_request(request):
         return render(request, "sweeps/detail.html#sweep-live", context)
     return render(request, "sweeps/detail.html", context)
+
+
+@login_required
+@require_POST
+def ensemble(request: HttpRequest, pk: int) -> HttpResponse:
+    sweep = get_sweep_for_user(request.user, pk)
+    form = BestKForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("k", ["Choose how many runs to ensemble"])))
+        return redirect("sweeps:detail", pk=sweep.pk)
+    try:
+        made = ensemble_best(sweep, form.cleaned_data["k"])
+    except SweepError as exc:
+        messages.error(request, str(exc))
+        return redirect("sweeps:detail", pk=sweep.pk)
+    messages.success(request, f"{made.name}: its evaluation is queued")
+    return redirect("ensembles:detail", pk=made.pk)
 
 
 @login_required
