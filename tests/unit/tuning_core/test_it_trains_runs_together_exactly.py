@@ -68,31 +68,27 @@ def test_each_run_equals_its_solo_training(base, train_rows, val_rows):
     assert together[2].eval_mode == "generate" and together[0].eval_mode == "rank"
 
 
-def test_a_row_budget_cuts_the_step_into_micro_batches_exactly(base, train_rows, val_rows):
-    recipes = _recipes(train_rows, val_rows)[:2]
-    wide, narrow = FusedTrainer(base, share_passes=True), FusedTrainer(base, max_rows=3, share_passes=True)
+def _same_runs_in(first: FusedTrainer, second: FusedTrainer, recipes: list[dict[str, Any]]) -> None:
+    """Both trainers train the recipes to the same losses and prompts."""
     results = []
-    for trainer in (wide, narrow):
-        futures = [trainer.add(TrainingRun(base, r["prompt"], r["train"], *r["data"])) for r in recipes]
+    for trainer in (first, second):
+        futures = [trainer.add(TrainingRun(trainer.base, r["prompt"], r["train"], *r["data"])) for r in recipes]
         trainer.train_all()
         results.append([f.result() for f in futures])
     for a, b in zip(*results):
         assert max(abs(x - y) for x, y in zip(a.train_losses, b.train_losses)) <= 1e-5
         torch.testing.assert_close(a.last_prompt, b.last_prompt, rtol=0, atol=1e-5)
+
+
+def test_a_row_budget_cuts_the_step_into_micro_batches_exactly(base, train_rows, val_rows):
+    wide, narrow = FusedTrainer(base, share_passes=True), FusedTrainer(base, max_rows=3, share_passes=True)
+    _same_runs_in(wide, narrow, _recipes(train_rows, val_rows)[:2])
 
 
 def test_on_a_cpu_each_runs_batch_is_its_own_pass_by_default(base, train_rows, val_rows):
-    recipes = _recipes(train_rows, val_rows)[:2]
     default, shared = FusedTrainer(base), FusedTrainer(base, share_passes=True)
     assert (default.share_passes, shared.share_passes) == (False, True)  # CPU: see shares_passes_by_default
-    results = []
-    for trainer in (default, shared):
-        futures = [trainer.add(TrainingRun(base, r["prompt"], r["train"], *r["data"])) for r in recipes]
-        trainer.train_all()
-        results.append([f.result() for f in futures])
-    for a, b in zip(*results):
-        assert max(abs(x - y) for x, y in zip(a.train_losses, b.train_losses)) <= 1e-5
-        torch.testing.assert_close(a.last_prompt, b.last_prompt, rtol=0, atol=1e-5)
+    _same_runs_in(default, shared, _recipes(train_rows, val_rows)[:2])
 
 
 def test_unshared_passes_equal_solo_training_with_dropout_too(base, train_rows, val_rows):
