@@ -30,6 +30,7 @@ def test_a_sweep_launched_from_the_form_fills_in_live(page, asgi_server, celery_
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Sweep prompt length").fill("2, 4")
     page.get_by_label("Sweep seed").fill("0, 1")
+    expect(page.locator("#sweep-estimate")).to_contain_text("4 runs (no finished job of yours on this base model")
     page.get_by_role("button", name="Launch the sweep").click()
 
     sweep = Sweep.objects.get()
@@ -42,6 +43,7 @@ def test_a_sweep_launched_from_the_form_fills_in_live(page, asgi_server, celery_
     panel = page.locator("#sweep-panels table.panel[data-x-axis='prompt_length']")
     expect(panel).to_contain_text("prompt length 2:")
     expect(panel).to_contain_text("(2)")  # two seeds per point
+    expect(page.locator("#sweep-panels [data-chart]")).to_have_attribute("data-points", "2")
     page.screenshot(path="test-results/sweep-page.png", full_page=True)
 
     # The paper's Table 3 in one click: the best 3 runs as an ensemble, its evaluation queued.

@@ -26,14 +26,17 @@ class ChartSpec(TypedDict):
     log_y: bool
     series: list[ChartSeries]
     x_max: NotRequired[int]
+    log_x: NotRequired[bool]
 
 
 def chart_spec(x_label: str, y_label: str, series: list[ChartSeries], *, log_y: bool = False,
-               x_max: int | None = None) -> ChartSpec:
+               x_max: int | None = None, log_x: bool = False) -> ChartSpec:
     """One chart of one or more series overlaid (each series its own colour on the page)."""
     spec: ChartSpec = {"x_label": x_label, "y_label": y_label, "log_y": log_y, "series": series}
     if x_max:
         spec["x_max"] = x_max
+    if log_x:
+        spec["log_x"] = True
     return spec
 
 

@@ -17,7 +17,7 @@ from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.models import MIN_MEMBERS, Ensemble
 from webapp.ensembles.services import EnsembleError, create_ensemble
 from webapp.jobs.forms import JobLaunchForm
-from webapp.jobs.models import ACTIVE_STATUSES, JobStatus
+from webapp.jobs.models import ACTIVE_STATUSES, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, cancel_job, launch_job
 from webapp.prompts.models import PromptVersion
 from webapp.sweeps.models import Sweep, SweepRun, coordinates_label
@@ -188,3 +188,20 @@ def ensemble_best(sweep: Sweep, k: int) -> Ensemble:
     except (EnsembleError, JobLaunchError) as exc:
         raise SweepError(str(exc), field="k") from None
     return ensemble
+
+
+def training_rates(user: Any, per_model: int = 5) -> dict[int, dict[str, Any]]:
+    """Seconds per training example (one row through one step) on each base model, from the
+    user's last finished training jobs there: what the sweep form estimates a grid's time from."""
+    rates: dict[int, dict[str, Any]] = {}
+    jobs = (TuningJob.objects.for_user(user).filter(status=JobStatus.SUCCEEDED, method="prompt_tuning", step__gt=0)
+            .exclude(started_at=None).exclude(finished_at=None).select_related("base_model").order_by("-finished_at"))
+    samples: dict[int, list[float]] = {}
+    for job in jobs[:200]:
+        seen = samples.setdefault(job.base_model_id, [])
+        if len(seen) < per_model:
+            examples = job.step * int(job.train_config.get("batch_size") or 1)
+            seen.append((job.finished_at - job.started_at).total_seconds() / examples)
+            rates[job.base_model_id] = {"name": job.base_model.name, "jobs": len(seen),
+                                        "seconds_per_example": sum(seen) / len(seen)}
+    return rates

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from tuning_core.sweep import PRESETS, Panel
+from webapp.jobs.charts import ChartSpec, chart_spec
+from webapp.jobs.forms import initial_from_job
+from webapp.jobs.services import get_job_for_user
 from webapp.lib.http import is_fragment_request
-from webapp.sweeps.forms import BestKForm, SweepForm
+from webapp.sweeps.forms import RECIPE_ON_FORM, BestKForm, SweepForm
 from webapp.sweeps.models import Sweep
 from webapp.sweeps.services import (
     SweepError,
@@ -19,7 +24,26 @@ from webapp.sweeps.services import (
     run_rows,
     sweep_panels,
     sweep_status,
+    training_rates,
 )
+
+
+def _starting_point(request: HttpRequest) -> dict[str, object]:
+    """Initial values: a job's settings, or the launch form's fields sent along; bad values are
+    left to the form, which checks them when the sweep is launched."""
+    if request.GET.get("from", "").isdigit():
+        launched = initial_from_job(get_job_for_user(request.user, int(request.GET["from"])))
+    else:
+        launched = {name: request.GET[name] for name in request.GET if request.GET[name]}
+    names = {"dataset", "base_model", *RECIPE_ON_FORM}
+    return {name: value for name, value in launched.items() if name in names}
+
+
+def panel_chart(panel: Panel) -> ChartSpec:
+    """A Figure-3 panel as a chart: one line per value of the line axis, the mean at each x."""
+    return chart_spec(panel.x_axis.replace("_", " "), "best validation metric", [
+        {"label": label, "points": [[p.x, p.mean] for p in points]} for label, points in panel.lines.items()
+    ], log_x=panel.log_x)
 
 
 @login_required
@@ -30,7 +54,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
-    form = SweepForm(request.POST or None, user=request.user)
+    """The sweep form; on GET it starts from a job's settings (?from=<job>) or from the launch
+    form's fields ("Sweep these settings" submits them here)."""
+    if request.method == "POST":
+        form = SweepForm(request.POST, user=request.user)
+    else:
+        form = SweepForm(user=request.user, initial=_starting_point(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -41,7 +70,10 @@ def new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Sweep {sweep.name} queued: {sweep.runs.count()} runs")
             return redirect("sweeps:detail", pk=sweep.pk)
-    return render(request, "sweeps/new.html", {"form": form})
+    # The page counts the grid's runs and estimates their time as the axes change (js/sweep-form.js).
+    estimates = {"presets": {key: preset["axes"] for key, preset in PRESETS.items()},
+                 "rates": training_rates(request.user), "max_runs": settings.SWEEP_MAX_RUNS}
+    return render(request, "sweeps/new.html", {"form": form, "estimates": estimates})
 
 
 @login_required
@@ -50,8 +82,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = run_rows(sweep)
     status, counts = sweep_status(rows)
     best = best_rows(rows, 8)
+    panels = sweep_panels(sweep, rows)
     context = {"sweep": sweep, "rows": rows, "status": status, "counts": counts, "axes": sweep.axis_names(),
-               "panels": sweep_panels(sweep, rows), "best": best[:1], "kept": len(best),
+               "panels": [(panel, f"sweep-panel-{i}", panel_chart(panel)) for i, panel in enumerate(panels)],
+               "best": best[:1], "kept": len(best),
                "compare_query": "&".join(f"v={row.version_id}" for row in best[:3]),
                "job_ids": ",".join(str(row.job_id) for row in rows)}
     if is_fragment_request(request):

@@ -12,6 +12,7 @@
 //   {
 //     "x_label": "step", "y_label": "loss",
 //     "log_y": true,              // optional: logarithmic y axis (values <= 0 are left out)
+//     "log_x": true,              // optional: logarithmic x axis (a sweep's prompt lengths)
 //     "x_max": 300,               // optional: the x axis reaches at least this far (a job's last step)
 //     "height": 240,              // optional, pixels
 //     "series": [                 // 1 to 8 series overlaid, each its own colour (or "color": "#hex")
@@ -88,7 +89,9 @@
       width,
       height: spec.height || 240,
       scales: {
-        x: {
+        // A log x axis (a sweep's prompt lengths, 1 to 150) has few points: a margin on both sides,
+        // and a tick at each point (powers of ten alone may not fall inside the range).
+        x: spec.log_x ? { time: false, distr: 3, log: 10, range: (u, min, max) => (min > 0 && max > 0 ? [min / 1.5, max * 1.5] : [1, 10]) } : {
           time: false,
           range: (u, min, max) => {
             const low = min === null ? 0 : Math.min(min, 0);
@@ -99,7 +102,8 @@
         y: spec.log_y ? { distr: 3, log: 10, range: logRange } : { range: linearRange },
       },
       axes: [
-        Object.assign({ label: spec.x_label || "", values: (u, splits) => splits.map(formatValue) }, axisStyle),
+        Object.assign({ label: spec.x_label || "", values: (u, splits) => Array.from(splits, formatValue) },
+          spec.log_x ? { splits: (u) => Array.from(u.data[0]), filter: (u, splits) => splits } : {}, axisStyle),
         Object.assign({ label: spec.y_label || "", size: 60, values: (u, splits) => splits.map((v) => (v === null ? "" : formatValue(v))) }, axisStyle),
       ],
       series: [

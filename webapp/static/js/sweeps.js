@@ -10,7 +10,10 @@
     let pending = null;
     const refresh = () => {
       clearTimeout(pending);
-      pending = setTimeout(() => SPS.refreshFragment(options.fragmentUrl, "sweep-live"), 150);
+      pending = setTimeout(async () => {
+        await SPS.refreshFragment(options.fragmentUrl, "sweep-live");
+        if (SPS.charts) SPS.charts.mountAll(document.getElementById("sweep-live"));  // a swapped panel's chart
+      }, 150);
     };
     SPS.listen("/ws/events/", (event) => {
       const d = event.data;
