@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.models import MAX_MEMBERS, MIN_MEMBERS, Ensemble, EnsembleMember, Voting
 from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, version_task
 from webapp.jobs.models import TuningJob
@@ -126,6 +127,25 @@ def update_ensemble(ensemble: Ensemble, *, name: str, versions: Sequence[PromptV
     except IntegrityError:
         raise _name_taken(name) from None
     return locked
+
+
+def save_ensemble(owner: Any, ensemble: Ensemble | None, *, name: str, description: str,
+                  versions: Sequence[PromptVersion], voting: str, dataset: Any, splits: list[str]) -> tuple[Ensemble, bool]:
+    """Create (ensemble None) or update an ensemble, and queue its evaluation on `splits` of
+    `dataset` when its member set or voting rule is new: (the ensemble, whether it is evaluated
+    anew). Nothing is kept when the evaluation cannot start. The builder and the API call this;
+    raises EnsembleError or JobLaunchError (its field is "dataset")."""
+    with transaction.atomic():
+        if ensemble is None:
+            saved = create_ensemble(owner, name=name, description=description, versions=versions, voting=voting)
+            changed = True
+        else:
+            revision = ensemble.revision
+            saved = update_ensemble(ensemble, name=name, description=description, versions=versions, voting=voting)
+            changed = saved.revision != revision
+        if changed:
+            launch_ensemble_evaluation(owner, saved, dataset, splits)
+    return saved, changed
 
 
 def evaluation_jobs(ensemble: Ensemble) -> Any:

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,11 +26,10 @@ from webapp.ensembles.queries import (
 from webapp.ensembles.services import (
     EnsembleError,
     EnsembleInUse,
-    create_ensemble,
     delete_ensemble,
     evaluation_jobs,
     get_ensemble_for_user,
-    update_ensemble,
+    save_ensemble,
 )
 from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.services import JobLaunchError
@@ -98,18 +96,9 @@ def _save(request: HttpRequest, form: EnsembleForm, ensemble: Ensemble | None) -
     errors set when refused. Nothing is kept when the evaluation cannot start."""
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            if ensemble is None:
-                saved = create_ensemble(request.user, name=data["name"], description=data["description"],
-                                        versions=form.ordered_versions(), voting=data["voting"])
-                changed = True
-            else:
-                revision = ensemble.revision
-                saved = update_ensemble(ensemble, name=data["name"], description=data["description"],
-                                        versions=form.ordered_versions(), voting=data["voting"])
-                changed = saved.revision != revision
-            if changed:
-                launch_ensemble_evaluation(request.user, saved, data["dataset"], data["splits"])
+        saved, changed = save_ensemble(request.user, ensemble, name=data["name"], description=data["description"],
+                                       versions=form.ordered_versions(), voting=data["voting"],
+                                       dataset=data["dataset"], splits=data["splits"])
     except EnsembleError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return None
