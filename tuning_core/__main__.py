@@ -15,7 +15,7 @@ from typing import Any
 
 # The configuration is plain dataclasses (no torch): cheap to import before parsing arguments.
 from tuning_core.config import EvalMode, OptimizerName, Precision, TrainConfig
-from tuning_core.errors import ConfigError, TuningError
+from tuning_core.errors import ConfigError, TuningError, first_line
 
 EXIT_USER_ERROR = 2
 
@@ -442,6 +442,68 @@ def cmd_export(args: argparse.Namespace) -> None:
     )
 
 
+def _grid_spec(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The grid and recipe of `sweep`: a YAML or JSON file {recipe: {...}, axes: {...}}, or a preset."""
+    from tuning_core.sweep import PRESETS, Grid
+
+    if args.preset:
+        return Grid.parse(PRESETS[args.preset]["axes"]), {}
+    import yaml
+
+    try:
+        spec = yaml.safe_load(Path(args.grid).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"--grid {args.grid}: {first_line(exc)}") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("axes"), dict):
+        raise ConfigError(f"--grid {args.grid}: give a mapping with 'axes' (and optionally 'recipe'), e.g. "
+                          "axes: {prompt_length: [5, 20], seed: [0, 1]}")
+    recipe = spec.get("recipe") or {}
+    if not isinstance(recipe, dict):
+        raise ConfigError(f"--grid {args.grid}: 'recipe' must be a mapping of settings")
+    return Grid.parse(spec["axes"]), recipe
+
+
+def cmd_sweep(args: argparse.Namespace) -> None:
+    import csv
+
+    from tuning_core.data import is_classification, label_set
+    from tuning_core.export import save_prompt
+    from tuning_core.sweep import panels, train_grid
+
+    grid, recipe = _grid_spec(args)
+    recipe = {**recipe, **({"precision": args.precision} if args.precision else {})}
+    train_data = _split(args.train, args)
+    validation = _split(args.validation, args) if args.validation else None
+    targets = list(train_data["target_text"]) + (list(validation["target_text"]) if validation else [])
+    label_words = tuple(label_set(targets)) if is_classification(targets) else ()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = train_grid(_base(args), grid, recipe, train_data, validation, label_words=label_words)
+    rows = []
+    for i, run in enumerate(results):
+        result = run.result
+        row: dict[str, Any] = {"run": i + 1, **run.coordinates, "metric": None, "metric_name": None,
+                               "best_step": None, "steps": None, "stopped": None, "prompt": None,
+                               "error": run.error}
+        if result is not None:
+            prompt_file = save_prompt(result.prompt, out / f"run-{i + 1:03d}").tensor_path
+            metric = result.best_metrics.get(result.metric_name) if result.metric_name else None
+            row.update(metric=metric, metric_name=result.metric_name, best_step=result.best_step,
+                       steps=result.steps_completed, stopped=result.stopped_reason, prompt=str(prompt_file))
+        rows.append(row)
+    with open(out / "results.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    figure = [panel.to_dict() for panel in panels(grid, [(r.coordinates, row["metric"]) for r, row in
+                                                        zip(results, rows)])]
+    (out / "panels.json").write_text(json.dumps(figure, indent=2))
+    scored = [row for row in rows if row["metric"] is not None]
+    best = max(scored, key=lambda row: row["metric"]) if scored else None
+    _print_json({"runs": len(rows), "failed": sum(1 for row in rows if row["error"]), "best": best,
+                 "results": str(out / "results.csv"), "panels": str(out / "panels.json")})
+
+
 def cmd_tiny_model(args: argparse.Namespace) -> None:
     from tuning_core.tiny import build_tiny_t5
 
@@ -648,6 +710,28 @@ def _add_tiny_model_command(sub: Any) -> None:
     tm.set_defaults(func=cmd_tiny_model)
 
 
+def _add_sweep_command(sub: Any) -> None:
+    sw = sub.add_parser(
+        "sweep",
+        help="train a grid of runs together on one model (the paper's ablations)",
+        description="Train every point of a grid together with the fused trainer (one model copy, every "
+        "run stepped each step); writes results.csv (a row per run), panels.json (the metric against each "
+        "numeric axis, mean and sd over the seeds) and each run's best prompt into --out.",
+    )
+    _add_model_options(sw)
+    sw.add_argument("--train", required=True, metavar="F", help="training file")
+    sw.add_argument("--validation", metavar="F", help="validation file (the metric of each run)")
+    _add_data_options(sw)
+    which = sw.add_mutually_exclusive_group(required=True)
+    which.add_argument("--grid", metavar="FILE", help="YAML or JSON: {recipe: {max_steps: 500, ...}, "
+                       "axes: {prompt_length: [5, 20], init: [vocab, class_labels], seed: [0, 1, 2]}}")
+    which.add_argument("--preset", choices=["figure3", "lr_by_length", "seeds"], help="a ready-made grid")
+    sw.add_argument("--precision", choices=[value.value for value in Precision], default=None,
+                    help="for every run (default: the recipe's, else auto)")
+    sw.add_argument("--out", required=True, metavar="DIR")
+    sw.set_defaults(func=cmd_sweep)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tuning_core",
@@ -656,7 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in (_add_train_command, _add_evaluate_command, _add_ensemble_command,
-                        _add_neighbors_command, _add_export_command, _add_tiny_model_command):
+                        _add_neighbors_command, _add_export_command, _add_sweep_command, _add_tiny_model_command):
         add_command(sub)
     return parser
 

@@ -149,3 +149,60 @@ def panels(grid: Grid, runs: Sequence[tuple[Mapping[str, Any], float | None]]) -
                 lines["all runs" if line_axis is None else f"{line_axis} {line_value}"] = points
             out.append(Panel(x_axis, line_axis, x_axis in LOG_AXES, lines))
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# training a grid on one machine (the CLI's `sweep`): every run in one fused trainer
+
+
+@dataclass(frozen=True)
+class SweepRunResult:
+    coordinates: dict[str, Any]
+    result: Any | None  # tuning_core.train.TrainResult; None when the run failed
+    error: str | None
+
+
+def run_settings(grid: Grid, recipe: Mapping[str, Any], label_words: Sequence[str] = ()) -> list[
+        tuple[dict[str, Any], Any, Any]]:
+    """(coordinates, PromptConfig, TrainConfig) of every point: the recipe (any TrainConfig field,
+    plus prompt_length and init) with the point on top. Raises ConfigError naming the run."""
+    from dataclasses import fields
+
+    from tuning_core.config import PromptConfig, TrainConfig
+
+    known = {f.name for f in fields(TrainConfig)} | {"prompt_length", "init"}
+    unknown = sorted(set(recipe) - known)
+    if unknown:
+        raise ConfigError(f"The recipe cannot set {', '.join(unknown)}; it takes TrainConfig's fields, "
+                          "prompt_length and init")
+    out = []
+    for point in grid.points():
+        settings = {**recipe, **point}
+        init = settings.pop("init", "class_labels" if label_words else "vocab")
+        length = settings.pop("prompt_length", 100)
+        try:
+            prompt = PromptConfig(prompt_length=length, init=init, label_words=tuple(label_words))
+            train = TrainConfig(**settings)
+        except ConfigError as exc:
+            label = " ".join(f"{k} {v}" for k, v in point.items())
+            raise ConfigError(f"Run {label}: {exc}") from None
+        out.append((point, prompt, train))
+    return out
+
+
+def train_grid(base: Any, grid: Grid, recipe: Mapping[str, Any], train_data: Any, validation_data: Any | None,
+               *, label_words: Sequence[str] = ()) -> list[SweepRunResult]:
+    """Train every point of the grid together on `base` (one FusedTrainer: one model copy, every
+    run stepped each step); a run that fails is reported, the others go on."""
+    from tuning_core.fused import FusedTrainer
+    from tuning_core.train import TrainingRun
+
+    trainer = FusedTrainer(base)
+    runs = [(point, trainer.add(TrainingRun(base, prompt, train, train_data, validation_data)))
+            for point, prompt, train in run_settings(grid, recipe, label_words)]
+    trainer.train_all()
+    out = []
+    for point, future in runs:
+        error = future.exception()
+        out.append(SweepRunResult(point, None if error else future.result(), str(error) if error else None))
+    return out
