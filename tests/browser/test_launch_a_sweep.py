@@ -61,9 +61,44 @@ def test_the_form_names_a_run_that_cannot_be_trained(page, asgi_server, alice, t
     page.get_by_label("Name").fill("too short")
     page.get_by_label("Dataset").select_option(label=dataset.name)
     page.get_by_label("Sweep prompt length").fill("1, 5")
+    page.get_by_label("Leave out runs that cannot train").uncheck()
     page.get_by_role("button", name="Launch the sweep").click()
     errors = page.locator("#sweep-form .errors")
     assert "Run prompt length 1: " in errors.first.inner_text()
     assert "2 labels and only 1 prompt" in errors.first.inner_text()
     page.screenshot(path="test-results/sweep-form-error.png", full_page=True)
     assert Sweep.objects.count() == 0
+
+
+def test_the_figure_3_preset_launches_its_runs_that_filter_and_cancel(page, asgi_server, celery_worker_process,
+                                                                     alice, tiny_model_dir) -> None:
+    from playwright.sync_api import expect
+
+    register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
+    dataset = make_ready_dataset(alice, "movie reviews", train=16, validation=4, test=0)
+    log_in(page, asgi_server, "alice", PASSWORD)
+    page.goto(f"{asgi_server}/sweeps/new/")
+    page.get_by_label("Name").fill("figure 3")
+    page.get_by_label("Dataset").select_option(label=dataset.name)
+    page.get_by_label("Preset").select_option("figure3")
+    expect(page.locator("#sweep-estimate")).to_contain_text("45 runs")
+    page.get_by_label("Max steps", exact=True).fill("100000")
+    page.get_by_label("Evaluate every (steps)").fill("50000")
+    page.get_by_role("button", name="Launch the sweep").click()
+    page.wait_for_url(f"{asgi_server}/sweeps/*/")
+    # Class-label initialisation of a 1-token prompt cannot start from two labels: left out, said so.
+    expect(page.locator("#sweep-runs tbody tr")).to_have_count(42)
+    expect(page.locator("#sweep-skipped summary")).to_have_text("3 grid points left out: they cannot train")
+
+    page.locator("#sweep-filters").get_by_label("Init").select_option("vocab")
+    expect(page.locator("#sweep-shown")).to_have_text("15 of 42 runs shown")
+    expect(page.locator("#sweep-runs tbody tr:visible")).to_have_count(15)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the sweep").click()
+    page.wait_for_url(f"{asgi_server}/sweeps/*/")
+    # Running runs stop at their next step and the page hears it; a filter outlasts those refreshes.
+    page.locator("#sweep-filters").get_by_label("Status").select_option("cancelled")
+    expect(page.locator("#sweep-status")).to_have_text("cancelled", timeout=120_000)
+    expect(page.locator("#sweep-shown")).to_have_text("42 of 42 runs shown")
+    page.screenshot(path="test-results/sweep-figure3.png", full_page=False)

@@ -45,6 +45,8 @@ class SweepLaunch(Schema):
                                    "those left out take the form's defaults")
     axes: dict[str, list[Any]] = Field(description="swept fields and their values: any of prompt_length, init, "
                                        "learning_rate, batch_size, seed, max_steps, precision")
+    skip_impossible: bool = Field(False, description="leave out runs that cannot train (listed in `skipped`) "
+                                  "instead of refusing the sweep")
 
 
 class RunOut(Schema):
@@ -75,6 +77,7 @@ class SweepOut(SweepSummary):
     counts: dict[str, int] = Field(description="runs per job status")
     results: list[RunOut]
     best: RunOut | None = Field(description="the run with the best validation metric that kept a version")
+    skipped: list[dict[str, Any]] = Field(description="grid points left out because they cannot train")
     panels: list[dict[str, Any]] = Field(description="the metric against each numeric axis, one line per value "
                                          "of another axis, mean and sd over the rest (the seeds)")
     page_url: str
@@ -102,6 +105,7 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
     best = best_rows(rows, 1)
     return {**_summary(sweep, rows), "recipe": sweep.recipe, "axes": dict(sweep.axes), "counts": counts,
             "results": [_run(row) for row in rows], "best": _run(best[0]) if best else None,
+            "skipped": sweep.skipped,
             "panels": [panel.to_dict() for panel in sweep_panels(sweep, rows)], "page_url": f"/sweeps/{sweep.pk}/"}
 
 
@@ -117,7 +121,7 @@ def launch(request: HttpRequest, payload: SweepLaunch) -> Status:
         raise ApiError(400, "No such base model", [{"field": "base_model", "message": "No such base model"}])
     try:
         sweep = launch_sweep(request.user, name=payload.name, dataset=dataset, base_model=base_model,
-                             recipe=payload.recipe, axes=payload.axes)
+                             recipe=payload.recipe, axes=payload.axes, skip_impossible=payload.skip_impossible)
     except SweepError as exc:
         raise ApiError(400, str(exc), [{"field": exc.field, "message": str(exc)}]) from None
     return Status(201, sweep_json(sweep))

@@ -23,6 +23,10 @@ class SweepForm(forms.Form):
     base_model = BaseModelChoiceField(queryset=BaseModel.objects.all(), empty_label=None)
     preset = forms.ChoiceField(choices=PRESET_CHOICES, required=False,
                                help_text="Fills the axes below; leave them empty to use it as it is")
+    skip_impossible = forms.BooleanField(
+        required=False, initial=True, label="Leave out runs that cannot train",
+        help_text="e.g. class-label initialisation of a 1-token prompt for 2 labels (Figure 3's shortest prompt); "
+                  "unticked, such a run stops the whole sweep")
     # What every run shares.
     prompt_length = forms.IntegerField(min_value=1, max_value=2048, initial=100)
     init = forms.ChoiceField(choices=INIT_CHOICES, initial="class_labels")

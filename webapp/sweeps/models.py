@@ -29,6 +29,8 @@ class Sweep(models.Model):
     # [[axis, [values]], ...]: a list, because PostgreSQL's jsonb does not keep an object's key order
     # and the grid's order is the runs' order.
     axes = models.JSONField(help_text="The swept axes and their values, in grid order (tuning_core.sweep.Grid)")
+    skipped = models.JSONField(default=list, blank=True,
+                               help_text="Grid points left out because they cannot train, with the reason")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SweepQuerySet.as_manager()
@@ -51,6 +53,7 @@ class SweepRun(models.Model):
     job = models.OneToOneField("jobs.TuningJob", on_delete=models.CASCADE, related_name="sweep_run")
     position = models.PositiveIntegerField()
     coordinates = models.JSONField()
+    attempt = models.PositiveIntegerField(default=1, help_text="Grows each time a failed run is launched again")
 
     class Meta:
         ordering = ["position"]

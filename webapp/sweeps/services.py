@@ -49,13 +49,15 @@ def get_sweep_for_user(user: Any, pk: int) -> Sweep:
 
 
 def launch_sweep(owner: Any, *, name: str, dataset: Any, base_model: Any, recipe: dict[str, Any],
-                 axes: dict[str, list[Any]]) -> Sweep:
+                 axes: dict[str, list[Any]], skip_impossible: bool = False) -> Sweep:
     """Create the sweep and one queued job per point of its grid, in one transaction.
 
     recipe: the launch form's fields every run shares (RECIPE_FIELDS); axes: the swept fields
     and their values. Every run is checked as the launch form checks a job (ranges, the label
     rules of class-label initialisation) before anything is queued; the first problem raises
-    SweepError naming the run and the field, and nothing is kept.
+    SweepError naming the run and the field, and nothing is kept. With `skip_impossible`, such
+    runs are left out instead and listed in `sweep.skipped` (the paper's Figure 3 has 1-token
+    prompts, which cannot start from two labels); a grid none of whose runs can train is refused.
     """
     name = name.strip()
     if not name:
@@ -76,19 +78,32 @@ def launch_sweep(owner: Any, *, name: str, dataset: Any, base_model: Any, recipe
         with transaction.atomic():
             sweep = Sweep.objects.create(owner=owner, name=name, dataset=dataset, base_model=base_model,
                                          recipe=recipe, axes=[[axis, list(values)] for axis, values in grid.axes])
+            skipped = []
             for position, coordinates in enumerate(grid.points()):
-                job = _launch_run(owner, sweep, position, coordinates)
+                try:
+                    with transaction.atomic():  # a refused run leaves nothing behind
+                        job = _launch_run(owner, sweep, position, coordinates)
+                except SweepError as exc:
+                    if not skip_impossible:
+                        raise
+                    skipped.append({"coordinates": coordinates, "reason": str(exc)})
+                    continue
                 SweepRun.objects.create(sweep=sweep, job=job, position=position, coordinates=coordinates)
+            if len(skipped) == grid.size():
+                raise SweepError(f"No run of this grid can train: {skipped[0]['reason']}", field="axes")
+            if skipped:
+                Sweep.objects.filter(pk=sweep.pk).update(skipped=skipped)
+                sweep.skipped = skipped
     except IntegrityError:  # the same name launched twice at once
         raise SweepError(f"You already have a sweep named {name!r}: pick another name", field="name") from None
     return sweep
 
 
-def _launch_run(owner: Any, sweep: Sweep, position: int, coordinates: dict[str, Any]) -> Any:
+def _launch_run(owner: Any, sweep: Sweep, position: int, coordinates: dict[str, Any], suffix: str = "") -> Any:
     label = coordinates_label(coordinates)
-    prompt_name = f"{sweep.name} · {label}"
+    prompt_name = f"{sweep.name} · {label}{suffix}"
     if len(prompt_name) > PROMPT_NAME_MAX:
-        prompt_name = f"{sweep.name} · run {position + 1}"
+        prompt_name = f"{sweep.name} · run {position + 1}{suffix}"
     recipe = {k: v for k, v in sweep.recipe.items() if v is not None}
     data = {**FORM_DEFAULTS, **recipe, **coordinates, "dataset": sweep.dataset_id,
             "base_model": sweep.base_model_id, "prompt_name": prompt_name}
@@ -103,6 +118,18 @@ def _launch_run(owner: Any, sweep: Sweep, position: int, coordinates: dict[str, 
         # A rule broken by the run's point (a label rule has no field) is the grid's to fix.
         from_recipe = exc.field in RECIPE_FIELDS and exc.field not in coordinates
         raise SweepError(f"Run {label}: {exc}", field="recipe" if from_recipe else "axes") from None
+
+
+def rerun_failed(sweep: Sweep) -> int:
+    """Launch again, with the same settings, every run whose job failed; the failed job stays in
+    the jobs list and the sweep's grid point takes the new one. How many were launched."""
+    failed = list(sweep.runs.select_related("job").filter(job__status=JobStatus.FAILED))
+    with transaction.atomic():
+        for run in failed:
+            attempt = SweepRun.objects.filter(pk=run.pk).values_list("attempt", flat=True).get() + 1
+            job = _launch_run(sweep.owner, sweep, run.position, run.coordinates, suffix=f" (try {attempt})")
+            SweepRun.objects.filter(pk=run.pk).update(job=job, attempt=attempt)
+    return len(failed)
 
 
 def cancel_sweep(sweep: Sweep) -> int:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/ensemble/", views.ensemble, name="ensemble"),
+    path("<int:pk>/rerun/", views.rerun, name="rerun"),
 ]

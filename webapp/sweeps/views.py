@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from tuning_core.sweep import PRESETS, Panel
 from webapp.jobs.charts import ChartSpec, chart_spec
 from webapp.jobs.forms import initial_from_job
+from webapp.jobs.models import JobStatus
 from webapp.jobs.services import get_job_for_user
 from webapp.lib.http import is_fragment_request
 from webapp.sweeps.forms import RECIPE_ON_FORM, BestKForm, SweepForm
@@ -21,6 +22,7 @@ from webapp.sweeps.services import (
     ensemble_best,
     get_sweep_for_user,
     launch_sweep,
+    rerun_failed,
     run_rows,
     sweep_panels,
     sweep_status,
@@ -64,11 +66,13 @@ def new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             sweep = launch_sweep(request.user, name=data["name"], dataset=data["dataset"],
-                                 base_model=data["base_model"], recipe=data["recipe"], axes=data["axes"])
+                                 base_model=data["base_model"], recipe=data["recipe"], axes=data["axes"],
+                                 skip_impossible=data["skip_impossible"])
         except SweepError as exc:
             form.add_error("name" if exc.field == "name" else None, str(exc))
         else:
-            messages.success(request, f"Sweep {sweep.name} queued: {sweep.runs.count()} runs")
+            left_out = f"; {len(sweep.skipped)} left out (they cannot train)" if sweep.skipped else ""
+            messages.success(request, f"Sweep {sweep.name} queued: {sweep.runs.count()} runs{left_out}")
             return redirect("sweeps:detail", pk=sweep.pk)
     # The page counts the grid's runs and estimates their time as the axes change (js/sweep-form.js).
     estimates = {"presets": {key: preset["axes"] for key, preset in PRESETS.items()},
@@ -84,6 +88,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     best = best_rows(rows, 8)
     panels = sweep_panels(sweep, rows)
     context = {"sweep": sweep, "rows": rows, "status": status, "counts": counts, "axes": sweep.axis_names(),
+               "statuses": [s.value for s in JobStatus],
                "panels": [(panel, f"sweep-panel-{i}", panel_chart(panel)) for i, panel in enumerate(panels)],
                "best": best[:1], "kept": len(best),
                "compare_query": "&".join(f"v={row.version_id}" for row in best[:3]),
@@ -108,6 +113,20 @@ def ensemble(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("sweeps:detail", pk=sweep.pk)
     messages.success(request, f"{made.name}: its evaluation is queued")
     return redirect("ensembles:detail", pk=made.pk)
+
+
+@login_required
+@require_POST
+def rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    sweep = get_sweep_for_user(request.user, pk)
+    try:
+        launched = rerun_failed(sweep)
+    except SweepError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, f"Launched {launched} failed run{'' if launched == 1 else 's'} again" if launched
+                      else "No run has failed")
+    return redirect("sweeps:detail", pk=sweep.pk)
 
 
 @login_required

@@ -67,3 +67,37 @@ def test_it_refuses_a_bad_value_or_a_taken_name(alice, dataset, tiny_base):
     with pytest.raises(SweepError, match="already have a sweep named 's'"):
         launch_sweep(alice, name="s", dataset=dataset, base_model=tiny_base, recipe=RECIPE, axes={"seed": [1]})
     assert Sweep.objects.count() == 1
+
+
+def test_failed_runs_are_launched_again_in_their_grid_point(alice, dataset, tiny_base):
+    from tests.support.accounts import logged_in
+
+    sweep = launch_sweep(alice, name="retry", dataset=dataset, base_model=tiny_base, recipe=RECIPE,
+                         axes={"seed": [0, 1, 2]})
+    first = {run.position: run.job_id for run in sweep.runs.all()}
+    TuningJob.objects.filter(pk=first[1]).update(status=JobStatus.FAILED, error_message="out of memory")
+    page = logged_in(alice)
+    assert 'id="sweep-rerun"' in page.get(f"/sweeps/{sweep.pk}/").content.decode()
+    page.post(f"/sweeps/{sweep.pk}/rerun/")
+    runs = {run.position: run for run in sweep.runs.select_related("job__prompt")}
+    assert runs[0].job_id == first[0] and runs[2].job_id == first[2]
+    assert runs[1].job_id != first[1] and runs[1].attempt == 2
+    assert (runs[1].job.status, runs[1].job.train_config["seed"]) == (JobStatus.QUEUED, 1)
+    assert runs[1].job.prompt.name == "retry · seed 1 (try 2)"
+    assert TuningJob.objects.get(pk=first[1]).status == JobStatus.FAILED  # still in the jobs list
+    assert 'id="sweep-rerun"' not in page.get(f"/sweeps/{sweep.pk}/").content.decode()
+
+
+def test_runs_that_cannot_train_may_be_left_out_and_listed(alice, dataset, tiny_base):
+    sweep = launch_sweep(alice, name="fig", dataset=dataset, base_model=tiny_base, recipe=RECIPE,
+                         axes={"prompt_length": [1, 5], "init": ["vocab", "class_labels"]}, skip_impossible=True)
+    assert [run.coordinates for run in sweep.runs.all()] == [
+        {"prompt_length": 1, "init": "vocab"}, {"prompt_length": 5, "init": "vocab"},
+        {"prompt_length": 5, "init": "class_labels"}]
+    [skipped] = Sweep.objects.get(pk=sweep.pk).skipped
+    assert skipped["coordinates"] == {"prompt_length": 1, "init": "class_labels"}
+    assert "2 labels and only 1 prompt" in skipped["reason"]
+    assert TuningJob.objects.count() == Prompt.objects.count() == 3  # the refused run left nothing
+    with pytest.raises(SweepError, match="No run of this grid can train"):
+        launch_sweep(alice, name="none", dataset=dataset, base_model=tiny_base, recipe=RECIPE,
+                     axes={"prompt_length": [1], "init": ["class_labels"]}, skip_impossible=True)
