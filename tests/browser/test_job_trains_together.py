@@ -40,7 +40,12 @@ def test_the_job_page_says_it_trains_together_with_another_job(page, asgi_server
         expect(page.locator("body")).not_to_contain_text("bob")  # no other user's name, prompt or job
         expect(page.locator("body")).not_to_contain_text(f"#{bobs.pk}")
 
-        # The home page lists the worker's group (from its heartbeat, every second under test).
+        # The home page lists the worker's group from its heartbeat (every second under test): await
+        # a heartbeat written since alice's job joined, then read the page.
+        from webapp.core.health import training_groups
+
+        wait_for(lambda: any(group.jobs == 2 for _, group in training_groups()), timeout=30,
+                 what="a heartbeat with both jobs")
         page.goto(f"{asgi_server}/")
         expect(page.locator("#training-groups")).to_contain_text("tiny-t5 (fp32): 2 jobs on one model copy")
         page.screenshot(path="test-results/home-training-groups.png", full_page=True)

@@ -188,6 +188,18 @@ def sweep_panels(sweep: Sweep, rows: list[RunRow]) -> list[Panel]:
     return panels(Grid.parse(dict(sweep.axes)), [(row.coordinates, row.metric) for row in rows])
 
 
+def best_per_cell(rows: list[RunRow]) -> list[RunRow]:
+    """The best run of each cell of the grid: runs that differ only by their seed share a cell."""
+    cells: dict[tuple[Any, ...], RunRow] = {}
+    for row in rows:
+        if row.metric is None:
+            continue
+        cell = tuple((axis, value) for axis, value in row.coordinates.items() if axis != "seed")
+        if cell not in cells or row.metric > (cells[cell].metric or 0.0):
+            cells[cell] = row
+    return sorted(cells.values(), key=lambda row: row.position)
+
+
 def best_rows(rows: list[RunRow], k: int = 1) -> list[RunRow]:
     """The k runs with the highest validation metric that kept a version, best first."""
     kept = [row for row in rows if row.metric is not None and row.version_id is not None]

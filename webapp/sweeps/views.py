@@ -15,8 +15,10 @@ from webapp.jobs.services import get_job_for_user
 from webapp.lib.http import is_fragment_request
 from webapp.sweeps.forms import RECIPE_ON_FORM, BestKForm, SweepForm
 from webapp.sweeps.models import Sweep
+from webapp.sweeps.parallel import parallel_view
 from webapp.sweeps.services import (
     SweepError,
+    best_per_cell,
     best_rows,
     cancel_sweep,
     ensemble_best,
@@ -88,7 +90,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     best = best_rows(rows, 8)
     panels = sweep_panels(sweep, rows)
     context = {"sweep": sweep, "rows": rows, "status": status, "counts": counts, "axes": sweep.axis_names(),
-               "statuses": [s.value for s in JobStatus],
+               "statuses": [s.value for s in JobStatus], "parallel": parallel_view(sweep.axes, rows),
+               "cells": best_per_cell(rows) if "seed" in sweep.axis_names() else [],
                "panels": [(panel, f"sweep-panel-{i}", panel_chart(panel)) for i, panel in enumerate(panels)],
                "best": best[:1], "kept": len(best),
                "compare_query": "&".join(f"v={row.version_id}" for row in best[:3]),

@@ -66,3 +66,31 @@ def test_the_page_and_the_api_ensemble_the_best(finished_sweep, alice, bob, clie
     assert made.status_code == 201, made.json()
     assert made.json()["name"] == "seeds: best 4"
     assert len(made.json()["members"]) == 4
+
+
+def test_the_parallel_view_draws_every_run_the_best_on_top(finished_sweep, alice):
+    from webapp.sweeps.parallel import RAMP, UNSCORED, parallel_view
+    from webapp.sweeps.services import run_rows
+
+    view = parallel_view(finished_sweep.axes, run_rows(finished_sweep))
+    assert [axis.name for axis in view.axes] == ["seed", "accuracy"]
+    assert len(view.lines) == 6
+    assert (view.lines[0].color, view.lines[0].scored) == (UNSCORED, False)  # the run without a metric, under
+    assert view.lines[-1].color == RAMP[-1] and "accuracy 0.740" in view.lines[-1].title  # the best, on top
+    page = logged_in(alice).get(f"/sweeps/{finished_sweep.pk}/").content.decode()
+    assert page.count("<polyline") == 6
+
+
+def test_each_cell_keeps_its_best_seed(alice, tiny_base):
+    from webapp.sweeps.services import best_per_cell, run_rows
+
+    sweep = launch_sweep(alice, name="cells", dataset=make_ready_dataset(alice), base_model=tiny_base,
+                         recipe={"batch_size": 8, "max_steps": 20, "eval_every": 10, "max_input_length": 32},
+                         axes={"prompt_length": [2, 4], "seed": [0, 1]})
+    for run, metric in zip(sweep.runs.all(), [0.6, 0.7, 0.9, 0.5]):
+        TuningJob.objects.filter(pk=run.job_id).update(status=JobStatus.SUCCEEDED, best_metric=metric,
+                                                       best_metric_name="accuracy")
+    cells = best_per_cell(run_rows(sweep))
+    assert [(row.coordinates["prompt_length"], row.coordinates["seed"], row.metric) for row in cells] == [
+        (2, 1, 0.7), (4, 0, 0.9)]
+    assert 'id="sweep-cells"' in logged_in(alice).get(f"/sweeps/{sweep.pk}/").content.decode()
