@@ -1,4 +1,5 @@
-"""The worker side of an evaluation job: score one prompt version on one dataset split."""
+"""The worker side of an evaluation job: score one prompt version on one dataset split (or an
+ensemble's members on several). Every write retries through a database outage, as training's do."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from tuning_core.errors import TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import load_prompt
 from webapp.jobs import evaluations, services
-from webapp.jobs.models import TuningJob
+from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.splits import load_split
+from workers.db_retry import with_db_retry
 from workers.model_pool import get_pool
 
 
@@ -39,18 +41,38 @@ class EvaluationProgress:
             return
         self.last_saved = now
         point = {"kind": "step", "step": done, "total_steps": total, "elapsed_seconds": now - self.started}
-        services.record_progress(self.job_id, point, save_point=False)
+        with_db_retry(f"job {self.job_id} progress",
+                      lambda: services.record_progress(self.job_id, point, save_point=False))
+
+
+def _say(job_id: int, message: str) -> None:
+    with_db_retry(f"job {job_id} log", lambda: services.log_job_event(job_id, message))
+
+
+def _ended(job_id: int) -> bool:
+    """Whether the job's result was recorded (a commit whose answer was lost)."""
+    return TuningJob.objects.filter(pk=job_id).exclude(status=JobStatus.RUNNING).exists()
+
+
+def _record(job_id: int, what: str, call: Any) -> None:
+    """A job's last write, retried through an outage, and not repeated once it took effect."""
+    with_db_retry(f"job {job_id} {what}", call, done=lambda: _ended(job_id))
+
+
+def _record_cancel(job_id: int, worker: str) -> None:
+    _say(job_id, "Cancelled: the evaluation stopped and kept no results")
+    _record(job_id, "result", lambda: services.record_result(job_id, worker, None, [], cancelled=True))
 
 
 def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
     config = job.train_config
     version = job.parent_version
     assert version is not None, "an evaluation job names the version it evaluates"
-    services.log_job_event(job.pk, f"Loading the base model {job.base_model.name}")
+    _say(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
     prompt, _ = load_prompt(Path(settings.MEDIA_ROOT) / version.tensor_file, base=base)
     data = load_split(job.dataset.split_path(config["split"]))
-    services.log_job_event(job.pk, f"Scoring {len(data):,} {config['split']} rows of {job.dataset.name} with {version}")
+    _say(job.pk, f"Scoring {len(data):,} {config['split']} rows of {job.dataset.name} with {version}")
     try:
         result = evaluate(
             base, prompt, data, mode=config["mode"],
@@ -60,11 +82,11 @@ def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
             progress=EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop),
         )
     except EvaluationCancelled:
-        services.log_job_event(job.pk, "Cancelled: the evaluation stopped and kept no results")
-        services.record_result(job.pk, worker, None, [], cancelled=True)
+        _record_cancel(job.pk, worker)
         return
-    evaluations.record_evaluation(job.pk, worker, metrics=result.metrics,
-                                  predictions=[p.to_dict() for p in result.predictions])
+    predictions = [p.to_dict() for p in result.predictions]
+    _record(job.pk, "evaluation", lambda: evaluations.record_evaluation(
+        job.pk, worker, metrics=result.metrics, predictions=predictions))
 
 
 class SplitProgress:
@@ -84,9 +106,9 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
     from webapp.prompts.models import PromptVersion
 
     config = job.train_config
-    services.log_job_event(job.pk, f"Loading the base model {job.base_model.name}")
+    _say(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
-    versions = PromptVersion.objects.in_bulk(config["member_ids"])
+    versions = with_db_retry(f"job {job.pk} members", lambda: PromptVersion.objects.in_bulk(config["member_ids"])) or {}
     missing = [pk for pk in config["member_ids"] if pk not in versions]
     if missing:
         raise EnsembleMemberGone(f"Member version(s) {missing} were deleted; edit the ensemble and evaluate again")
@@ -98,8 +120,8 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
     results, offset = {}, 0
     try:
         for split, data in splits.items():
-            services.log_job_event(job.pk, f"Scoring {len(data):,} {split} rows of {job.dataset.name} with "
-                                           f"{len(prompts)} prompts in one pass")
+            _say(job.pk, f"Scoring {len(data):,} {split} rows of {job.dataset.name} with {len(prompts)} prompts "
+                         "in one pass")
             results[split] = evaluate_ensemble(
                 base, prompts, data, config["label_words"], voting=config["voting"],
                 max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
@@ -107,10 +129,9 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
             )
             offset += len(data)
     except EvaluationCancelled:
-        services.log_job_event(job.pk, "Cancelled: the evaluation stopped and kept no results")
-        services.record_result(job.pk, worker, None, [], cancelled=True)
+        _record_cancel(job.pk, worker)
         return
-    record_ensemble_evaluation(job.pk, worker, results)
+    _record(job.pk, "evaluation", lambda: record_ensemble_evaluation(job.pk, worker, results))
 
 
 class EnsembleMemberGone(TuningError):

@@ -4,9 +4,8 @@ Everything here is glue: load the data and the (pooled) base model, translate
 tuning_core's callbacks into service calls, and turn failures into messages a
 user can act on.
 
-A database that goes away for a moment (a PostgreSQL restart) must not fail a job
-that has trained for an hour: every write the job makes is retried with backoff
-for up to JOB_DB_RETRY_SECONDS, reconnecting between tries, and training waits.
+A database that goes away for a moment must not fail a job that has trained for an
+hour: every write goes through `workers.db_retry.with_db_retry`.
 """
 
 from __future__ import annotations
@@ -15,12 +14,10 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import torch
-from django.db import InterfaceError, OperationalError
 
 from tuning_core.errors import DataError, TuningError
 from tuning_core.evaluate import evaluate
@@ -33,44 +30,12 @@ from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.files import remove_tree
 from webapp.lib.splits import load_split
 from webapp.prompts.services import new_version_dir
+from workers.db_retry import DB_ERRORS, with_db_retry
 from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
 from workers.training_groups import get_groups
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-DB_ERRORS = (OperationalError, InterfaceError)
-
-
-def with_db_retry(what: str, call: Callable[[], T], *, done: Callable[[], bool] | None = None) -> T | None:
-    """`call()`, retried with backoff while the database is unavailable, for a bounded time.
-
-    done: asked (itself with retries) before each new try; True means an earlier try took
-    effect although its answer was lost (the commit went through, the connection did not),
-    so the call is not repeated and None is returned.
-    """
-    from django.conf import settings
-    from django.db import connection
-
-    deadline = time.monotonic() + settings.JOB_DB_RETRY_SECONDS
-    delay = 0.5
-    while True:
-        try:
-            return call()
-        except DB_ERRORS as exc:
-            if time.monotonic() + delay > deadline:
-                logger.error("%s: the database stayed unavailable for %d s; giving up", what,
-                             settings.JOB_DB_RETRY_SECONDS)
-                raise
-            logger.warning("%s: the database is unavailable (%s); retrying in %.1f s", what,
-                           str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__, delay)
-            connection.close()  # the next query opens a fresh connection
-            time.sleep(delay)
-            delay = min(delay * 2, 8.0)
-        if done is not None and with_db_retry(f"{what} (checking)", done):
-            return None
-
 
 class JobHeartbeat(threading.Thread):
     """Keeps the job's lease fresh beside the training loop (a long step or a model

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError
 
 from workers import training
-from workers.training import with_db_retry
+from workers.db_retry import with_db_retry
 
 
 @pytest.fixture(autouse=True)
