@@ -78,7 +78,7 @@ def build(n_versions: int, n_examples: int) -> tuple[Any, list[Any], list[Any]]:
     user = get_user_model().objects.create_user("bench", password="bench-password")
     base = BaseModel.objects.create(name="t5-base-shaped", source="/nowhere", d_model=768, num_layers=12,
                                     num_parameters=250_000_000, vocab_size=32_128, random_weights=True)
-    dataset = Dataset.objects.create(owner=user, name="reviews", status="ready", input_template="review: {text}",
+    dataset = Dataset.objects.create(owner=user, name="reviews", input_template="review: {text}",
                                      label_column="label", labels=LABELS,
                                      split_counts={"train": 10_000, "test": n_examples})
     prompt = Prompt.objects.create(owner=user, name="sentiment", base_model=base)
@@ -117,7 +117,12 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--versions", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--smoke", action="store_true", help="3 versions of 200 examples, once: that it runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.examples, args.versions, args.repeats = 200, 3, 1
+    if args.versions < 3:
+        parser.error("--versions must be at least 3 (the warm-up compares two others)")
 
     import django
 
