@@ -1,5 +1,6 @@
 """One fused trainer per base model in a worker process: the training jobs on that model step
-together (`tuning_core.fused`), with one model copy and one forward/backward per step.
+together (`tuning_core.fused`) on one model copy; their rows share each pass where that pays (a
+GPU; FUSED_SHARE_PASSES).
 
 Job tasks run on Celery's thread pool. Each builds its run, hands it here and waits for its end,
 so its Celery message (acks_late), lease heartbeat, cancel check, progress and result stay per

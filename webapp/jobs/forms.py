@@ -110,7 +110,7 @@ class JobLaunchForm(forms.Form):
     )
     exclusive = forms.BooleanField(
         required=False, label="Train alone",
-        help_text="Jobs on the same base model normally train together, one model pass for all. Alone, this "
+        help_text="Jobs on the same base model normally train together on one copy of the model. Alone, this "
                   "job waits for the others to finish and keeps them out until it ends: for timing runs",
     )
 
