@@ -13,7 +13,8 @@ import torch
 
 from tests.support.jobs import launch_held
 from tuning_core.export import save_prompt
-from webapp.datasets.models import Dataset, SplitMode, TaskKind, Upload
+from tuning_core.task import TaskKind
+from webapp.datasets.models import Dataset, SplitMode, Upload
 from webapp.datasets.processing import Mapping
 from webapp.datasets.services import IncomingFile, stage_upload, submit_mapping
 from webapp.jobs.models import BaseModel

@@ -151,119 +151,96 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
     )
 
 
-def cmd_train(args: argparse.Namespace) -> None:
+def _prompt_config_from_args(args: argparse.Namespace, train_data: Any, validation: Any) -> Any:
+    """The prompt's settings: its init and label words follow the task the targets make."""
     from tuning_core.config import InitMethod, PromptConfig
-    from tuning_core.data import is_classification, label_set
-    from tuning_core.export import load_prompt, save_prompt
-    from tuning_core.train import ProgressEvent, train
+    from tuning_core.export import load_prompt
+    from tuning_core.task import resolve
 
-    train_data = _split(args.train, args)
-    validation = _split(args.validation, args) if args.validation else None
-    targets = list(train_data["target_text"])
-    classification = is_classification(
-        targets + (list(validation["target_text"]) if validation else [])
-    )
-
-    init = args.init or (
-        "from_file" if args.init_from else "class_labels" if classification else "vocab"
-    )
+    targets = list(train_data["target_text"]) + (list(validation["target_text"]) if validation else [])
+    task = resolve(targets, label_words=_given_label_words(args), mode="auto")
+    init = args.init or ("from_file" if args.init_from else "class_labels" if task.is_classification else "vocab")
     prompt_length = args.prompt_length
     if args.init_from and prompt_length is None:
         prompt_length = load_prompt(args.init_from)[0].shape[0]
-    label_words: tuple[str, ...] = ()
-    if args.label_words:
-        label_words = tuple(w.strip() for w in args.label_words.split(",") if w.strip())
-    elif classification:
-        all_targets = targets + (list(validation["target_text"]) if validation else [])
-        label_words = tuple(label_set(all_targets))
-    prompt_config = PromptConfig(
+    return PromptConfig(
         prompt_length=prompt_length or 100,
         init=InitMethod(init),
         init_from=args.init_from,
-        label_words=label_words,
+        label_words=(task.label_words or ()) if task.is_classification else (),
     )
-    train_config = train_config_from_args(args)
 
-    out = Path(args.out)
-    checkpoint_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoint"
-    _claim_out_dir(out, checkpoint_dir, resume=args.resume, overwrite=args.overwrite)
-    base = _base(args)
+
+def _metrics_line(event: Any) -> dict[str, Any]:
+    """One line of metrics.jsonl for a training step or an evaluation."""
+    if event.kind == "step":
+        return {"kind": "step", "step": event.step, "loss": event.loss,
+                "learning_rate": event.learning_rate, "elapsed_seconds": event.elapsed_seconds}
+    return {"kind": "eval", "step": event.step, **event.metrics, "is_best": event.is_best}
+
+
+def _train_logging_progress(args: argparse.Namespace, prompt_config: Any, train_config: Any,
+                            train_data: Any, validation: Any, base: Any, out: Path,
+                            checkpoint_dir: Path) -> Any:
+    """Train, writing each step and evaluation to metrics.jsonl and the bar as they come."""
+    from tuning_core.train import ProgressEvent, train
+
     metrics_path = out / "metrics.jsonl"
     if args.resume:
         _drop_metrics_after_checkpoint(metrics_path, checkpoint_dir)
     bar = _bar(train_config.max_steps, "train", "step")
-    seen_step = 0
     # A resumed run continues the metrics of the run it continues; anything else starts them.
     with open(metrics_path, "a" if args.resume else "w", encoding="utf-8") as metrics_file:
 
         def on_progress(event: ProgressEvent) -> None:
-            nonlocal seen_step
             if event.kind == "step":
-                line = {
-                    "kind": "step",
-                    "step": event.step,
-                    "loss": event.loss,
-                    "learning_rate": event.learning_rate,
-                    "elapsed_seconds": event.elapsed_seconds,
-                }
                 bar.update(event.step - bar.n)
                 bar.set_postfix(loss=f"{event.loss:.4f}")
             else:
-                line = {
-                    "kind": "eval",
-                    "step": event.step,
-                    **event.metrics,
-                    "is_best": event.is_best,
-                }
                 bar.set_postfix({k: f"{v:.4f}" for k, v in list(event.metrics.items())[:2]})
-            metrics_file.write(json.dumps(line) + "\n")
+            metrics_file.write(json.dumps(_metrics_line(event)) + "\n")
             metrics_file.flush()
 
         try:
-            result = train(
-                base,
-                prompt_config,
-                train_config,
-                train_data,
-                validation,
-                checkpoint_dir=checkpoint_dir,
-                on_progress=on_progress,
-            )
+            return train(base, prompt_config, train_config, train_data, validation,
+                         checkpoint_dir=checkpoint_dir, on_progress=on_progress)
         finally:
             bar.close()
-    files = save_prompt(
-        result.prompt,
-        out,
-        {
-            "base_model": base.info.source,
-            "init": prompt_config.init.value,
-            "prompt_config": prompt_config.to_dict(),
-            "train_config": train_config.to_dict(),
-            "label_words": result.label_words,
-            "eval_mode": result.eval_mode,
-            "best_step": result.best_step,
-            "best_metrics": result.best_metrics,
-            "steps_completed": result.steps_completed,
-            "stopped_reason": result.stopped_reason,
-        },
-    )
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from tuning_core.export import save_prompt
+
+    train_data = _split(args.train, args)
+    validation = _split(args.validation, args) if args.validation else None
+    prompt_config = _prompt_config_from_args(args, train_data, validation)
+    train_config = train_config_from_args(args)
+    out = Path(args.out)
+    checkpoint_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoint"
+    _claim_out_dir(out, checkpoint_dir, resume=args.resume, overwrite=args.overwrite)
+    base = _base(args)
+    result = _train_logging_progress(args, prompt_config, train_config, train_data, validation, base, out,
+                                     checkpoint_dir)
+    files = save_prompt(result.prompt, out, {
+        "base_model": base.info.source,
+        "init": prompt_config.init.value,
+        "prompt_config": prompt_config.to_dict(),
+        "train_config": train_config.to_dict(),
+        "label_words": result.label_words,
+        "eval_mode": result.eval_mode,
+        "best_step": result.best_step,
+        "best_metrics": result.best_metrics,
+        "steps_completed": result.steps_completed,
+        "stopped_reason": result.stopped_reason,
+    })
     summary = result.to_dict()
     summary.pop("train_losses")
     if validation is not None and result.eval_sample_rows is not None:
         # Training chose the best step on a sample; report the full split's score as well.
-        summary["validation_metrics"] = _score_full_split(
-            base, result, validation, train_config
-        )
+        summary["validation_metrics"] = _score_full_split(base, result, validation, train_config)
     summary["final_loss"] = result.train_losses[-1] if result.train_losses else None
-    _print_json(
-        {
-            "prompt": str(files.tensor_path),
-            "metadata": str(files.metadata_path),
-            "metrics": str(metrics_path),
-            "sha256": files.sha256,
-            "result": summary,
-        }
-    )
+    _print_json({"prompt": str(files.tensor_path), "metadata": str(files.metadata_path),
+                 "metrics": str(out / "metrics.jsonl"), "sha256": files.sha256, "result": summary})
 
 
 def _score_full_split(base: Any, result: Any, data: Any, config: Any) -> dict[str, Any]:
@@ -333,10 +310,15 @@ def _drop_metrics_after_checkpoint(metrics_path: Path, checkpoint_dir: Path) -> 
     metrics_path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
 
 
-def _label_words(args: argparse.Namespace, meta: dict[str, Any]) -> list[str] | None:
+def _given_label_words(args: argparse.Namespace) -> list[str] | None:
+    """--label-words as a list; None when not given."""
     if getattr(args, "label_words", None):
-        return [w.strip() for w in args.label_words.split(",") if w.strip()]
-    return meta.get("label_words") or None
+        return [w.strip() for w in args.label_words.split(",") if w.strip()] or None
+    return None
+
+
+def _label_words(args: argparse.Namespace, meta: dict[str, Any]) -> list[str] | None:
+    return _given_label_words(args) or meta.get("label_words") or None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -466,16 +448,16 @@ def _grid_spec(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 def cmd_sweep(args: argparse.Namespace) -> None:
     import csv
 
-    from tuning_core.data import is_classification, label_set
     from tuning_core.export import save_prompt
     from tuning_core.sweep import panels, train_grid
+    from tuning_core.task import resolve
 
     grid, recipe = _grid_spec(args)
     recipe = {**recipe, **({"precision": args.precision} if args.precision else {})}
     train_data = _split(args.train, args)
     validation = _split(args.validation, args) if args.validation else None
     targets = list(train_data["target_text"]) + (list(validation["target_text"]) if validation else [])
-    label_words = tuple(label_set(targets)) if is_classification(targets) else ()
+    label_words = resolve(targets).label_words or ()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = train_grid(_base(args), grid, recipe, train_data, validation, label_words=label_words)
@@ -549,6 +531,15 @@ def _add_train_command(sub: Any) -> None:
         "--validation", metavar="F", help="validation file (enables evaluation and early stopping)"
     )
     _add_data_options(t)
+    _add_prompt_options(t)
+    _add_schedule_options(t)
+    _add_step_options(t)
+    _add_train_output_options(t)
+    t.set_defaults(func=cmd_train)
+
+
+def _add_prompt_options(t: argparse.ArgumentParser) -> None:
+    """The prompt: its length, label words and initialisation."""
     t.add_argument(
         "--label-words", help="comma-separated label words (default: the distinct targets)"
     )
@@ -561,6 +552,10 @@ def _add_train_command(sub: Any) -> None:
         help="initialisation (default: class_labels for classification, else vocab)",
     )
     t.add_argument("--init-from", metavar="FILE", help="start from this prompt file")
+
+
+def _add_schedule_options(t: argparse.ArgumentParser) -> None:
+    """How long to train, in what batches, and how it is evaluated and stopped."""
     t.add_argument("--max-steps", type=int, default=TrainConfig.max_steps, metavar="N")
     t.add_argument("--batch-size", type=int, default=TrainConfig.batch_size, metavar="N")
     t.add_argument("--grad-accum-steps", type=int, default=TrainConfig.grad_accum_steps, metavar="N")
@@ -585,6 +580,10 @@ def _add_train_command(sub: Any) -> None:
         metavar="N",
         help="stop after N evaluations without improvement",
     )
+
+
+def _add_step_options(t: argparse.ArgumentParser) -> None:
+    """What happens inside a step: seed, dropout, batching, lengths, optimizer, precision."""
     t.add_argument("--seed", type=int, default=TrainConfig.seed, metavar="N")
     t.add_argument(
         "--dropout", type=float, default=TrainConfig.dropout, metavar="X", help="default: the model's own"
@@ -608,6 +607,10 @@ def _add_train_command(sub: Any) -> None:
         help="adafactor: t5x's, as the paper's code (default); hf-adafactor: transformers'",
     )
     _add_precision_option(t)
+
+
+def _add_train_output_options(t: argparse.ArgumentParser) -> None:
+    """Where the run is written, and what to do with an earlier one there."""
     t.add_argument("--checkpoint-dir", metavar="DIR", help="default: OUT/checkpoint")
     t.add_argument("--out", required=True, metavar="DIR")
     again = t.add_mutually_exclusive_group()
@@ -621,7 +624,6 @@ def _add_train_command(sub: Any) -> None:
         action="store_true",
         help="start a new run in a non-empty --out, deleting its checkpoint",
     )
-    t.set_defaults(func=cmd_train)
 
 
 def _add_evaluate_command(sub: Any) -> None:

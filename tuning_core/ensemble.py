@@ -21,7 +21,14 @@ from torch import Tensor
 from tuning_core.config import Precision
 from tuning_core.data import as_text_dataset, tokenize
 from tuning_core.errors import ConfigError
-from tuning_core.evaluate import Prediction, Progress, label_token_ids, resolve_labels, score_labels
+from tuning_core.evaluate import (
+    Prediction,
+    Progress,
+    build_predictions,
+    label_token_ids,
+    resolve_labels,
+    score_labels,
+)
 from tuning_core.metrics import classification_metrics
 from tuning_core.model import FrozenT5
 
@@ -192,24 +199,44 @@ def evaluate_ensemble(
         progress=progress,
         precision=precision,
     )  # (K, N, L)
-    K, N, _ = scores.shape
     member_idx = scores.argmax(dim=2)  # (K, N)
-    summed = scores.sum(dim=0)  # (N, L)
-    mean_log_probs = scores.log_softmax(dim=2).mean(dim=0)  # (N, L)
+    predictions = vote_predictions(scores, member_idx, inputs, targets, labels, voting)
+    vote_metrics = classification_metrics(targets, [p.predicted for p in predictions], labels)
+    member_labels = [[labels[j] for j in row] for row in member_idx.tolist()]
+    member_metrics = [classification_metrics(targets, m, labels) for m in member_labels]
+    agreement = agreement_statistics(member_idx, targets, labels)
+    agreement["vote_accuracy_minus_best_member"] = (
+        vote_metrics["accuracy"] - max(m["accuracy"] for m in member_metrics)
+    )
+    rows = scores.tolist()  # (K, N, L) as lists, once
+    member_predictions = [
+        build_predictions(inputs, targets, member_labels[k], scores=rows[k], labels=labels)
+        for k in range(len(prompts))
+    ]
+    return EnsembleResult(
+        metrics=vote_metrics,
+        member_metrics=member_metrics,
+        agreement=agreement,
+        predictions=predictions,
+        label_words=labels,
+        voting=voting,
+        member_predictions=member_predictions,
+    )
 
-    predictions: list[EnsemblePrediction] = []
-    voted: list[str] = []
+
+def vote_predictions(
+    scores: Tensor, member_idx: Tensor, inputs: Sequence[str], targets: Sequence[str], labels: Sequence[str],
+    voting: Voting,
+) -> list[EnsemblePrediction]:
+    """Each example's vote from its members' scores (K, N, L) and choices (K, N)."""
     # Plain lists once, rather than one small tensor op per example.
     members_by_row = member_idx.T.tolist()
-    sums_by_row = summed.tolist()
-    means_by_row = mean_log_probs.tolist()
-    for i in range(N):
-        members = members_by_row[i]
-        sums = sums_by_row[i]
-        means = means_by_row[i]
+    sums_by_row = scores.sum(dim=0).tolist()  # (N, L)
+    means_by_row = scores.log_softmax(dim=2).mean(dim=0).tolist()  # (N, L)
+    predictions = []
+    for i, (members, sums, means) in enumerate(zip(members_by_row, sums_by_row, means_by_row)):
         chosen = majority_vote(members, sums) if voting is Voting.MAJORITY else soft_vote(means)
         winner = labels[chosen]
-        voted.append(winner)
         votes = {label: 0 for label in labels}
         for j in members:
             votes[labels[j]] += 1
@@ -227,43 +254,22 @@ def evaluate_ensemble(
                 margin=vote_margin(voting, members, means, chosen),
             )
         )
+    return predictions
 
-    vote_metrics = classification_metrics(targets, voted, labels)
-    member_labels = [[labels[j] for j in member_idx[k].tolist()] for k in range(K)]
-    member_metrics = [classification_metrics(targets, m, labels) for m in member_labels]
+
+def agreement_statistics(member_idx: Tensor, targets: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """How the members (K, N choices) agree: unanimity, pairwise agreement as rates and
+    counts, and the oracle accuracy (any member right)."""
+    K, N = member_idx.shape
     pairwise_counts = [[int((member_idx[a] == member_idx[b]).sum()) for b in range(K)] for a in range(K)]
     pairwise = [[count / N if N else 1.0 for count in row] for row in pairwise_counts]
     gold_idx = torch.tensor([labels.index(t) for t in targets], dtype=torch.long)  # (N,)
     any_right = (member_idx == gold_idx.unsqueeze(0)).any(dim=0)  # (N,)
     pairs = list(itertools.combinations(range(K), 2))
-    agreement = {
+    return {
         "unanimous_rate": float((member_idx == member_idx[0:1]).all(dim=0).float().mean()),
-        "mean_pairwise_agreement": (sum(pairwise[a][b] for a, b in pairs) / len(pairs))
-        if pairs
-        else 1.0,
+        "mean_pairwise_agreement": (sum(pairwise[a][b] for a, b in pairs) / len(pairs)) if pairs else 1.0,
         "pairwise": pairwise,
         "pairwise_counts": pairwise_counts,
         "oracle_accuracy": float(any_right.float().mean()) if N else 0.0,
-        "vote_accuracy_minus_best_member": (
-            vote_metrics["accuracy"]
-            - max(m["accuracy"] for m in member_metrics)
-        ),
     }
-    rows = scores.tolist()  # (K, N, L) as lists, once
-    member_predictions = [
-        [
-            Prediction(index=i, input_text=inputs[i], target_text=targets[i], predicted=member_labels[k][i],
-                       correct=member_labels[k][i] == targets[i], scores=dict(zip(labels, rows[k][i])))
-            for i in range(N)
-        ]
-        for k in range(K)
-    ]
-    return EnsembleResult(
-        metrics=vote_metrics,
-        member_metrics=member_metrics,
-        agreement=agreement,
-        predictions=predictions,
-        label_words=labels,
-        voting=voting,
-        member_predictions=member_predictions,
-    )

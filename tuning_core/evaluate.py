@@ -23,7 +23,6 @@ from tuning_core.data import (
     as_text_dataset,
     collate,
     eval_batches,
-    is_classification,
     label_set,
     pad,
     tokenize,
@@ -40,6 +39,7 @@ from tuning_core.model import (
     shift_right,
     stack_prompts,
 )
+from tuning_core.task import resolve
 
 Mode = Literal["rank", "generate"]
 Progress = Callable[[int, int], None]  # (examples done, examples total)
@@ -281,26 +281,58 @@ def resolve_labels(targets: Sequence[str], label_words: Sequence[str] | None) ->
     return labels
 
 
-def rank_result(
-    scores: Tensor, inputs: Sequence[str], targets: Sequence[str], labels: Sequence[str], truncated_rows: int,
-) -> EvalResult:
-    """A rank evaluation from its scores (N, L): each row's label is the most likely one."""
-    best = scores.argmax(dim=1).tolist()
-    rows = scores.tolist()  # one conversion, not one small tensor op per example
-    predicted = [labels[j] for j in best]
-    metrics = classification_metrics(targets, predicted, labels)
-    preds = [
+def build_predictions(
+    inputs: Sequence[str],
+    targets: Sequence[str],
+    predicted: Sequence[str],
+    *,
+    valid: Sequence[bool] | None = None,
+    scores: Sequence[Sequence[float]] | None = None,
+    labels: Sequence[str] | None = None,
+) -> list[Prediction]:
+    """The one place `Prediction` rows are made: row i of each sequence is example i.
+    `scores` (N, L) pairs with `labels`; `valid` marks generated texts inside the label set."""
+    return [
         Prediction(
             index=i,
             input_text=inputs[i],
             target_text=targets[i],
             predicted=predicted[i],
             correct=predicted[i] == targets[i],
-            scores=dict(zip(labels, rows[i])),
+            valid=True if valid is None else valid[i],
+            scores=None if scores is None or labels is None else dict(zip(labels, scores[i])),
         )
-        for i in range(len(targets))
+        for i in range(len(predicted))
     ]
+
+
+def rank_result(
+    scores: Tensor, inputs: Sequence[str], targets: Sequence[str], labels: Sequence[str], truncated_rows: int,
+) -> EvalResult:
+    """A rank evaluation from its scores (N, L): each row's label is the most likely one."""
+    predicted = [labels[j] for j in scores.argmax(dim=1).tolist()]
+    metrics = classification_metrics(targets, predicted, labels)
+    # one conversion of the scores, not one small tensor op per example
+    preds = build_predictions(inputs, targets, predicted, scores=scores.tolist(), labels=labels)
     return EvalResult("rank", metrics, preds, list(labels), truncated_rows)
+
+
+def generate_result(
+    texts: Sequence[str], inputs: Sequence[str], targets: Sequence[str], labels: Sequence[str] | None,
+    truncated_rows: int,
+) -> EvalResult:
+    """A generation evaluation from its texts: text metrics, and with a label set the
+    classification metrics too (a text outside the set counts as wrong and invalid)."""
+    metrics: dict[str, Any] = dict(text_metrics(targets, texts))
+    valid = [True] * len(texts)
+    if labels:
+        label_index = set(labels)
+        valid = [t in label_index for t in texts]
+        cls = classification_metrics(targets, [t if v else None for t, v in zip(texts, valid)], labels)
+        cls.setdefault("invalid_rate", 0.0)
+        metrics = {**cls, "exact_match": metrics["exact_match"], "f1": metrics["f1"]}
+    preds = build_predictions(inputs, targets, texts, valid=valid)
+    return EvalResult("generate", metrics, preds, list(labels) if labels else None, truncated_rows)
 
 
 def evaluate_tokenized(
@@ -334,46 +366,14 @@ def evaluate_tokenized(
         return rank_result(scores, inputs, targets, labels, tokenized.truncated_inputs)
     if mode != "generate":
         raise DataError(DataProblem(f"Unknown evaluation mode {mode!r}; use 'rank' or 'generate'"))
-
     max_new = max_target_length
     if labels:
-        max_new = min(
-            max_target_length, max(len(x) for x in label_token_ids(base, labels, max_target_length))
-        )
+        max_new = min(max_target_length, max(len(x) for x in label_token_ids(base, labels, max_target_length)))
     texts = generate_texts(
-        base,
-        prompt,
-        tokenized,
-        max_new_tokens=max_new,
-        batch_size=batch_size,
-        progress=progress,
+        base, prompt, tokenized, max_new_tokens=max_new, batch_size=batch_size, progress=progress,
         precision=precision,
     )
-    gen_metrics: dict[str, Any] = dict(text_metrics(targets, texts))
-    if labels:
-        label_index = set(labels)
-        valid = [t in label_index for t in texts]
-        cls = classification_metrics(
-            targets, [t if v else None for t, v in zip(texts, valid)], labels
-        )
-        cls.setdefault("invalid_rate", 0.0)
-        gen_metrics = {**cls, "exact_match": gen_metrics["exact_match"], "f1": gen_metrics["f1"]}
-    else:
-        valid = [True] * len(texts)
-    preds = [
-        Prediction(
-            index=i,
-            input_text=inputs[i],
-            target_text=targets[i],
-            predicted=texts[i],
-            correct=texts[i] == targets[i],
-            valid=valid[i],
-        )
-        for i in range(len(texts))
-    ]
-    return EvalResult(
-        "generate", gen_metrics, preds, list(labels) if labels else None, tokenized.truncated_inputs
-    )
+    return generate_result(texts, inputs, targets, labels, tokenized.truncated_inputs)
 
 
 def evaluate(
@@ -400,11 +400,8 @@ def evaluate(
     ds = as_text_dataset(data)
     inputs = list(ds["input_text"])
     targets = list(ds["target_text"])
-    labels: list[str] | None
-    if mode == "rank" or label_words is not None or is_classification(targets):
-        labels = resolve_labels(targets, label_words)
-    else:
-        labels = None
+    task = resolve(targets, label_words=label_words, mode=mode)
+    labels = resolve_labels(targets, task.label_words) if task.label_words is not None else None
     tokenized = tokenize(
         ds, base.tokenizer, max_input_length=max_input_length, max_target_length=max_target_length
     )

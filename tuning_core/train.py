@@ -27,13 +27,12 @@ import torch
 from torch import Tensor
 
 from tuning_core.adafactor import T5xAdafactor
-from tuning_core.config import EvalMode, OptimizerName, Precision, PromptConfig, TrainConfig
+from tuning_core.config import OptimizerName, Precision, PromptConfig, TrainConfig
 from tuning_core.data import (
     TokenizedData,
     as_text_dataset,
     collate,
     epoch_batches,
-    is_classification,
     select_rows,
     stratified_sample,
     tokenize,
@@ -52,7 +51,7 @@ from tuning_core.model import (
     target_nll,
 )
 from tuning_core.prompt_init import init_prompt
-from tuning_core.task import headline_metric_for
+from tuning_core.task import headline_metric_for, resolve
 
 CHECKPOINT_FILE = "checkpoint.pt"
 CHECKPOINT_VERSION = 2  # 2: t5x Adafactor state, fingerprint with model/data hashes
@@ -189,15 +188,9 @@ def _choose_eval(
     """Evaluation mode and label set for validation."""
     if val_targets is None:
         return None, None
-    mode = config.eval_mode
-    given = list(prompt_config.label_words) or None
-    if mode is EvalMode.AUTO:
-        classification = given is not None or is_classification(train_targets + val_targets)
-        mode = EvalMode.RANK if classification else EvalMode.GENERATE
-    labels = None
-    if mode is EvalMode.RANK or given is not None or is_classification(train_targets + val_targets):
-        labels = resolve_labels(val_targets, given or sorted(set(train_targets) | set(val_targets)))
-    return mode.value, labels
+    task = resolve(train_targets + val_targets, label_words=prompt_config.label_words, mode=config.eval_mode)
+    labels = resolve_labels(val_targets, task.label_words) if task.label_words is not None else None
+    return task.eval_mode.value, labels
 
 
 @dataclass(frozen=True)

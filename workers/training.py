@@ -22,7 +22,7 @@ import torch
 from tuning_core.errors import DataError, TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import save_prompt
-from tuning_core.task import eval_mode_for
+from tuning_core.task import resolve
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainingRun, TrainResult, load_checkpoint
 from webapp.jobs import services
 from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, EVALUATION
@@ -262,7 +262,7 @@ def _evaluate_splits(
     job: TuningJob, base: Any, result: TrainResult, splits: dict[str, Any], max_input_length: int,
     max_target_length: int,
 ) -> list[services.EvalOutcome]:
-    mode: Literal["rank", "generate"] = eval_mode_for(job.dataset.task_kind).value  # type: ignore[assignment]
+    mode: Literal["rank", "generate"] = resolve(kind=job.dataset.task_kind).eval_mode.value  # type: ignore[assignment]
     label_words = job.dataset.label_words if mode == "rank" else None
     outcomes = []
     for split, data in splits.items():

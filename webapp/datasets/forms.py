@@ -11,7 +11,8 @@ from django import forms
 
 from tuning_core.data import template_fields
 from tuning_core.errors import DataError
-from webapp.datasets.models import SPLITS, SplitMode, TaskKind
+from tuning_core.task import TaskKind
+from webapp.datasets.models import SPLITS, TASK_KIND_CHOICES, SplitMode
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS, Mapping, check_mapping
 from webapp.datasets.reading import ACCEPT
 
@@ -68,7 +69,7 @@ class MappingFields(forms.Form):
 
     input_template = forms.CharField(max_length=2000, required=False, widget=forms.TextInput)
     label_column = forms.CharField(max_length=200)
-    task_kind = forms.ChoiceField(choices=TaskKind.choices, required=False)
+    task_kind = forms.ChoiceField(choices=TASK_KIND_CHOICES, required=False)
     split_mode = forms.ChoiceField(choices=SplitMode.choices, required=False)
     validation_ratio = forms.FloatField(min_value=0.0, max_value=0.5, required=False,
                                         initial=SPLIT_DEFAULTS.validation_ratio)

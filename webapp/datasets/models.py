@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tuning_core.task import TaskKind
 from webapp.datasets.reading import FileScan
 
 SPLITS = ("train", "validation", "test")
@@ -32,9 +33,10 @@ class UploadStatus(models.TextChoices):
     DONE = "done"  # its dataset was made
 
 
-class TaskKind(models.TextChoices):
-    CLASSIFICATION = "classification"
-    GENERATION = "generation", "free-text generation"
+# The kinds are tuning_core's (one TaskKind for the engine and the pages); these are their names
+# on the pages.
+TASK_KIND_CHOICES = [(TaskKind.CLASSIFICATION.value, "Classification"),
+                     (TaskKind.GENERATION.value, "free-text generation")]
 
 
 class SplitMode(models.TextChoices):
@@ -52,7 +54,7 @@ class DatasetQuerySet(models.QuerySet["Dataset"]):
 class Dataset(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets")
     name = models.CharField(max_length=200)
-    task_kind = models.CharField(max_length=20, choices=TaskKind.choices, default=TaskKind.CLASSIFICATION)
+    task_kind = models.CharField(max_length=20, choices=TASK_KIND_CHOICES, default=TaskKind.CLASSIFICATION.value)
     input_template = models.TextField()
     label_column = models.CharField(max_length=200)
     # Raw label (as text) -> label words; empty: the label's own text is the target.

@@ -27,8 +27,8 @@ from tuning_core.data import (
 )
 from tuning_core.errors import DataError, DataProblem, ProblemCode
 from tuning_core.reading import Position, iter_rows, locate
-from tuning_core.task import MAX_LABELS, task_kind_of
-from webapp.datasets.models import SPLITS, SplitMode, TaskKind
+from tuning_core.task import MAX_LABELS, TaskKind, task_kind_of
+from webapp.datasets.models import SPLITS, SplitMode
 
 # More distinct labels than this is not a classification task: rank classification scores
 # every label for every example, and a confusion matrix stops being readable.

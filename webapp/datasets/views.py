@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tuning_core.data import render_template
 from tuning_core.errors import DataError
+from tuning_core.task import TaskKind
 from webapp.datasets import services, token_lengths
 from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
 from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
-from webapp.datasets.models import SPLITS, Dataset, TaskKind, Upload, UploadStatus
+from webapp.datasets.models import SPLITS, Dataset, Upload, UploadStatus
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 from webapp.lib.files import human_size

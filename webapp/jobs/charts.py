@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from tuning_core.task import eval_mode_for, headline_metric_for
+from tuning_core.task import headline_metric_of, resolve
 from webapp.jobs.models import TuningJob
-from webapp.jobs.services import headline_metric
 
 # The site's "ok" green (app.css --ok): a lone validation curve reads apart from the loss curve.
 VALIDATION_COLOR = "#1d7a3e"
@@ -47,7 +46,7 @@ def training_series(job: TuningJob) -> dict[str, list[list[float]]]:
         if point.kind == "train" and point.loss is not None:
             train.append([point.step, point.loss])
         elif point.kind == "eval" and point.values:
-            name = job.best_metric_name or headline_metric(point.values)
+            name = job.best_metric_name or headline_metric_of(point.values)
             if name in point.values:
                 evals.append([point.step, point.values[name]])
     return {"loss": train, "metric": evals}
@@ -55,7 +54,7 @@ def training_series(job: TuningJob) -> dict[str, list[list[float]]]:
 
 def metric_label(job: TuningJob) -> str:
     """What the validation curve measures ("validation accuracy"), before any point names it."""
-    return "validation " + (job.best_metric_name or headline_metric_for(eval_mode_for(job.dataset.task_kind)))
+    return "validation " + (job.best_metric_name or resolve(kind=job.dataset.task_kind).headline_metric)
 
 
 def training_charts(job: TuningJob) -> dict[str, ChartSpec]:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tuning_core.task import eval_mode_for
+from tuning_core.task import resolve
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, announce_job, log_job_event
@@ -64,7 +64,7 @@ def launch_evaluation(owner: Any, version: PromptVersion, dataset: Dataset, spli
     _, labels = version_task(version)
     config = {
         "split": split,
-        "mode": eval_mode_for(dataset.task_kind).value,
+        "mode": resolve(kind=dataset.task_kind).eval_mode.value,
         "label_words": labels or list(dataset.label_words),
         "max_input_length": trained.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
         "max_target_length": trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),

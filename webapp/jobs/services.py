@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from tuning_core.config import EvalMode, InitMethod, Precision, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
-from tuning_core.task import eval_mode_for, headline_metric_for
+from tuning_core.task import headline_metric_of, resolve
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, JobStatusData, job_group, publish, user_group
@@ -65,11 +65,6 @@ class JobRequest:
     eval_sample: int | None = 512  # None: the whole validation split at every evaluation
     attention_dropout: bool = True
     exclusive: bool = False  # train alone, never in a fused group (timing runs)
-
-
-def headline_metric(metrics: dict[str, Any]) -> str:
-    """The headline of a set of evaluation metrics, by the mode that produced them."""
-    return headline_metric_for(EvalMode.RANK if "accuracy" in metrics else EvalMode.GENERATE)
 
 
 def get_job_for_user(user: Any, pk: int) -> TuningJob:
@@ -172,7 +167,7 @@ def train_config_for_worker(job: TuningJob) -> TrainConfig:
     config = TrainConfig.from_dict(dict(job.train_config))
     if config.eval_mode is EvalMode.AUTO:
         # Validation during training is scored as the final evaluation is: by the dataset's kind.
-        config = dataclasses.replace(config, eval_mode=eval_mode_for(job.dataset.task_kind))
+        config = dataclasses.replace(config, eval_mode=resolve(kind=job.dataset.task_kind).eval_mode)
     return config
 
 
@@ -261,7 +256,7 @@ def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) 
         updates["last_loss"] = float(progress["loss"])
     metrics = progress.get("metrics") or {}
     if kind == "eval" and progress.get("is_best") and metrics:
-        name = headline_metric(metrics)
+        name = headline_metric_of(metrics)
         updates.update(best_metric=float(metrics[name]), best_metric_name=name, best_step=step)
     TuningJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**updates)
     if save_point or kind == "eval":
@@ -274,7 +269,7 @@ def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) 
             "step": step, "total_steps": total, "loss": progress.get("loss"),
             "learning_rate": progress.get("learning_rate"), "metrics": metrics, "point": kind,
             "eta_seconds": eta, "is_best": bool(progress.get("is_best")),
-            "metric_name": headline_metric(metrics) if metrics else None,
+            "metric_name": headline_metric_of(metrics) if metrics else None,
         }))
         owner_id = TuningJob.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
         if owner_id is not None:

@@ -256,9 +256,9 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
     """Loss (log scale) and validation-metric charts with one series per version that has a job:
     every job's points in one query of plain values (no model instances: 4 jobs of 3,000 steps
     are thousands of points)."""
+    from tuning_core.task import headline_metric_of
     from webapp.jobs.charts import chart_spec, metric_label
     from webapp.jobs.models import JobMetric
-    from webapp.jobs.services import headline_metric
 
     jobs = {v.job_id: v.job for v in versions if v.job is not None}
     if not jobs:
@@ -271,7 +271,7 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
             "job_id", "step", "loss"):
         loss[job_id].append([step, value])
     for job_id, step, values in points.filter(kind=JobMetric.Kind.EVAL).values_list("job_id", "step", "values"):
-        name = jobs[job_id].best_metric_name or headline_metric(values or {})  # as charts.training_series
+        name = jobs[job_id].best_metric_name or headline_metric_of(values or {})  # as charts.training_series
         if values and name in values:
             metric[job_id].append([step, values[name]])
     loss_series, metric_series, names = [], [], set()

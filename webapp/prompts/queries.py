@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuning_core.task import headline_metric_of
 from webapp.jobs.models import TuningJob
-from webapp.jobs.services import headline_metric
 from webapp.prompts.models import PromptVersion
 
 
@@ -27,7 +27,7 @@ def validation_headline(version: PromptVersion) -> tuple[str, float] | None:
     numbers = _numbers(metrics)
     if not numbers:
         return None
-    name = headline_metric(numbers)
+    name = headline_metric_of(numbers)
     return (name, numbers[name]) if name in numbers else None
 
 

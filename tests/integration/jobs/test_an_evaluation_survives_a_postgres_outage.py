@@ -15,7 +15,7 @@ from tests.support.jobs import launch_held, wait_for_status
 from tests.support.processes import celery_worker
 from tests.support.proxy import CuttableProxy
 from tests.support.waiting import wait_for
-from webapp.datasets.models import TaskKind
+from tuning_core.task import TaskKind
 from webapp.jobs.evaluations import launch_evaluation
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import cancel_job
