@@ -70,8 +70,9 @@ def build(n_versions: int, n_examples: int) -> tuple[Any, list[Any], list[Any]]:
     from django.contrib.auth import get_user_model
 
     from tuning_core.export import save_prompt
+    from webapp.basemodels.models import BaseModel
     from webapp.datasets.models import Dataset
-    from webapp.jobs.models import BaseModel, JobMetric, TuningJob
+    from webapp.jobs.models import JobMetric, TuningJob
     from webapp.prompts.models import Prompt
     from webapp.prompts.services import new_version_dir, record_eval_run, record_prompt_version
 
@@ -133,7 +134,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from tuning_core.significance import N_RESAMPLES
-    from webapp.prompts.compare import pair_key
+    from webapp.evaluations.compare import pair_key
     from webapp.prompts.models import ExamplePrediction
 
     setup_test_environment()

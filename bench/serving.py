@@ -3,7 +3,7 @@ the real prediction server batching them vs the same server taking one call at a
 
 Everything real but the web server: a private Redis (started here), two prediction servers
 (`python -m workers.serving`, each a process of its own on its own queue namespace), and the
-clients as threads of this process calling `webapp.serving.queue.ask`, as the API does. "One at a
+clients as threads of this process calling `webapp.lib.prediction_calls.ask`, as the API does. "One at a
 time" is a server with SERVING_MAX_ROWS 1 (each batch closes at its first call, so every call is a
 forward pass of its own); "batched" uses the defaults (15 ms window, 64 rows). The two alternate,
 `--repeats` times each after a warm-up round, and the ratio is of the medians.
@@ -70,7 +70,7 @@ def configure_django(redis_url: str, media: Path) -> None:
 
 def run_clients(source: str, parts: list[dict[str, Any]], calls_each: int) -> float:
     """Seconds for every client to make `calls_each` calls, one after another, all clients at once."""
-    from webapp.serving.queue import ask
+    from webapp.lib.prediction_calls import ask
 
     start = threading.Barrier(len(parts) + 1)
 
@@ -127,7 +127,7 @@ def measure(args: argparse.Namespace, tmp: Path, redis_url: str) -> dict[str, An
 
     from tuning_core.export import save_prompt
     from tuning_core.model import load_base_model
-    from webapp.serving.queue import Keys, read_stats
+    from webapp.lib.prediction_calls import Keys, read_stats
 
     model = build_model(args.shape, tmp / "model")
     base = load_base_model(str(model), device="cpu")

@@ -74,7 +74,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny_base(db: None, tiny_model_dir: Path):  # noqa: ANN201 - a BaseModel row (Django is imported lazily)
     """The tiny T5 registered as the base model `tiny-t5`."""
-    from webapp.jobs.base_models import register_base_model
+    from webapp.basemodels.services import register_base_model
 
     return register_base_model("tiny-t5", str(tiny_model_dir), random_weights=True)
 
@@ -108,7 +108,7 @@ def prediction_server_process(django_db_setup: None, django_db_blocker, service_
     from django.conf import settings
 
     from tests.support.processes import prediction_server
-    from webapp.serving.queue import keys
+    from webapp.lib.prediction_calls import keys
 
     with django_db_blocker.unblock():
         server = prediction_server(service_logs, SERVING_BATCH_WINDOW_MS="400")

@@ -14,10 +14,10 @@ import torch
 from tests.support.jobs import launch_held
 from tuning_core.export import save_prompt
 from tuning_core.task import TaskKind
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset, SplitMode, Upload
 from webapp.datasets.processing import Mapping
 from webapp.datasets.services import IncomingFile, stage_upload, submit_mapping
-from webapp.jobs.models import BaseModel
 from webapp.jobs.services import cancel_job
 from webapp.prompts.models import Prompt, PromptVersion
 from webapp.prompts.services import new_version_dir, record_prompt_version

@@ -47,14 +47,17 @@ INSTALLED_APPS = [
     "channels",
     # Django Ninja: the API (webapp/api/main.py); its Swagger UI assets come from its static files.
     "ninja",
-    "webapp.core",
+    # Our apps in their order (README, "Architecture"): each imports only those listed before it.
     "webapp.accounts",
+    "webapp.basemodels",
     "webapp.datasets",
-    "webapp.jobs",
     "webapp.prompts",
+    "webapp.jobs",
+    "webapp.evaluations",
     "webapp.ensembles",
     "webapp.sweeps",
     "webapp.api",
+    "webapp.core",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("datasets/", include("webapp.datasets.urls")),
     path("jobs/", include("webapp.jobs.urls")),
     path("prompts/", include("webapp.prompts.urls")),
+    path("prompts/", include("webapp.evaluations.urls")),
     path("ensembles/", include("webapp.ensembles.urls")),
     path("sweeps/", include("webapp.sweeps.urls")),
     path("playground/", include("webapp.ensembles.playground_urls")),

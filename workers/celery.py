@@ -31,3 +31,14 @@ def _limit_torch_threads(**kwargs: object) -> None:
         import torch
 
         torch.set_num_threads(settings.TORCH_NUM_THREADS)
+
+
+@worker_init.connect  # before the thread pool starts its threads
+def _resolve_transformers_names(**kwargs: object) -> None:
+    # transformers resolves its top-level names lazily, on first use, and two threads resolving
+    # the same one at once can fail ("cannot import name 'AutoTokenizer' from 'transformers'"):
+    # two nearest-token tasks did. Resolve those we use once, while one thread runs.
+    import transformers
+
+    for name in ("AttentionInterface", "AutoConfig", "AutoTokenizer", "T5Config", "T5ForConditionalGeneration"):
+        getattr(transformers, name)

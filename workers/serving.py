@@ -26,7 +26,7 @@ from tuning_core.errors import TuningError
 from tuning_core.export import load_prompt
 from tuning_core.model import FrozenT5
 from tuning_core.serving import ServeAnswer, ServeRequest, answer_requests
-from webapp.serving.queue import (
+from webapp.lib.prediction_calls import (
     ALIVE_TTL_S,
     Keys,
     Message,

@@ -25,7 +25,6 @@ from tuning_core.export import save_prompt
 from tuning_core.task import resolve
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainingRun, TrainResult, load_checkpoint
 from webapp.jobs import services
-from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, EVALUATION
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.files import remove_tree
 from webapp.lib.splits import load_split
@@ -105,9 +104,9 @@ def run_job(job: TuningJob, worker: str) -> None:
     heartbeat = JobHeartbeat(job.pk, worker, settings.JOB_HEARTBEAT_INTERVAL)
     heartbeat.start()
     try:
-        if job.method == EVALUATION:
+        if job.is_evaluation:
             run_evaluation(job, worker, CancelCheck(job.pk))
-        elif job.method == ENSEMBLE_EVALUATION:
+        elif job.is_ensemble_evaluation:
             run_ensemble_evaluation(job, worker, CancelCheck(job.pk))
         else:
             _run(job, worker, settings.JOB_PROGRESS_MAX_RATE)

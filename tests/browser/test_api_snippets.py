@@ -13,7 +13,7 @@ from tests.factories import api_key, make_ready_dataset, make_version
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
 from tests.support.jobs import launch_held
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.prompts.models import Prompt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,7 @@ from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in, outside_event_loop
 from tests.support.jobs import launch_held
 from tests.support.predictions import classification_metrics_of, rank_predictions
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.jobs.models import JobMetric, TuningJob
 from webapp.prompts.models import Prompt, PromptVersion
 from webapp.prompts.services import compute_nearest_tokens, record_eval_run

@@ -18,7 +18,7 @@ def test_it_measures_token_lengths_in_the_background(page, asgi_server, celery_w
                                                      tmp_path: Path, tiny_model_dir: Path) -> None:
     from playwright.sync_api import expect
 
-    from webapp.jobs.base_models import register_base_model
+    from webapp.basemodels.services import register_base_model
 
     dataset = make_dataset(alice, tmp_path, rows=40)
     # Registered after processing, so nothing was measured with it yet.

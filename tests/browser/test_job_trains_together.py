@@ -12,7 +12,7 @@ from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in, outside_event_loop
 from tests.support.jobs import launch, wait_for_status
 from tests.support.waiting import wait_for
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.jobs.models import FINAL_STATUSES, TuningJob
 from webapp.jobs.services import cancel_job
 

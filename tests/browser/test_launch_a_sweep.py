@@ -8,7 +8,7 @@ import pytest
 from tests.factories import make_ready_dataset
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.sweeps.models import Sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

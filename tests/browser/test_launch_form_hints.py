@@ -10,7 +10,7 @@ from tests.factories import make_ready_dataset, make_version
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
 from tests.support.jobs import launch_held
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.jobs.services import cancel_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

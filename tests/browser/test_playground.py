@@ -10,7 +10,7 @@ import pytest
 from tests.factories import make_ready_dataset, trained_version
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in, outside_event_loop
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.prompts.models import Prompt
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,7 @@ from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
 from tests.support.jobs import launch_held
 from tests.support.predictions import classification_metrics_of, rank_predictions
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.jobs.models import JobMetric, TuningJob
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.services import record_eval_run

@@ -13,7 +13,7 @@ from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
 from tests.factories import make_ready_dataset, make_version
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.prompts.models import Prompt
 from webapp.prompts.services import record_eval_run
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from webapp.serving.queue import Keys
+from webapp.lib.prediction_calls import Keys
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.waiting import wait_for
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import BaseModel, TuningJob
+from webapp.jobs.models import TuningJob
 from webapp.jobs.services import JobRequest, launch_job
 
 # A queue no worker consumes: a job launched onto it waits until the test releases it.

@@ -1,6 +1,7 @@
 """The Django apps stand in one order: an app imports only the apps below it.
 
-    lib < accounts < basemodels < datasets < prompts < jobs < ensembles < sweeps < serving < api < core
+    lib < accounts < basemodels < datasets < prompts < jobs < evaluations < ensembles < sweeps
+        < serving < api < core
 
 and the project's own modules (`webapp.urls`, `settings`, `routing`, `asgi`) above them all.
 A string that names a module or a model of another app counts as an import: `apps.get_model`,
@@ -19,8 +20,8 @@ from pathlib import Path
 
 from tests.unit.test_import_graph import MODULES, REPO, import_graph
 
-APP_ORDER = ("lib", "accounts", "basemodels", "datasets", "prompts", "jobs", "ensembles", "sweeps",
-             "serving", "api", "core")
+APP_ORDER = ("lib", "accounts", "basemodels", "datasets", "prompts", "jobs", "evaluations", "ensembles",
+             "sweeps", "serving", "api", "core")
 PROJECT = "webapp"  # webapp/urls.py, settings.py, routing.py, asgi.py: above every app
 RANK = {app: i for i, app in enumerate(APP_ORDER)} | {PROJECT: len(APP_ORDER)}
 
@@ -83,3 +84,11 @@ def test_the_known_exceptions_are_still_there() -> None:
 def test_a_string_naming_another_app_counts_as_an_import() -> None:
     text = 'apps.get_model("jobs", "BaseModel"); include("webapp.prompts.urls")'
     assert {m for p in STRING_IMPORTS for m in p.findall(text)} == {"jobs", "prompts"}
+
+
+def test_installed_apps_list_our_apps_in_the_order() -> None:
+    from django.conf import settings
+
+    ours = [name.removeprefix("webapp.") for name in settings.INSTALLED_APPS if name.startswith("webapp.")]
+    assert ours == [app for app in APP_ORDER if app in ours]
+    assert set(ours) == {path.parent.name for path in (REPO / "webapp").glob("*/apps.py")}

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
-AREA_MODULES = [
-    "webapp.datasets.api",
-    "webapp.ensembles.api",
-    "webapp.jobs.api",
-    "webapp.prompts.api",
-    "webapp.prompts.compare_api",
-    "webapp.serving.api",
-    "webapp.sweeps.api",
-]
+from webapp.api.areas import compare, datasets, ensembles, jobs, prompts, serving, sweeps
+
+AREA_MODULES: list[ModuleType] = [datasets, ensembles, jobs, prompts, compare, serving, sweeps]
 
 
 def areas() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in AREA_MODULES]
+    return list(AREA_MODULES)

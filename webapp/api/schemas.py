@@ -1,4 +1,5 @@
-"""Schemas every area shares: the error shape, and the error answers an endpoint declares."""
+"""Schemas every area shares: the error shape, the error answers an endpoint declares, and a
+reference to a named object."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ def _blank_is_none(value: Any) -> Any:
 
 # A field a client may leave out or send empty (an HTML form sends "" for an empty input).
 Blankable = Annotated[T | None, BeforeValidator(_blank_is_none)]
+
+
+class NamedRef(Schema):
+    """Another object, by id and the name a person gave it."""
+
+    id: int
+    name: str
 
 
 class ErrorDetail(Schema):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -10,8 +9,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from webapp.lib.heartbeats import Heartbeat, TrainingGroup, read_heartbeats
-from webapp.serving.queue import prediction_server_alive
+from webapp.lib.heartbeats import TrainingGroup, fresh_heartbeats, redis_client
+from webapp.lib.prediction_calls import prediction_server_alive
 
 State = Literal["ok", "down"]
 
@@ -52,22 +51,12 @@ def check_database() -> ComponentHealth:
         return ComponentHealth("down", f"PostgreSQL unreachable: {exc.__class__.__name__}")
 
 
-def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-
-
 def check_redis() -> ComponentHealth:
     try:
         redis_client().ping()
         return ComponentHealth("ok", "Redis answers")
     except redis.RedisError as exc:
         return ComponentHealth("down", f"Redis unreachable: {exc.__class__.__name__}")
-
-
-def fresh_heartbeats() -> list[Heartbeat]:
-    """Workers that reported within WORKER_HEARTBEAT_TIMEOUT; raises RedisError when Redis is down."""
-    now = time.time()
-    return [b for b in read_heartbeats(redis_client()) if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT]
 
 
 def check_worker() -> ComponentHealth:
@@ -80,14 +69,6 @@ def check_worker() -> ComponentHealth:
                                f"{settings.WORKER_HEARTBEAT_TIMEOUT} s")
     names = ", ".join(sorted(b.hostname for b in fresh))
     return ComponentHealth("ok", f"{len(fresh)} worker(s) alive: {names}")
-
-
-def live_queues() -> set[str] | None:
-    """Queues consumed by workers whose heartbeat is fresh; None when Redis cannot tell."""
-    try:
-        return {q for b in fresh_heartbeats() for q in b.queues}
-    except redis.RedisError:
-        return None
 
 
 def check_serving() -> ComponentHealth:

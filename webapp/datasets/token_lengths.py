@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 
 from tuning_core.errors import DataProblem
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.announcements import publish_dataset_changed
 from webapp.datasets.models import SPLITS, Dataset
 from webapp.datasets.processing import ProcessResult, histogram
@@ -26,17 +26,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_INPUT_LENGTH = 512
 
 
-
 def tokenizer_choices() -> list[tuple[str, str]]:
     """(name, source) of the base models a dataset's token lengths can be measured with."""
-    try:
-        base_model = apps.get_model("jobs", "BaseModel")
-    except LookupError:
-        return []
-    try:
-        return [(m.name, m.source) for m in base_model.objects.order_by("name")]
-    except Exception:  # noqa: BLE001 - the jobs table may not be migrated yet
-        return []
+    return [(m.name, m.source) for m in BaseModel.objects.order_by("name")]
 
 
 def _load_tokenizer(source: str) -> Any:

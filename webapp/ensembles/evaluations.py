@@ -1,6 +1,6 @@
 """An ensemble's evaluation job: every member scored in one batched pass per batch.
 
-It is an evaluation job (`TuningJob.method == ENSEMBLE_EVALUATION`): the same claim, live progress,
+It is an evaluation job (`TuningJob.method == JobMethod.ENSEMBLE_EVALUATION`): the same claim, live progress,
 cancel, dead-worker reaping and lost-message reconciling as any job. Its train_config names the
 ensemble, the revision and member ids it evaluates, so results are kept for the member set they
 were computed for. The result of each split: the vote's EvalRun and one EvalRun per member, all
@@ -20,16 +20,11 @@ from django.utils import timezone
 from tuning_core.ensemble import EnsembleResult, Voting
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
-from webapp.jobs.evaluations import (
-    DEFAULT_MAX_INPUT_LENGTH,
-    DEFAULT_MAX_TARGET_LENGTH,
-    ENSEMBLE_EVALUATION,
-    evaluation_problem,
-    version_task,
-)
-from webapp.jobs.models import JobStatus, TuningJob
+from webapp.jobs.evaluations import evaluation_problem, version_task
+from webapp.jobs.models import JobMethod, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, announce_job, log_job_event
 from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
 
@@ -76,7 +71,7 @@ def launch_ensemble_evaluation(owner: Any, ensemble: Ensemble, dataset: Dataset,
     with transaction.atomic():
         job = TuningJob.objects.create(
             owner=owner, dataset=dataset, base_model=ensemble.base_model, prompt=members[0].prompt,
-            method=ENSEMBLE_EVALUATION, prompt_config={"ensemble": ensemble.name, "members": len(members)},
+            method=JobMethod.ENSEMBLE_EVALUATION, prompt_config={"ensemble": ensemble.name, "members": len(members)},
             train_config=config, total_steps=sum(int(dataset.split_counts.get(s, 0)) for s in splits),
             queue=settings.CELERY_GPU_QUEUE,
         )

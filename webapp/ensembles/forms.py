@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import MAX_MEMBERS, Ensemble, Voting
-from webapp.jobs.models import BaseModel
 from webapp.prompts.models import PromptVersion
 
 SPLITS = [("validation", "validation"), ("test", "test")]

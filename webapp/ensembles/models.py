@@ -32,7 +32,7 @@ class Ensemble(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ensembles")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
-    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.PROTECT, related_name="ensembles")
+    base_model = models.ForeignKey("basemodels.BaseModel", on_delete=models.PROTECT, related_name="ensembles")
     voting = models.CharField(max_length=10, choices=Voting.choices, default=Voting.MAJORITY)
     members = models.ManyToManyField("prompts.PromptVersion", through="EnsembleMember", related_name="ensembles")
     revision = models.PositiveIntegerField(default=1)
@@ -89,7 +89,7 @@ class PlaygroundRun(models.Model):
         FAILED = "failed"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playground_runs")
-    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.CASCADE, related_name="playground_runs")
+    base_model = models.ForeignKey("basemodels.BaseModel", on_delete=models.CASCADE, related_name="playground_runs")
     inputs = models.JSONField(help_text="The typed lines, in order")
     targets = models.JSONField(help_text="What scores them: the worker's plan (versions, templates, ensembles)")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

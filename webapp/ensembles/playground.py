@@ -21,9 +21,9 @@ from django.utils import timezone
 from tuning_core.ensemble import explain_vote
 from webapp.ensembles.models import Ensemble, PlaygroundRun
 from webapp.ensembles.services import EnsembleError
+from webapp.lib.prediction_calls import ServingError, ask
 from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
 from webapp.prompts.models import PromptVersion
-from webapp.serving.queue import ServingError, ask
 
 MAX_INPUTS = 20
 MAX_INPUT_CHARS = 2000

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.models import MAX_MEMBERS, MIN_MEMBERS, Ensemble, EnsembleMember, Voting
-from webapp.jobs.evaluations import ENSEMBLE_EVALUATION, version_task
-from webapp.jobs.models import TuningJob
+from webapp.jobs.evaluations import version_task
+from webapp.jobs.models import JobMethod, TuningJob
 from webapp.prompts.models import PromptVersion
 
 
@@ -150,7 +150,7 @@ def save_ensemble(owner: Any, ensemble: Ensemble | None, *, name: str, descripti
 
 def evaluation_jobs(ensemble: Ensemble) -> Any:
     """The jobs that evaluated (or evaluate) this ensemble, newest first."""
-    return TuningJob.objects.filter(method=ENSEMBLE_EVALUATION, train_config__ensemble_id=ensemble.pk) \
+    return TuningJob.objects.filter(method=JobMethod.ENSEMBLE_EVALUATION, train_config__ensemble_id=ensemble.pk) \
         .select_related("dataset").order_by("-pk")
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
 from webapp.datasets.models import Dataset
 from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.forms import EnsembleForm, EvaluateEnsembleForm, PlaygroundForm, TaskForm
@@ -31,7 +32,6 @@ from webapp.ensembles.services import (
     get_ensemble_for_user,
     save_ensemble,
 )
-from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.services import JobLaunchError
 from webapp.lib.http import is_fragment_request
 from webapp.prompts.models import PromptVersion

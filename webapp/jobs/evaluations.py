@@ -1,6 +1,6 @@
 """Evaluation jobs: score a prompt version on any compatible dataset split.
 
-An evaluation is a TuningJob with `method="evaluation"`: it shares the training job's lifecycle
+An evaluation is a TuningJob with `method=JobMethod.EVALUATION`: it shares the training job's lifecycle
 (queued → running → succeeded | failed | cancelled), its claim, live progress, cancel, dead-worker
 reaping and lost-message reconciling, its page and its list. `parent_version` is the version
 evaluated; the result is an EvalRun linked to the job.
@@ -16,19 +16,12 @@ from django.utils import timezone
 
 from tuning_core.task import resolve
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import JobStatus, TuningJob
+from webapp.jobs.models import JobMethod, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, announce_job, log_job_event
 from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
-
-EVALUATION = "evaluation"
-# An ensemble's evaluation is the same job kind with K prompts scored in one pass; its
-# train_config names the ensemble, the revision and the members (webapp.ensembles.evaluations).
-ENSEMBLE_EVALUATION = "ensemble_evaluation"
-EVALUATION_METHODS = (EVALUATION, ENSEMBLE_EVALUATION)
-DEFAULT_MAX_INPUT_LENGTH = 256
-DEFAULT_MAX_TARGET_LENGTH = 16
 
 
 def version_task(version: PromptVersion) -> tuple[str | None, list[str]]:
@@ -73,7 +66,7 @@ def launch_evaluation(owner: Any, version: PromptVersion, dataset: Dataset, spli
     with transaction.atomic():
         job = TuningJob.objects.create(
             owner=owner, dataset=dataset, base_model=version.base_model, prompt=version.prompt,
-            parent_version=version, method=EVALUATION, prompt_config={"init_from": version.tensor_file},
+            parent_version=version, method=JobMethod.EVALUATION, prompt_config={"init_from": version.tensor_file},
             train_config=config, total_steps=int(dataset.split_counts.get(split, 0)),
             queue=settings.CELERY_GPU_QUEUE,
         )

@@ -5,9 +5,10 @@ from typing import Any
 from django import forms
 
 from tuning_core.config import InitMethod, Precision, TrainConfig
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.jobs.launch_hints import default_max_target_length
-from webapp.jobs.models import BaseModel, JobStatus
+from webapp.jobs.models import JobStatus
 from webapp.jobs.services import JobRequest
 from webapp.prompts.models import PromptVersion
 

@@ -1,4 +1,4 @@
-"""Base models that jobs run on, tuning jobs, and the metric series behind the live chart."""
+"""Tuning jobs (training and evaluations), and the metric series behind the live chart."""
 
 from __future__ import annotations
 
@@ -9,39 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-class BaseModel(models.Model):
-    """A frozen T5 checkpoint (hub id or local directory) that prompts are trained for.
-
-    A prompt only runs on the base model it was trained on: its width `d_model`
-    and embedding space belong to that checkpoint.
-    """
-
-    name = models.CharField(max_length=120, unique=True)
-    source = models.CharField(max_length=500, help_text="Hub id (google/t5-base-lm-adapt) or local directory")
-    d_model = models.PositiveIntegerField(help_text="Embedding width: a prompt is a [p, d_model] matrix")
-    num_layers = models.PositiveIntegerField()
-    num_parameters = models.BigIntegerField()
-    vocab_size = models.PositiveIntegerField()
-    random_weights = models.BooleanField(
-        default=False, help_text="A locally built model with random weights: mechanics only, no accuracy"
-    )
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def size_label(self) -> str:
-        n = self.num_parameters
-        for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-            if n >= scale:
-                return f"{n / scale:.1f}{unit}"
-        return str(n)
+from tuning_core.task import headline_metric_of, resolve
+from webapp.lib.charts import ChartSpec, training_charts
 
 
 class JobStatus(models.TextChoices):
@@ -50,6 +19,14 @@ class JobStatus(models.TextChoices):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class JobMethod(models.TextChoices):
+    """What a job does: one lifecycle (queued → running → final), three kinds of work."""
+
+    PROMPT_TUNING = "prompt_tuning", "Training"
+    EVALUATION = "evaluation", "Evaluation"  # one version on one dataset split
+    ENSEMBLE_EVALUATION = "ensemble_evaluation", "Ensemble evaluation"  # K members in one pass
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -63,6 +40,10 @@ class TuningJobQuerySet(models.QuerySet["TuningJob"]):
 
     def active(self) -> TuningJobQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def evaluations(self) -> TuningJobQuerySet:
+        """Evaluation jobs of single versions (a version's page lists them through `child_jobs`)."""
+        return self.filter(method=JobMethod.EVALUATION)
 
     def training_with(self, job: TuningJob) -> TuningJobQuerySet:
         """Other jobs running now in `job`'s fused training group (any owner: count them, never
@@ -82,13 +63,13 @@ class TuningJobQuerySet(models.QuerySet["TuningJob"]):
 class TuningJob(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tuning_jobs")
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.PROTECT, related_name="jobs")
-    base_model = models.ForeignKey(BaseModel, on_delete=models.PROTECT, related_name="jobs")
+    base_model = models.ForeignKey("basemodels.BaseModel", on_delete=models.PROTECT, related_name="jobs")
     prompt = models.ForeignKey("prompts.Prompt", on_delete=models.CASCADE, related_name="jobs")
     parent_version = models.ForeignKey(
         "prompts.PromptVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_jobs",
         help_text="The version this job continues training from",
     )
-    method = models.CharField(max_length=40, default="prompt_tuning")
+    method = models.CharField(max_length=40, choices=JobMethod.choices, default=JobMethod.PROMPT_TUNING)
     prompt_config = models.JSONField(help_text="tuning_core.PromptConfig.to_dict()")
     train_config = models.JSONField(help_text="tuning_core.TrainConfig.to_dict()")
 
@@ -137,6 +118,39 @@ class TuningJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_training(self) -> bool:
+        return self.method == JobMethod.PROMPT_TUNING
+
+    @property
+    def is_evaluation(self) -> bool:
+        return self.method == JobMethod.EVALUATION
+
+    @property
+    def is_ensemble_evaluation(self) -> bool:
+        return self.method == JobMethod.ENSEMBLE_EVALUATION
+
+    @property
+    def metric_label(self) -> str:
+        """What the validation curve measures ("validation accuracy"), before any point names it."""
+        return "validation " + (self.best_metric_name or resolve(kind=self.dataset.task_kind).headline_metric)
+
+    def training_series(self) -> dict[str, list[list[float]]]:
+        """`{"loss": [[step, loss], …], "metric": [[step, value], …]}` from the job's metric points."""
+        train, evals = [], []
+        for point in self.metrics.all():
+            if point.kind == JobMetric.Kind.TRAIN and point.loss is not None:
+                train.append([point.step, point.loss])
+            elif point.kind == JobMetric.Kind.EVAL and point.values:
+                name = self.best_metric_name or headline_metric_of(point.values)
+                if name in point.values:
+                    evals.append([point.step, point.values[name]])
+        return {"loss": train, "metric": evals}
+
+    def training_charts(self) -> dict[str, ChartSpec]:
+        """The job's loss and validation charts, as the job page and its version's page draw them."""
+        return training_charts(self.training_series(), self.metric_label, self.total_steps or None)
 
     @property
     def stop_explanation(self) -> str:

@@ -24,10 +24,12 @@ from django.utils import timezone
 from tuning_core.config import EvalMode, InitMethod, Precision, PromptConfig, TrainConfig
 from tuning_core.errors import ConfigError
 from tuning_core.task import headline_metric_of, resolve
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import FINAL_STATUSES, BaseModel, JobLogEntry, JobMetric, JobStatus, TuningJob
+from webapp.jobs.models import FINAL_STATUSES, JobLogEntry, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, JobStatusData, job_group, publish, user_group
 from webapp.lib.files import remove_tree
+from webapp.lib.heartbeats import live_queues
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
@@ -390,8 +392,6 @@ def settle_jobs_of_dead_workers() -> list[int]:
 
     Celery beat runs this periodically, so jobs are settled with no page open.
     """
-    from webapp.core.health import live_queues
-
     queues = live_queues()
     if queues is None:
         return []

@@ -6,11 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
-from webapp.jobs.charts import training_charts
+from webapp.basemodels.models import BaseModel
+from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, WIDE_FIELDS, JobFilterForm, JobLaunchForm, initial_from_job
 from webapp.jobs.launch_hints import dataset_hints, speed_hints, version_labels
-from webapp.jobs.models import BaseModel, TuningJob
+from webapp.jobs.models import TuningJob
 from webapp.jobs.services import (
     JobInUse,
     JobLaunchError,
@@ -74,7 +74,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A training job's version was evaluated on its splits; an evaluation job made its own run.
         "eval_runs": list(version.eval_runs.order_by("split")) if version else list(job.eval_runs.all()),
         "log_entries": job.log_entries.all(),
-        "charts": training_charts(job),
+        "charts": job.training_charts(),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
         # How many others share this job's passes; never who they are (they may be anyone's).
         "training_with": TuningJob.objects.training_with(job).count(),

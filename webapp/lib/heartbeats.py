@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 
 import redis
+from django.conf import settings
 
 KEY_PREFIX = "sps:worker-heartbeat:"
 
@@ -55,3 +56,22 @@ def read_heartbeats(client: redis.Redis) -> list[Heartbeat]:
         groups = tuple(TrainingGroup(**g) for g in data.get("groups", ()))
         beats.append(Heartbeat(data["hostname"], float(data["timestamp"]), tuple(data["queues"]), groups))
     return beats
+
+
+def redis_client() -> redis.Redis:
+    """A client that gives up within 2 s: health checks answer rather than hang."""
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def fresh_heartbeats() -> list[Heartbeat]:
+    """Workers that reported within WORKER_HEARTBEAT_TIMEOUT; raises RedisError when Redis is down."""
+    now = time.time()
+    return [b for b in read_heartbeats(redis_client()) if now - b.timestamp <= settings.WORKER_HEARTBEAT_TIMEOUT]
+
+
+def live_queues() -> set[str] | None:
+    """Queues consumed by workers whose heartbeat is fresh; None when Redis cannot tell."""
+    try:
+        return {q for b in fresh_heartbeats() for q in b.queues}
+    except redis.RedisError:
+        return None

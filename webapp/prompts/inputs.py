@@ -8,10 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tuning_core.config import TrainConfig
 from tuning_core.data import cell_text, render_template, template_fields
 from tuning_core.errors import DataError
-from webapp.jobs.evaluations import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.prompts.models import PromptVersion
+
+# A version whose job recorded no lengths was trained at the engine's defaults.
+DEFAULT_MAX_INPUT_LENGTH = TrainConfig.max_input_length
+DEFAULT_MAX_TARGET_LENGTH = TrainConfig.max_target_length
 
 
 class InputError(Exception):

@@ -24,11 +24,9 @@ class PromptVersionQuerySet(models.QuerySet["PromptVersion"]):
 
 class EvalRunQuerySet(models.QuerySet["EvalRun"]):
     def for_user(self, user: object) -> EvalRunQuerySet:
-        """An evaluation belongs to whoever owns the version (or the ensemble) it evaluated."""
-        from webapp.ensembles.models import Ensemble
-
-        return self.filter(models.Q(prompt_version__in=PromptVersion.objects.for_user(user))
-                           | models.Q(ensemble__in=Ensemble.objects.for_user(user)))
+        """An evaluation is its owner's: the owner of the version (or the ensemble) it evaluated,
+        set when it is recorded."""
+        return self.filter(owner=user)
 
 
 class Prompt(models.Model):
@@ -36,7 +34,7 @@ class Prompt(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts")
     name = models.CharField(max_length=120)
-    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.PROTECT, related_name="prompts")
+    base_model = models.ForeignKey("basemodels.BaseModel", on_delete=models.PROTECT, related_name="prompts")
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -60,7 +58,7 @@ class PromptVersion(models.Model):
         "jobs.TuningJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="result_version"
     )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
-    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.PROTECT, related_name="prompt_versions")
+    base_model = models.ForeignKey("basemodels.BaseModel", on_delete=models.PROTECT, related_name="prompt_versions")
     prompt_length = models.PositiveIntegerField()
     d_model = models.PositiveIntegerField()
     init = models.CharField(max_length=20)
@@ -129,6 +127,7 @@ class EvalRun(models.Model):
         RANK = "rank"
         GENERATE = "generate"
 
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="eval_runs")
     prompt_version = models.ForeignKey(
         PromptVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="eval_runs"
     )

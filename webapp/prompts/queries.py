@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuning_core.task import headline_metric_of
-from webapp.jobs.models import TuningJob
 from webapp.prompts.models import PromptVersion
 
 
@@ -121,8 +120,12 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def config_rows(job: TuningJob, version: PromptVersion | None = None) -> list[tuple[str, str]]:
-    """A job's prompt and training configuration as (label, value) rows, prompt first."""
+def config_rows(version: PromptVersion) -> list[tuple[str, str]]:
+    """The prompt and training configuration of the job that made `version` as (label, value)
+    rows, prompt first; none when that job is gone."""
+    job = version.job
+    if job is None:
+        return []
     order = {key: i for i, key in enumerate(CONFIG_LABELS)}
     rows = []
     for config in (job.prompt_config or {}, job.train_config or {}):
@@ -131,7 +134,7 @@ def config_rows(job: TuningJob, version: PromptVersion | None = None) -> list[tu
             if key in HIDDEN_CONFIG:
                 continue
             value = config[key]
-            shown = init_label(version) if key == "init" and version is not None else _display(value)
+            shown = init_label(version) if key == "init" else _display(value)
             rows.append((CONFIG_LABELS.get(key, key.replace("_", " ").capitalize()), shown))
     return rows
 

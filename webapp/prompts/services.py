@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 
-from webapp.jobs.models import TuningJob
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import EvalRun, ExamplePrediction, Prompt, PromptVersion
 from webapp.prompts.predictions import PREDICTION_COLUMNS, prediction_values
@@ -96,8 +95,9 @@ def record_eval_run(
     rows, inserted in bulk in the same transaction as the run (a run never shows half its rows).
     """
     with transaction.atomic():
+        owner_id = version.prompt.owner_id if version is not None else ensemble.owner_id
         run = EvalRun.objects.create(
-            prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics, job=job,
+            owner_id=owner_id, prompt_version=version, dataset=dataset, split=split, mode=mode, metrics=metrics, job=job,
             num_examples=len(predictions), ensemble=ensemble,
             ensemble_revision=ensemble_revision, ensemble_members=ensemble_members or [],
         )
@@ -153,7 +153,7 @@ def delete_version(version: PromptVersion) -> None:
     """
     with transaction.atomic():
         locked = PromptVersion.objects.select_for_update().select_related("prompt").get(pk=version.pk)
-        users = list(TuningJob.objects.active().filter(parent_version=locked).order_by("pk"))
+        users = list(locked.child_jobs.active().order_by("pk"))
         if users:
             jobs = ", ".join(f"#{job.pk} ({job.status})" for job in users)
             raise VersionInUse(

@@ -9,10 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE
-from webapp.jobs.charts import training_charts
-from webapp.jobs.evaluations import EVALUATION, launch_evaluation
-from webapp.jobs.services import JobLaunchError
+from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
@@ -56,12 +53,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _versions(request: HttpRequest) -> Any:
+def evaluate_initial(version: PromptVersion) -> dict[str, Any]:
+    """The evaluate form's first choice: the dataset the version was trained on."""
+    return {"dataset": version.job.dataset_id} if version.job else {}
+
+
+def versions_of(request: HttpRequest) -> Any:
     return PromptVersion.objects.for_user(request.user).select_related(
         "prompt", "base_model", "parent", "parent__prompt", "job", "job__dataset")
 
 
-def _version_page(request: HttpRequest, version: PromptVersion, *, notes_form: VersionNotesForm | None = None,
+def version_page(request: HttpRequest, version: PromptVersion, *, notes_form: VersionNotesForm | None = None,
                   rename_form: RenamePromptForm | None = None, evaluate_form: EvaluateVersionForm | None = None,
                   status: int = 200) -> HttpResponse:
     ancestors, tree = lineage(version, request.user)
@@ -70,51 +72,31 @@ def _version_page(request: HttpRequest, version: PromptVersion, *, notes_form: V
         "version": version, "prompt": version.prompt, "job": job,
         "init_label": init_label(version),
         "ancestors": ancestors, "tree": tree,
-        "config_rows": config_rows(job, version) if job else [],
-        "charts": training_charts(job) if job else None,
+        "config_rows": config_rows(version),
+        "charts": job.training_charts() if job else None,
         "eval_runs": version.eval_runs.select_related("dataset").order_by("split", "-created_at"),
         "headline": validation_headline(version),
         "notes_form": notes_form or VersionNotesForm(initial={"notes": version.notes, "tags": ", ".join(version.tags)}),
         "rename_form": rename_form or RenamePromptForm(initial={"name": version.prompt.name}),
         "filename": _download_name(version, ""),
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
-        "evaluate_form": evaluate_form or EvaluateVersionForm(user=request.user, initial=_evaluate_initial(version)),
-        "evaluation_jobs": version.child_jobs.filter(method=EVALUATION).select_related("dataset").order_by("-pk")[:10],
+        "evaluate_form": evaluate_form or EvaluateVersionForm(user=request.user, initial=evaluate_initial(version)),
+        "evaluation_jobs": version.child_jobs.evaluations().select_related("dataset").order_by("-pk")[:10],
     }, status=status)
-
-
-def _evaluate_initial(version: PromptVersion) -> dict[str, Any]:
-    return {"dataset": version.job.dataset_id} if version.job else {}
-
-
-@login_required
-@require_POST
-def version_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(_versions(request), pk=pk)
-    form = EvaluateVersionForm(request.POST, user=request.user)
-    if not form.is_valid():
-        return _version_page(request, version, evaluate_form=form, status=400)
-    try:
-        job = launch_evaluation(request.user, version, form.cleaned_data["dataset"], form.cleaned_data["split"])
-    except JobLaunchError as exc:
-        form.add_error("dataset", str(exc))
-        return _version_page(request, version, evaluate_form=form, status=400)
-    messages.success(request, f"Evaluating {version} on {job.dataset.name} ({form.cleaned_data['split']})")
-    return redirect("jobs:detail", pk=job.pk)
 
 
 @login_required
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _version_page(request, get_object_or_404(_versions(request), pk=pk))
+    return version_page(request, get_object_or_404(versions_of(request), pk=pk))
 
 
 @login_required
 @require_POST
 def version_notes(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(_versions(request), pk=pk)
+    version = get_object_or_404(versions_of(request), pk=pk)
     form = VersionNotesForm(request.POST)
     if not form.is_valid():
-        return _version_page(request, version, notes_form=form, status=400)
+        return version_page(request, version, notes_form=form, status=400)
     update_version_notes(version, notes=form.cleaned_data["notes"], tags=form.cleaned_data["tags"])
     messages.success(request, f"Saved notes and tags of {version}")
     return redirect("prompts:version", pk=version.pk)
@@ -123,7 +105,7 @@ def version_notes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def version_rename(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(_versions(request), pk=pk)
+    version = get_object_or_404(versions_of(request), pk=pk)
     form = RenamePromptForm(request.POST)
     if form.is_valid():
         try:
@@ -131,7 +113,7 @@ def version_rename(request: HttpRequest, pk: int) -> HttpResponse:
         except PromptNameTaken as exc:
             form.add_error("name", str(exc))
     if form.errors:
-        return _version_page(request, version, rename_form=form, status=400)
+        return version_page(request, version, rename_form=form, status=400)
     messages.success(request, f"Renamed the prompt to {version.prompt.name}")
     return redirect("prompts:version", pk=version.pk)
 
@@ -139,7 +121,7 @@ def version_rename(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def version_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(_versions(request), pk=pk)
+    version = get_object_or_404(versions_of(request), pk=pk)
     try:
         delete_version(version)
     except VersionInUse as exc:

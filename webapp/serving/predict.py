@@ -16,9 +16,9 @@ from django.conf import settings
 
 from tuning_core.ensemble import Voting, explain_vote
 from webapp.ensembles.models import Ensemble
+from webapp.lib.prediction_calls import Part, ask
 from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
 from webapp.prompts.models import PromptVersion
-from webapp.serving.queue import Part, ask
 
 Input = Mapping[str, Any]  # {"text": ...} or {column: value, ...}
 

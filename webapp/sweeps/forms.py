@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 
 from tuning_core.sweep import AXES, PRESETS
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.jobs.forms import INIT_CHOICES, BaseModelChoiceField
-from webapp.jobs.models import BaseModel
 
 PRESET_CHOICES = [("", "None: type the values")] + [(key, preset["label"]) for key, preset in PRESETS.items()]
 # The recipe's fields on the form (each run takes the launch form's default for the rest).

@@ -24,7 +24,7 @@ class Sweep(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sweeps")
     name = models.CharField(max_length=80)
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.PROTECT, related_name="sweeps")
-    base_model = models.ForeignKey("jobs.BaseModel", on_delete=models.PROTECT, related_name="sweeps")
+    base_model = models.ForeignKey("basemodels.BaseModel", on_delete=models.PROTECT, related_name="sweeps")
     recipe = models.JSONField(help_text="The settings every run shares (the launch form's fields)")
     # [[axis, [values]], ...]: a list, because PostgreSQL's jsonb does not keep an object's key order
     # and the grid's order is the runs' order.

@@ -17,7 +17,7 @@ from webapp.ensembles.evaluations import launch_ensemble_evaluation
 from webapp.ensembles.models import MIN_MEMBERS, Ensemble
 from webapp.ensembles.services import EnsembleError, create_ensemble
 from webapp.jobs.forms import JobLaunchForm
-from webapp.jobs.models import ACTIVE_STATUSES, JobStatus, TuningJob
+from webapp.jobs.models import ACTIVE_STATUSES, JobMethod, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, cancel_job, launch_job
 from webapp.prompts.models import PromptVersion
 from webapp.sweeps.models import Sweep, SweepRun, coordinates_label
@@ -233,7 +233,7 @@ def training_rates(user: Any, per_model: int = 5) -> dict[int, dict[str, Any]]:
     """Seconds per training example (one row through one step) on each base model, from the
     user's last finished training jobs there: what the sweep form estimates a grid's time from."""
     rates: dict[int, dict[str, Any]] = {}
-    jobs = (TuningJob.objects.for_user(user).filter(status=JobStatus.SUCCEEDED, method="prompt_tuning", step__gt=0)
+    jobs = (TuningJob.objects.for_user(user).filter(status=JobStatus.SUCCEEDED, method=JobMethod.PROMPT_TUNING, step__gt=0)
             .exclude(started_at=None).exclude(finished_at=None).select_related("base_model").order_by("-finished_at"))
     samples: dict[int, list[float]] = {}
     for job in jobs[:200]:

@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tuning_core.sweep import PRESETS, Panel
-from webapp.jobs.charts import ChartSpec, chart_spec
 from webapp.jobs.forms import initial_from_job
 from webapp.jobs.models import JobStatus
 from webapp.jobs.services import get_job_for_user
+from webapp.lib.charts import ChartSpec, chart_spec
 from webapp.lib.http import is_fragment_request
 from webapp.sweeps.forms import RECIPE_ON_FORM, BestKForm, SweepForm
 from webapp.sweeps.models import Sweep

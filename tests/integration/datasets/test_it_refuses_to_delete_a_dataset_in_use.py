@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _job(dataset: Dataset, status: str):
-    from webapp.jobs.models import BaseModel, TuningJob
+    from webapp.basemodels.models import BaseModel
+    from webapp.jobs.models import TuningJob
     from webapp.prompts.models import Prompt
 
     base = BaseModel.objects.create(name="tiny", source="/nowhere", d_model=8, num_layers=1, num_parameters=1,

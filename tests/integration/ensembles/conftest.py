@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.factories import make_ready_dataset, trained_version
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import BaseModel
 from webapp.prompts.models import Prompt, PromptVersion
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.factories import make_ready_dataset, trained_version
 from tests.support.accounts import logged_in
+from webapp.basemodels.services import register_base_model
 from webapp.ensembles.models import Ensemble
-from webapp.jobs.base_models import register_base_model
 from webapp.jobs.models import TuningJob
 from webapp.prompts.models import Prompt
 

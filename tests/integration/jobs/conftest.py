@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from tests.factories import make_ready_dataset
+from webapp.basemodels.models import BaseModel
+from webapp.basemodels.services import register_base_model
 from webapp.datasets.models import Dataset
-from webapp.jobs.base_models import register_base_model
-from webapp.jobs.models import BaseModel
 
 
 @pytest.fixture

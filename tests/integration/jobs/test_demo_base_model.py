@@ -8,15 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE, TINY_MODEL_NAME
-from webapp.jobs.models import BaseModel
+from webapp.basemodels.models import BaseModel
+from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE, TINY_MODEL_NAME
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_builds_and_registers_the_tiny_model(settings, tmp_path, alice) -> None:
     settings.MODEL_CACHE_DIR = tmp_path / "models"
-    from webapp.jobs.base_models import ensure_tiny_model
+    from webapp.basemodels.services import ensure_tiny_model
 
     model = ensure_tiny_model(settings.MODEL_CACHE_DIR / "tiny-t5")
     again = ensure_tiny_model(settings.MODEL_CACHE_DIR / "tiny-t5")

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_ready_dataset
 from tuning_core.config import TrainConfig
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.jobs.forms import JobLaunchForm
 from webapp.jobs.launch_hints import MAX_TARGET_DEFAULT_CAP, default_max_target_length, target_lengths
 from workers.training import truncation_notes

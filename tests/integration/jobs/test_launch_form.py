@@ -155,7 +155,7 @@ def test_it_launches_through_the_api_and_explains_errors(alice, form_data) -> No
 
 
 def test_it_continues_from_a_version_on_its_own_base_model_only(alice, client_for_alice, form_data, tiny_base_model, tiny_model_dir) -> None:
-    from webapp.jobs.base_models import register_base_model
+    from webapp.basemodels.services import register_base_model
     from webapp.prompts.models import PromptVersion
 
     prompt = Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.jobs.api import JobLaunch
+from webapp.api.areas.jobs import JobLaunch
 from webapp.jobs.forms import JobLaunchForm
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def test_it_loads_the_base_model_once_for_two_jobs(
     alice, ready_dataset, tiny_model_dir, celery_worker_process
 ) -> None:
-    from webapp.jobs.base_models import register_base_model
+    from webapp.basemodels.services import register_base_model
 
     # A source no earlier test used, so this worker process has not loaded it yet.
     alias = tiny_model_dir.parent / "tiny-t5-for-pool-test"

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_ready_dataset, make_version
 from tests.support.predictions import classification_metrics_of, rank_predictions
-from webapp.jobs.models import BaseModel
+from webapp.basemodels.models import BaseModel
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.services import record_eval_run
 

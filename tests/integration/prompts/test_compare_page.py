@@ -14,9 +14,9 @@ from scipy import stats
 
 from tests.factories import make_version
 from tests.support.predictions import LABELS, classification_metrics_of, rank_predictions
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
+from webapp.evaluations.compare import disagreements, metric_rows, runs_on, split_choices
 from webapp.jobs.models import TuningJob
-from webapp.prompts.compare import disagreements, metric_rows, runs_on, split_choices
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.services import record_eval_run
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.factories import api_key
 from tuning_core.export import save_prompt
-from webapp.jobs.base_models import register_base_model
+from webapp.basemodels.services import register_base_model
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.services import new_version_dir, record_eval_run, record_prompt_version
 

@@ -14,11 +14,11 @@ from django.test import Client
 from tests.factories import make_ready_dataset, make_version
 from tests.support.jobs import launch_held
 from webapp.datasets.models import Dataset
+from webapp.evaluations.transfer import transfer_matrix
 from webapp.jobs.models import TuningJob
 from webapp.jobs.services import cancel_job
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import record_eval_run
-from webapp.prompts.transfer import transfer_matrix
 
 pytestmark = pytest.mark.django_db
 

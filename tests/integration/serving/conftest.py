@@ -12,12 +12,12 @@ import redis
 from django.test import Client
 
 from tests.factories import api_key, make_ready_dataset, trained_version
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.ensembles.services import create_ensemble
-from webapp.jobs.models import BaseModel
+from webapp.lib.prediction_calls import Keys
 from webapp.prompts.models import Prompt, PromptVersion
-from webapp.serving.queue import Keys
 
 
 @pytest.fixture

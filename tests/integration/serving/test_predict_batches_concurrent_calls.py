@@ -11,7 +11,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from webapp.serving.queue import keys, read_stats
+from webapp.lib.prediction_calls import keys, read_stats
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

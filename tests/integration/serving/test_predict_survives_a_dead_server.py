@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.support.processes import prediction_server
-from webapp.serving.queue import Keys, read_stats
+from webapp.lib.prediction_calls import Keys, read_stats
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

@@ -11,10 +11,10 @@ from tests.factories import make_ready_dataset
 from tests.support.accounts import logged_in
 from tests.support.jobs import launch, wait_for_status
 from tests.support.waiting import wait_for
+from webapp.api.areas.sweeps import sweep_json
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import cancel_job
 from webapp.prompts.models import PromptVersion
-from webapp.sweeps.api import sweep_json
 from webapp.sweeps.services import launch_sweep
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -44,7 +44,7 @@ def test_it_reports_the_share_truncated(alice, tmp_path, settings, monkeypatch) 
 
 
 def test_processing_warns_with_the_first_base_model(alice, tmp_path, settings, monkeypatch) -> None:
-    from webapp.jobs.models import BaseModel
+    from webapp.basemodels.models import BaseModel
 
     settings.MEDIA_ROOT = tmp_path / "media"
     BaseModel.objects.create(name="t5-words", source="words", d_model=8, num_layers=1, num_parameters=1, vocab_size=9)

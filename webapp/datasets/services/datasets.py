@@ -12,8 +12,6 @@ from tuning_core.errors import DataProblem
 from webapp.datasets.models import Dataset
 from webapp.lib.files import remove_tree
 
-ACTIVE_JOB_STATUSES = ("queued", "running")
-
 
 class DatasetInUse(Exception):
     """Deleting a dataset that a tuning job needs."""
@@ -39,8 +37,10 @@ def rename_dataset(dataset: Dataset, name: str) -> Dataset:
 
 def delete_dataset(dataset: Dataset) -> None:
     """Delete the row and its files; refused while a tuning job uses the dataset."""
+    # The jobs' own rule for "active" (TuningJobQuerySet.active), through the relation: datasets
+    # stand below jobs and import nothing of theirs.
     if hasattr(dataset, "jobs"):
-        active = dataset.jobs.filter(status__in=ACTIVE_JOB_STATUSES).count()
+        active = dataset.jobs.active().count()
         if active:
             raise DatasetInUse(
                 f"{dataset.name!r} is used by {active} queued or running tuning job{'s' if active > 1 else ''}; "

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 
 from tuning_core.errors import DataError
 from webapp.accounts.services import ensure_demo_user
+from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE, ensure_tiny_model
 from webapp.datasets.services import seed_rotten_tomatoes
-from webapp.jobs.base_models import RANDOM_WEIGHTS_NOTICE, ensure_tiny_model
 
 # The shared data folder sits beside the repository (see DESIGN.md's environment facts).
 ROTTEN_TOMATOES_DIR = settings.BASE_DIR.parent / "shared" / "data" / "rotten_tomatoes"

@@ -11,16 +11,16 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from webapp.api.areas.jobs import JobOut, form_input, job_json
 from webapp.api.errors import ApiError
-from webapp.api.schemas import Blankable, errors
-from webapp.jobs.api import JobOut, NamedRef, form_input, job_json
+from webapp.api.schemas import Blankable, NamedRef, errors
+from webapp.evaluations.transfer import Matrix, TransferForm, launch_missing_evaluations, transfer_matrix
 from webapp.jobs.evaluations import launch_evaluation
 from webapp.jobs.services import JobLaunchError
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
 from webapp.prompts.services import get_prompt_for_user, get_version_for_user, update_version_notes
-from webapp.prompts.transfer import Matrix, TransferForm, launch_missing_evaluations, transfer_matrix
 from webapp.prompts.views import version_file_response
 
 router = Router(tags=["prompts"])

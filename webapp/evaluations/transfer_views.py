@@ -1,5 +1,5 @@
 """The domain-transfer matrix page (`/prompts/transfer/`) and its one action, evaluating the
-missing cells. The page only reads (webapp.prompts.transfer); the action launches evaluation jobs
+missing cells. The page only reads (webapp.evaluations.transfer); the action launches evaluation jobs
 and comes back to the same query, where the cells fill in live."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from webapp.evaluations.transfer import Matrix, TransferForm, launch_missing_evaluations, transfer_matrix
 from webapp.lib.http import is_fragment_request
-from webapp.prompts.transfer import Matrix, TransferForm, launch_missing_evaluations, transfer_matrix
 
-PAGE = "prompts/transfer.html"
+PAGE = "evaluations/transfer.html"
 
 
 def _query(matrix: Matrix) -> str:
@@ -57,4 +57,4 @@ def transfer_evaluate(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Not evaluated: {problem}.")
     if not launched and not refused:
         messages.info(request, "No cell is missing: every pair has a result or an evaluation under way.")
-    return redirect(reverse("prompts:transfer") + "?" + _query(matrix))
+    return redirect(reverse("evaluations:transfer") + "?" + _query(matrix))

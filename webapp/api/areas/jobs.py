@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from webapp.api.errors import ApiError
-from webapp.api.schemas import Blankable, errors
+from webapp.api.schemas import Blankable, NamedRef, errors
 from webapp.jobs.forms import JobLaunchForm
 from webapp.jobs.models import TuningJob
 from webapp.jobs.services import JobInUse, JobLaunchError, cancel_job, delete_job, get_job_for_user, launch_job
@@ -18,11 +18,6 @@ from webapp.jobs.services import JobInUse, JobLaunchError, cancel_job, delete_jo
 router = Router(tags=["jobs"])
 
 JobStatusName = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-
-
-class NamedRef(Schema):
-    id: int
-    name: str
 
 
 class JobOut(Schema):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from webapp.jobs.base_models import BaseModelError, register_base_model
+from webapp.basemodels.services import BaseModelError, register_base_model
 
 
 class Command(BaseCommand):

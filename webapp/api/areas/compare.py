@@ -11,9 +11,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from webapp.api.errors import ApiError
-from webapp.api.schemas import errors
-from webapp.jobs.api import NamedRef
-from webapp.prompts.compare import (
+from webapp.api.schemas import NamedRef, errors
+from webapp.evaluations.compare import (
     CannotCompare,
     config_table,
     disagreements,
@@ -25,7 +24,7 @@ from webapp.prompts.compare import (
     training_curves,
     versions_to_compare,
 )
-from webapp.prompts.forms import CompareOptionsForm, CompareVersionsForm
+from webapp.evaluations.forms import CompareOptionsForm, CompareVersionsForm
 
 router = Router(tags=["prompts"])
 

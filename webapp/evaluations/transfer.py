@@ -16,7 +16,7 @@ from django import forms
 
 from tuning_core.task import headline_metric_for
 from webapp.datasets.models import SPLITS, Dataset
-from webapp.jobs.evaluations import EVALUATION, evaluation_problem, launch_evaluation
+from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError
 from webapp.prompts.models import EvalRun, PromptVersion
@@ -131,7 +131,7 @@ def transfer_matrix(versions: list[PromptVersion], datasets: list[Dataset], spli
         assert run.prompt_version_id is not None
         runs[(run.prompt_version_id, run.dataset_id)] = run  # the newest wins
     jobs: dict[tuple[int, int], TuningJob] = {}
-    for job in (TuningJob.objects.filter(method=EVALUATION, parent_version__in=versions, dataset__in=datasets,
+    for job in (TuningJob.objects.evaluations().filter(parent_version__in=versions, dataset__in=datasets,
                                          train_config__split=split).order_by("pk")):
         assert job.parent_version_id is not None
         jobs[(job.parent_version_id, job.dataset_id)] = job  # the newest wins

@@ -13,10 +13,10 @@ from pydantic import Field
 from webapp.api.errors import ApiError
 from webapp.api.schemas import errors
 from webapp.ensembles.models import Ensemble
+from webapp.lib.prediction_calls import ServingError
 from webapp.prompts.inputs import InputError
 from webapp.prompts.services import get_version_for_user
 from webapp.serving.predict import predict_ensemble, predict_version
-from webapp.serving.queue import ServingError
 
 router = Router(tags=["predict"])
 

@@ -1,5 +1,5 @@
 """Ensembles in the JSON API: build, list, read, change and delete them with the builder's rules, the
-vote's results included. (Predicting with one is `POST /ensembles/{id}/predict/`, in webapp.serving.api.)"""
+vote's results included. (Predicting with one is `POST /ensembles/{id}/predict/`, in webapp.api.areas.serving.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from webapp.api.errors import ApiError
-from webapp.api.schemas import errors
+from webapp.api.schemas import NamedRef, errors
 from webapp.ensembles.forms import EnsembleForm
 from webapp.ensembles.models import Ensemble
 from webapp.ensembles.services import (
@@ -21,7 +21,6 @@ from webapp.ensembles.services import (
     get_ensemble_for_user,
     save_ensemble,
 )
-from webapp.jobs.api import NamedRef
 from webapp.jobs.services import JobLaunchError
 from webapp.prompts.models import EvalRun
 

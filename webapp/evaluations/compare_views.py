@@ -1,5 +1,5 @@
 """The compare page (`/prompts/compare/?v=1&v=5`) and its one action, running the missing
-evaluations. The page only reads (webapp.prompts.compare); launching goes through
+evaluations. The page only reads (webapp.evaluations.compare); launching goes through
 webapp.jobs.evaluations.launch_evaluation."""
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from webapp.datasets.models import Dataset
-from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
-from webapp.jobs.services import JobLaunchError
-from webapp.prompts.compare import (
+from webapp.evaluations.compare import (
     MAX_VERSIONS,
     CannotCompare,
     SplitChoice,
@@ -32,12 +30,14 @@ from webapp.prompts.compare import (
     training_curves,
     versions_to_compare,
 )
-from webapp.prompts.forms import CompareEvaluateForm, CompareOptionsForm, CompareVersionsForm
+from webapp.evaluations.forms import CompareEvaluateForm, CompareOptionsForm, CompareVersionsForm
+from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
+from webapp.jobs.services import JobLaunchError
 from webapp.prompts.services import request_nearest_tokens
 
 
 def _cannot_compare(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "prompts/compare_error.html", {"message": message, "max_versions": MAX_VERSIONS},
+    return render(request, "evaluations/compare_error.html", {"message": message, "max_versions": MAX_VERSIONS},
                   status=400)
 
 
@@ -70,7 +70,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     page = disagreements(versions, runs, gold=chosen.get("gold") or "", page=chosen.get("page") or 1)
     geometry = prompt_geometry(versions)
     found_neighbours = neighbours(versions)
-    return render(request, "prompts/compare.html", {
+    return render(request, "evaluations/compare.html", {
         "versions": versions, "version_ids": [v.pk for v in versions],
         "config": config_table(versions),
         "choices": choices, "choice": choice, "reference": reference, "options": options,
@@ -101,7 +101,7 @@ def compare_evaluate(request: HttpRequest) -> HttpResponse:
         return _cannot_compare(request, str(exc))
     dataset_id, split = form.cleaned_data["on"].split(":")
     dataset = Dataset.objects.for_user(request.user).filter(pk=int(dataset_id)).first()
-    back = reverse("prompts:compare") + "?" + urlencode(
+    back = reverse("evaluations:compare") + "?" + urlencode(
         [("v", v.pk) for v in versions] + [("on", form.cleaned_data["on"])])
     if dataset is None:
         messages.error(request, "That dataset is not one of yours any more: pick another split.")
@@ -147,5 +147,5 @@ def compare_neighbours(request: HttpRequest) -> HttpResponse:
     queued = [v for v in versions if request_nearest_tokens(v)]
     if queued:
         messages.success(request, f"Computing the nearest tokens of {len(queued)} version(s).")
-    back = reverse("prompts:compare") + "?" + urlencode([("v", v.pk) for v in versions])
+    back = reverse("evaluations:compare") + "?" + urlencode([("v", v.pk) for v in versions])
     return redirect(back + "#compare-neighbours")

@@ -78,7 +78,7 @@ def config_table(versions: list[PromptVersion]) -> list[ConfigRow]:
         ("Best step", [str(v.best_step) if v.best_step is not None else "—" for v in versions]),
     ]
     shown = {label for label, _ in leading}
-    per_version = [dict(config_rows(v.job, v)) if v.job else {} for v in versions]
+    per_version = [dict(config_rows(v)) for v in versions]
     order = list(CONFIG_LABELS.values())
     labels = sorted({label for rows in per_version for label in rows if label not in shown},
                     key=lambda label: (order.index(label) if label in order else len(order), label))
@@ -257,8 +257,8 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
     every job's points in one query of plain values (no model instances: 4 jobs of 3,000 steps
     are thousands of points)."""
     from tuning_core.task import headline_metric_of
-    from webapp.jobs.charts import chart_spec, metric_label
     from webapp.jobs.models import JobMetric
+    from webapp.lib.charts import chart_spec
 
     jobs = {v.job_id: v.job for v in versions if v.job is not None}
     if not jobs:
@@ -271,7 +271,7 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
             "job_id", "step", "loss"):
         loss[job_id].append([step, value])
     for job_id, step, values in points.filter(kind=JobMetric.Kind.EVAL).values_list("job_id", "step", "values"):
-        name = jobs[job_id].best_metric_name or headline_metric_of(values or {})  # as charts.training_series
+        name = jobs[job_id].best_metric_name or headline_metric_of(values or {})  # as TuningJob.training_series
         if values and name in values:
             metric[job_id].append([step, values[name]])
     loss_series, metric_series, names = [], [], set()
@@ -281,7 +281,7 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
         label, color = version_label(version, versions), VERSION_COLORS[i % len(VERSION_COLORS)]
         loss_series.append({"label": label, "points": loss[version.job_id], "color": color})
         metric_series.append({"label": label, "points": metric[version.job_id], "color": color})
-        names.add(metric_label(jobs[version.job_id]))
+        names.add(jobs[version.job_id].metric_label)
     y_metric = names.pop() if len(names) == 1 else "validation metric"
     return {"loss": chart_spec("step", "training loss", loss_series, log_y=True),  # type: ignore[arg-type]
             "metric": chart_spec("step", y_metric, metric_series)}  # type: ignore[arg-type]

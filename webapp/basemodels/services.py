@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from webapp.jobs.models import BaseModel
+from webapp.basemodels.models import BaseModel
 
 TINY_MODEL_NAME = "tiny-t5 (random weights)"
 RANDOM_WEIGHTS_NOTICE = "random weights: for trying the pipeline, accuracy is meaningless"

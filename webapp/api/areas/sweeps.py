@@ -12,8 +12,8 @@ from pydantic import ConfigDict, Field
 
 from webapp.api.errors import ApiError
 from webapp.api.schemas import errors
+from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import BaseModel
 from webapp.sweeps.models import Sweep
 from webapp.sweeps.services import (
     SweepError,
