@@ -194,6 +194,25 @@ def dropout_override(
         model.config.dropout_rate = saved_rate
 
 
+class _UntiedT5HeadIsExpected(logging.Filter):
+    """Drops transformers' warning that a T5 1.1 checkpoint holds `lm_head.weight` apart from
+    `shared.weight`. transformers 5 sets `tie_word_embeddings=True` on every T5Config (it reads
+    the saved `false` only to choose output scaling), then warns on every T5 1.1 load, real
+    checkpoints included, although keeping the head separate is right for them. Whether a loaded
+    head is tied exactly when it should be is checked by `tuning_core.tiny.check_head_tying`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("The tied weights mapping") and "lm_head.weight" in message)
+
+
+def quiet_untied_head_warning() -> None:
+    """Install the filter once on transformers' loading logger (idempotent)."""
+    target = logging.getLogger("transformers.modeling_utils")
+    if not any(isinstance(f, _UntiedT5HeadIsExpected) for f in target.filters):
+        target.addFilter(_UntiedT5HeadIsExpected())
+
+
 def load_base_model(
     source: str, *, device: str | None = None, dropout: float | None = None
 ) -> FrozenT5:
@@ -206,6 +225,7 @@ def load_base_model(
     import transformers
     from transformers import AutoTokenizer, T5ForConditionalGeneration
 
+    quiet_untied_head_warning()
     dev = pick_device(device)
     source = str(source)
     local = Path(source).expanduser()

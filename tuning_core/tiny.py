@@ -314,6 +314,9 @@ def check_head_tying(model_dir: str | Path, *, tied: bool) -> None:
     """
     from transformers import T5ForConditionalGeneration
 
+    from tuning_core.model import quiet_untied_head_warning
+
+    quiet_untied_head_warning()
     model = T5ForConditionalGeneration.from_pretrained(str(model_dir))
     is_tied = model.lm_head.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
     if is_tied != tied:
