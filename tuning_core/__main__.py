@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 # The configuration is plain dataclasses (no torch): cheap to import before parsing arguments.
-from tuning_core.config import EvalMode, OptimizerName, Precision, TrainConfig
+from tuning_core.config import EvalMode, OptimizerName, Precision, ScoringOptions, TrainConfig
 from tuning_core.errors import ConfigError, TuningError, first_line
 
 EXIT_USER_ERROR = 2
@@ -255,11 +255,8 @@ def _score_full_split(base: Any, result: Any, data: Any, config: Any) -> dict[st
             data,
             mode=result.eval_mode,
             label_words=result.label_words,
-            batch_size=config.eval_batch_size,
-            max_input_length=config.max_input_length,
-            max_target_length=config.max_target_length,
+            scoring=ScoringOptions.of_training(config),
             progress=callback,
-            precision=config.precision,
         )
     finally:
         close()
@@ -339,14 +336,17 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             data,
             mode=args.mode,
             label_words=labels,
-            batch_size=args.batch_size,
-            max_input_length=args.max_input_length,
+            scoring=_scoring_from_args(args),
             progress=callback,
-            precision=args.precision,
         )
     finally:
         close()
     _report_predictions(result, args)
+
+
+def _scoring_from_args(args: argparse.Namespace) -> ScoringOptions:
+    return ScoringOptions(batch_size=args.batch_size, max_input_length=args.max_input_length,
+                          precision=args.precision)
 
 
 def _report_predictions(result: Any, args: argparse.Namespace, **extra: Any) -> None:
@@ -378,10 +378,8 @@ def cmd_ensemble(args: argparse.Namespace) -> None:
             [t for t, _ in loaded],
             data,
             labels,
-            batch_size=args.batch_size,
-            max_input_length=args.max_input_length,
+            scoring=_scoring_from_args(args),
             progress=callback,
-            precision=args.precision,
             voting=args.voting,
         )
     finally:

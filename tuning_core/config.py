@@ -250,3 +250,23 @@ class TrainConfig(_DictMixin):
         if self.eval_sample is not None:
             _int(self.eval_sample, "eval_sample", low=1)
         object.__setattr__(self, "precision", _enum(Precision, self.precision, "precision"))
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """How a prompt scores data outside training: rows per forward pass, the token lengths
+    inputs and targets are cut to, and the precision. One set of defaults for evaluation,
+    ensembles and serving; `of_training` scores a prompt as it was trained."""
+
+    batch_size: int = 64
+    max_input_length: int = 256
+    max_target_length: int = 16
+    precision: Precision | str = Precision.AUTO
+
+    @classmethod
+    def of_training(cls, config: TrainConfig) -> ScoringOptions:
+        return cls(batch_size=config.eval_batch_size, max_input_length=config.max_input_length,
+                   max_target_length=config.max_target_length, precision=config.precision)
+
+
+DEFAULT_SCORING = ScoringOptions()  # immutable: safe as every signature's default

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from tuning_core.config import Precision
+from tuning_core.config import DEFAULT_SCORING, ScoringOptions
 from tuning_core.data import as_text_dataset, tokenize
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import (
@@ -116,19 +116,16 @@ def score_texts(
     texts: Sequence[str],
     label_words: Sequence[str],
     *,
-    batch_size: int = 64,
-    max_input_length: int = 256,
-    max_target_length: int = 16,
-    precision: Precision | str = Precision.AUTO,
+    scoring: ScoringOptions = DEFAULT_SCORING,
 ) -> Tensor:
     """Log-likelihood of each label after each input text under each prompt: (K, N, L), one
     mixed-prompt pass per batch (every row pairs an input with one of the K prompts)."""
     labels = list(label_words)
     data = {"input_text": list(texts), "target_text": [labels[0]] * len(texts)}
-    tokenized = tokenize(data, base.tokenizer, max_input_length=max_input_length,
-                         max_target_length=max_target_length)
-    return score_labels(base, prompts, tokenized, label_token_ids(base, labels, max_target_length),
-                        batch_size=batch_size, precision=precision)
+    tokenized = tokenize(data, base.tokenizer, max_input_length=scoring.max_input_length,
+                         max_target_length=scoring.max_target_length)
+    return score_labels(base, prompts, tokenized, label_token_ids(base, labels, scoring.max_target_length),
+                        batch_size=scoring.batch_size, precision=scoring.precision)
 
 
 def vote(member_scores: Tensor, voting: Voting | str = Voting.MAJORITY) -> tuple[int, list[int]]:
@@ -165,11 +162,8 @@ def evaluate_ensemble(
     data: Any,
     label_words: Sequence[str] | None = None,
     *,
-    batch_size: int = 64,
-    max_input_length: int = 256,
-    max_target_length: int = 16,
+    scoring: ScoringOptions = DEFAULT_SCORING,
     progress: Progress | None = None,
-    precision: Precision | str = Precision.AUTO,
     voting: Voting | str = Voting.MAJORITY,
 ) -> EnsembleResult:
     """Score every prompt (each (p_k, d); lengths may differ) on `data` in one batched pass.
@@ -187,18 +181,10 @@ def evaluate_ensemble(
     ds = as_text_dataset(data)
     inputs, targets = list(ds["input_text"]), list(ds["target_text"])
     labels = resolve_labels(targets, label_words)
-    tokenized = tokenize(
-        ds, base.tokenizer, max_input_length=max_input_length, max_target_length=max_target_length
-    )
-    scores = score_labels(
-        base,
-        prompts,
-        tokenized,
-        label_token_ids(base, labels, max_target_length),
-        batch_size=batch_size,
-        progress=progress,
-        precision=precision,
-    )  # (K, N, L)
+    tokenized = tokenize(ds, base.tokenizer, max_input_length=scoring.max_input_length,
+                         max_target_length=scoring.max_target_length)
+    scores = score_labels(base, prompts, tokenized, label_token_ids(base, labels, scoring.max_target_length),
+                          batch_size=scoring.batch_size, progress=progress, precision=scoring.precision)  # (K, N, L)
     member_idx = scores.argmax(dim=2)  # (K, N)
     predictions = vote_predictions(scores, member_idx, inputs, targets, labels, voting)
     vote_metrics = classification_metrics(targets, [p.predicted for p in predictions], labels)

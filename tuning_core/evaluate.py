@@ -17,7 +17,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from tuning_core.config import Precision
+from tuning_core.config import DEFAULT_SCORING, Precision, ScoringOptions
 from tuning_core.data import (
     TokenizedData,
     as_text_dataset,
@@ -383,11 +383,8 @@ def evaluate(
     *,
     mode: Mode = "rank",
     label_words: Sequence[str] | None = None,
-    batch_size: int = 64,
-    max_input_length: int = 256,
-    max_target_length: int = 16,
+    scoring: ScoringOptions = DEFAULT_SCORING,
     progress: Progress | None = None,
-    precision: Precision | str = Precision.AUTO,
 ) -> EvalResult:
     """Score `prompt` (p, d) on `data` (a Dataset with `input_text` and `target_text`).
 
@@ -395,16 +392,15 @@ def evaluate(
     mode "generate": greedy decoding; with a label set (given, or the targets form a small set),
     classification metrics plus `invalid_rate`; otherwise free-text exact match and token F1.
     Metrics: accuracy, macro_f1, mcc, per_class, confusion_matrix (classification);
-    exact_match and f1 (generate). precision: auto, fp32 or bf16, as the prompt was trained.
+    exact_match and f1 (generate). `scoring`: batches, lengths and precision, as the prompt was trained.
     """
     ds = as_text_dataset(data)
     inputs = list(ds["input_text"])
     targets = list(ds["target_text"])
     task = resolve(targets, label_words=label_words, mode=mode)
     labels = resolve_labels(targets, task.label_words) if task.label_words is not None else None
-    tokenized = tokenize(
-        ds, base.tokenizer, max_input_length=max_input_length, max_target_length=max_target_length
-    )
+    tokenized = tokenize(ds, base.tokenizer, max_input_length=scoring.max_input_length,
+                         max_target_length=scoring.max_target_length)
     return evaluate_tokenized(
         base,
         prompt,
@@ -413,8 +409,8 @@ def evaluate(
         targets,
         mode=mode,
         labels=labels,
-        batch_size=batch_size,
-        max_target_length=max_target_length,
+        batch_size=scoring.batch_size,
+        max_target_length=scoring.max_target_length,
         progress=progress,
-        precision=precision,
+        precision=scoring.precision,
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
+from tuning_core.config import ScoringOptions
 from tuning_core.errors import TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import load_prompt
@@ -64,6 +65,12 @@ def _record_cancel(job_id: int, worker: str) -> None:
     _record(job_id, "result", lambda: services.record_result(job_id, worker, None, [], cancelled=True))
 
 
+def _scoring(config: dict[str, Any]) -> ScoringOptions:
+    """An evaluation job scores with the lengths and precision its config recorded at launch."""
+    return ScoringOptions(max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
+                          precision=config["precision"])
+
+
 def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
     config = job.train_config
     version = job.parent_version
@@ -77,9 +84,7 @@ def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
         result = evaluate(
             base, prompt, data, mode=config["mode"],
             label_words=config["label_words"] if config["mode"] == "rank" else None,
-            max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
-            precision=config["precision"],
-            progress=EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop),
+            scoring=_scoring(config), progress=EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop),
         )
     except EvaluationCancelled:
         _record_cancel(job.pk, worker)
@@ -124,8 +129,7 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
                          "in one pass")
             results[split] = evaluate_ensemble(
                 base, prompts, data, config["label_words"], voting=config["voting"],
-                max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
-                precision=config["precision"], progress=SplitProgress(progress, offset, total),
+                scoring=_scoring(config), progress=SplitProgress(progress, offset, total),
             )
             offset += len(data)
     except EvaluationCancelled:

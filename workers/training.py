@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import torch
 
+from tuning_core.config import ScoringOptions
 from tuning_core.errors import DataError, TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import save_prompt
@@ -268,8 +269,9 @@ def _evaluate_splits(
         if data is None or len(data) == 0:
             continue
         evaluation = evaluate(base, result.prompt, data, mode=mode, label_words=label_words,
-                              max_input_length=max_input_length, max_target_length=max_target_length,
-                              precision=result.precision)  # the arithmetic the prompt trained in
+                              scoring=ScoringOptions(max_input_length=max_input_length,
+                                                     max_target_length=max_target_length,
+                                                     precision=result.precision))  # the arithmetic it trained in
         outcomes.append(services.EvalOutcome(
             split=split, mode=mode, metrics=evaluation.metrics,
             predictions=[p.to_dict() for p in evaluation.predictions],

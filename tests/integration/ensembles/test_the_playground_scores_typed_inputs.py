@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_prediction_server_answers_typed_inputs(alice, bob, members, prediction_server_process, tiny_base) -> None:
     import torch
 
+    from tuning_core.config import ScoringOptions
     from tuning_core.ensemble import vote
     from tuning_core.evaluate import evaluate
     from tuning_core.export import load_prompt
@@ -42,8 +43,7 @@ def test_the_prediction_server_answers_typed_inputs(alice, bob, members, predict
 
     base = load_base_model(tiny_base.source)
     rows = [{"input_text": f"review: {text}", "target_text": "negative"} for text in run.inputs]
-    alone = [evaluate(base, load_prompt(m.tensor_path, base=base)[0], rows, label_words=["negative", "positive"],
-                      precision="fp32") for m in members]
+    alone = [evaluate(base, load_prompt(m.tensor_path, base=base)[0], rows, label_words=["negative", "positive"], scoring=ScoringOptions(precision="fp32")) for m in members]
     by_id = {m.pk: result for m, result in zip(members, alone)}
     assert {t["id"] for t in run.results["versions"]} == {members[0].pk, members[1].pk}
     for target in run.results["versions"]:

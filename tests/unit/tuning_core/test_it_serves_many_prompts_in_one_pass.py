@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import torch
 
+from tuning_core.config import ScoringOptions
 from tuning_core.data import tokenize
 from tuning_core.ensemble import score_texts
 from tuning_core.evaluate import generate_texts
@@ -31,9 +32,7 @@ def test_scores_equal_each_request_alone(base) -> None:
     batch = answer_requests(base, requests, precision="fp32")
 
     for request, answer in zip(requests, batch.answers):
-        alone = score_texts(base, request.prompts, request.texts, request.label_words,
-                            max_input_length=request.max_input_length,
-                            max_target_length=request.max_target_length, precision="fp32")
+        alone = score_texts(base, request.prompts, request.texts, request.label_words, scoring=ScoringOptions(max_input_length=request.max_input_length, max_target_length=request.max_target_length, precision="fp32"))
         assert answer.scores is not None
         assert answer.scores.shape == alone.shape
         torch.testing.assert_close(answer.scores, alone, atol=1e-4, rtol=1e-4)

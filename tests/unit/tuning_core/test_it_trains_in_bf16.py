@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tuning_core.config import Precision, PromptConfig, TrainConfig
+from tuning_core.config import Precision, PromptConfig, ScoringOptions, TrainConfig
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import evaluate
 from tuning_core.fingerprint import run_fingerprint
@@ -74,8 +74,8 @@ def test_its_loss_curve_agrees_with_fp32_within_one_percent(base, train_rows):
 
 def test_it_evaluates_in_the_precision_asked_for(base, val_rows):
     prompt = torch.randn(8, base.info.d_model) * 0.5
-    fp32 = evaluate(base, prompt, val_rows, precision="fp32")
-    bf16 = evaluate(base, prompt, val_rows, precision="bf16")
+    fp32 = evaluate(base, prompt, val_rows, scoring=ScoringOptions(precision="fp32"))
+    bf16 = evaluate(base, prompt, val_rows, scoring=ScoringOptions(precision="bf16"))
     a = torch.tensor([list(p.scores.values()) for p in fp32.predictions])
     b = torch.tensor([list(p.scores.values()) for p in bf16.predictions])
     assert not torch.equal(a, b)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tuning_core.config import InitMethod, PromptConfig
+from tuning_core.config import InitMethod, PromptConfig, ScoringOptions
 from tuning_core.ensemble import evaluate_ensemble, majority_vote
 from tuning_core.evaluate import evaluate
 from tuning_core.prompt_init import init_prompt
@@ -20,8 +20,8 @@ def test_it_votes_like_the_members_run_alone(base, val_rows):
         init_prompt(base, PromptConfig(prompt_length=n, init=InitMethod.RANDOM), seed=s)
         for n, s in ((3, 1), (6, 2), (4, 3))
     ]
-    together = evaluate_ensemble(base, prompts, val_rows, LABELS, batch_size=8, precision="fp32")
-    alone = [evaluate(base, p, val_rows, mode="rank", label_words=LABELS, precision="fp32") for p in prompts]
+    together = evaluate_ensemble(base, prompts, val_rows, LABELS, scoring=ScoringOptions(batch_size=8, precision="fp32"))
+    alone = [evaluate(base, p, val_rows, mode="rank", label_words=LABELS, scoring=ScoringOptions(precision="fp32")) for p in prompts]
 
     for i, pred in enumerate(together.predictions):
         members = [result.predictions[i] for result in alone]
@@ -48,17 +48,17 @@ def test_it_breaks_ties_by_summed_log_likelihood():
 
 def test_it_scores_a_single_prompt_like_evaluate(base, val_rows):
     prompt = init_prompt(base, PromptConfig(prompt_length=4, init=InitMethod.VOCAB))
-    one = evaluate_ensemble(base, [prompt], val_rows, LABELS, precision="fp32")
-    alone = evaluate(base, prompt, val_rows, label_words=LABELS, precision="fp32")
+    one = evaluate_ensemble(base, [prompt], val_rows, LABELS, scoring=ScoringOptions(precision="fp32"))
+    alone = evaluate(base, prompt, val_rows, label_words=LABELS, scoring=ScoringOptions(precision="fp32"))
     assert [p.predicted for p in one.predictions] == [p.predicted for p in alone.predictions]
     assert torch.is_tensor(prompt)
 
 
 def test_it_returns_each_members_predictions_from_the_same_pass(base, val_rows):
     prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (4, 5)]
-    together = evaluate_ensemble(base, prompts, val_rows, LABELS, batch_size=8, precision="fp32")
+    together = evaluate_ensemble(base, prompts, val_rows, LABELS, scoring=ScoringOptions(batch_size=8, precision="fp32"))
     for k, prompt in enumerate(prompts):
-        alone = evaluate(base, prompt, val_rows, mode="rank", label_words=LABELS, precision="fp32")
+        alone = evaluate(base, prompt, val_rows, mode="rank", label_words=LABELS, scoring=ScoringOptions(precision="fp32"))
         assert [p.predicted for p in together.member_predictions[k]] == [p.predicted for p in alone.predictions]
         for mine, theirs in zip(together.member_predictions[k], alone.predictions):
             assert mine.scores == pytest.approx(theirs.scores, abs=1e-4)
@@ -71,7 +71,7 @@ def test_it_returns_each_members_predictions_from_the_same_pass(base, val_rows):
 
 def test_a_soft_vote_takes_the_highest_mean_log_probability(base, val_rows):
     prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (6, 7, 8)]
-    result = evaluate_ensemble(base, prompts, val_rows, LABELS, batch_size=8, voting="soft", precision="fp32")
+    result = evaluate_ensemble(base, prompts, val_rows, LABELS, voting="soft", scoring=ScoringOptions(batch_size=8, precision="fp32"))
     for i, pred in enumerate(result.predictions):
         normalised = [torch.tensor([m[i].scores[label] for label in LABELS]).log_softmax(0)
                       for m in result.member_predictions]
@@ -86,8 +86,8 @@ def test_typed_texts_are_scored_and_voted_as_in_an_evaluation(base, val_rows):
 
     prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (9, 10, 11)]
     rows = list(val_rows)[:5]
-    scores = score_texts(base, prompts, [r["input_text"] for r in rows], LABELS, precision="fp32")
-    together = evaluate_ensemble(base, prompts, rows, LABELS, precision="fp32")
+    scores = score_texts(base, prompts, [r["input_text"] for r in rows], LABELS, scoring=ScoringOptions(precision="fp32"))
+    together = evaluate_ensemble(base, prompts, rows, LABELS, scoring=ScoringOptions(precision="fp32"))
     assert scores.shape == (3, 5, 2)
     for i, pred in enumerate(together.predictions):
         winner, choices = vote(scores[:, i, :])
