@@ -26,11 +26,11 @@ from webapp.evaluations.compare import (
     neighbours,
     prompt_geometry,
     runs_on,
-    split_choices,
     training_curves,
     versions_to_compare,
 )
-from webapp.evaluations.forms import CompareEvaluateForm, CompareOptionsForm, CompareVersionsForm
+from webapp.evaluations.compare_request import UnreadableVersions, read_compare_request
+from webapp.evaluations.forms import CompareEvaluateForm, CompareVersionsForm
 from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
 from webapp.jobs.services import JobLaunchError
 from webapp.prompts.services import request_nearest_tokens
@@ -47,40 +47,29 @@ def _form_message(form: Any) -> str:
 
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
-    picked = CompareVersionsForm(request.GET)
-    if not picked.is_valid():
-        return _cannot_compare(request, _form_message(picked))
     try:
-        versions = versions_to_compare(request.user, picked.cleaned_data["v"])
-    except CannotCompare as exc:
+        asked = read_compare_request(request.user, request.GET)
+    except (UnreadableVersions, CannotCompare) as exc:
         return _cannot_compare(request, str(exc))
-
-    choices = split_choices(versions)
-    options = CompareOptionsForm(request.GET, split_choices=[(c.key, c.label) for c in choices],
-                                 versions=[(v.pk, str(v)) for v in versions])
-    options.is_valid()  # a bad choice falls back to the default; its error is shown
-    chosen = options.cleaned_data
-    choice: SplitChoice | None = next((c for c in choices if c.key == chosen.get("on")), choices[0] if choices else None)
-    reference = next((v for v in versions if v.pk == chosen.get("ref")), versions[0])
-    runs = runs_on(versions, choice)
+    versions, choice, reference, runs = asked.versions, asked.choice, asked.reference, asked.runs
     # The bootstrap intervals not yet cached come in a second request (compare.js asks with
     # intervals=1; so does the link in their cells without JavaScript): the page itself renders
     # at once, the costly statistics follow.
     metric_names, metrics = metric_rows(versions, runs, reference, intervals=request.GET.get("intervals") == "1")
-    page = disagreements(versions, runs, gold=chosen.get("gold") or "", page=chosen.get("page") or 1)
+    page = disagreements(versions, runs, gold=asked.gold, page=asked.page)
     geometry = prompt_geometry(versions)
     found_neighbours = neighbours(versions)
     return render(request, "evaluations/compare.html", {
         "versions": versions, "version_ids": [v.pk for v in versions],
         "config": config_table(versions),
-        "choices": choices, "choice": choice, "reference": reference, "options": options,
+        "choices": asked.choices, "choice": choice, "reference": reference, "options": asked.options,
         "runs": [runs[v.pk] for v in versions],
         "missing": [v for v in versions if runs[v.pk] is None],
         "metric_names": metric_names, "metrics": metrics,
         "intervals_pending": any(row.interval_pending for row in metrics), "empty_span": 2 * len(metric_names) + 4,
         "curves": training_curves(versions),
         "confusions": confusions(versions, runs),
-        "disagreements": page, "gold": chosen.get("gold") or "",
+        "disagreements": page, "gold": asked.gold,
         "geometry": geometry, "geometry_rows": list(zip(versions, geometry.norms, geometry.cosine)),
         "base_model": versions[0].base_model,
         "neighbours": found_neighbours,

@@ -19,12 +19,9 @@ from webapp.evaluations.compare import (
     metric_rows,
     neighbours,
     prompt_geometry,
-    runs_on,
-    split_choices,
     training_curves,
-    versions_to_compare,
 )
-from webapp.evaluations.forms import CompareOptionsForm, CompareVersionsForm
+from webapp.evaluations.compare_request import UnreadableVersions, read_compare_request
 
 router = Router(tags=["prompts"])
 
@@ -93,25 +90,17 @@ def _query_dict(query: CompareQuery) -> QueryDict:
             description="What /prompts/compare/ shows. A version that is not yours is a 404; versions on "
                         "other base models, or fewer than 2 or more than 8, are refused (400).")
 def compare_versions(request: HttpRequest, query: Query[CompareQuery]) -> dict[str, Any]:
-    data = _query_dict(query)
-    picked = CompareVersionsForm(data)
-    if not picked.is_valid():
-        raise ApiError.from_form(picked)
     try:
-        versions = versions_to_compare(request.user, picked.cleaned_data["v"])
+        asked = read_compare_request(request.user, _query_dict(query))
+    except UnreadableVersions as exc:
+        raise ApiError.from_form(exc.form) from None
     except CannotCompare as exc:
         raise ApiError(400, str(exc), [{"field": "v", "message": str(exc)}]) from None
-    choices = split_choices(versions)
-    options = CompareOptionsForm(data, split_choices=[(c.key, c.label) for c in choices],
-                                 versions=[(v.pk, str(v)) for v in versions])
-    if not options.is_valid():
-        raise ApiError.from_form(options)
-    chosen = options.cleaned_data
-    choice = next((c for c in choices if c.key == chosen.get("on")), choices[0] if choices else None)
-    reference = next((v for v in versions if v.pk == chosen.get("ref")), versions[0])
-    runs = runs_on(versions, choice)
+    if asked.options.errors:
+        raise ApiError.from_form(asked.options)
+    versions, choice, reference, runs = asked.versions, asked.choice, asked.reference, asked.runs
     names, rows = metric_rows(versions, runs, reference, intervals=True)
-    page = disagreements(versions, runs, gold=chosen.get("gold") or "", page=chosen.get("page") or 1)
+    page = disagreements(versions, runs, gold=asked.gold, page=asked.page)
     geometry = prompt_geometry(versions)
     return {
         "versions": [{"id": v.pk, "name": str(v)} for v in versions],
