@@ -4,7 +4,6 @@ webapp.jobs.evaluations.launch_evaluation."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,12 +26,13 @@ from webapp.evaluations.compare import (
     prompt_geometry,
     runs_on,
     training_curves,
+    version_label,
     versions_to_compare,
 )
 from webapp.evaluations.compare_request import UnreadableVersions, read_compare_request
 from webapp.evaluations.forms import CompareEvaluateForm, CompareVersionsForm
-from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
-from webapp.jobs.services import JobLaunchError
+from webapp.jobs.evaluations import launch_evaluations
+from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import request_nearest_tokens
 
 
@@ -41,8 +41,11 @@ def _cannot_compare(request: HttpRequest, message: str) -> HttpResponse:
                   status=400)
 
 
-def _form_message(form: Any) -> str:
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+def _posted_versions(request: HttpRequest, form: CompareVersionsForm) -> list[PromptVersion]:
+    """The versions an action on the page names; CannotCompare says what is wrong with them."""
+    if not form.is_valid():
+        raise CannotCompare(" ".join(str(error) for errors in form.errors.values() for error in errors))
+    return versions_to_compare(request.user, form.cleaned_data["v"])
 
 
 @login_required
@@ -82,10 +85,8 @@ def compare(request: HttpRequest) -> HttpResponse:
 def compare_evaluate(request: HttpRequest) -> HttpResponse:
     """Queue an evaluation on the chosen dataset split for each compared version that has none."""
     form = CompareEvaluateForm(request.POST)
-    if not form.is_valid():
-        return _cannot_compare(request, _form_message(form))
     try:
-        versions = versions_to_compare(request.user, form.cleaned_data["v"])
+        versions = _posted_versions(request, form)
     except CannotCompare as exc:
         return _cannot_compare(request, str(exc))
     dataset_id, split = form.cleaned_data["on"].split(":")
@@ -95,22 +96,10 @@ def compare_evaluate(request: HttpRequest) -> HttpResponse:
     if dataset is None:
         messages.error(request, "That dataset is not one of yours any more: pick another split.")
         return redirect(back)
-    choice = SplitChoice(dataset.pk, dataset.name, split, 0)
-    runs = runs_on(versions, choice)
-    queued, refused = [], []
-    for version in versions:
-        if runs[version.pk] is not None:
-            continue
-        problem = evaluation_problem(version, dataset, split)
-        if problem:
-            refused.append(problem)
-            continue
-        try:
-            launch_evaluation(request.user, version, dataset, split)
-        except JobLaunchError as exc:
-            refused.append(str(exc))
-        else:
-            queued.append(f"v{version.version}" if len({v.prompt_id for v in versions}) == 1 else str(version))
+    runs = runs_on(versions, SplitChoice(dataset.pk, dataset.name, split, 0))
+    launched, refused = launch_evaluations(
+        request.user, [(version, dataset) for version in versions if runs[version.pk] is None], split)
+    queued = [version_label(job.parent_version, versions) for job in launched if job.parent_version]
     if queued:
         messages.success(request, f"Evaluating {', '.join(queued)} on {dataset.name} ({split}): "
                                   "reload this page when they finish (their progress is on the Jobs page).")
@@ -126,11 +115,8 @@ def compare_evaluate(request: HttpRequest) -> HttpResponse:
 def compare_neighbours(request: HttpRequest) -> HttpResponse:
     """Queue the nearest-token computation of every compared version that lacks it; the page
     shows them pending and fills in as the worker stores each."""
-    form = CompareVersionsForm(request.POST)
-    if not form.is_valid():
-        return _cannot_compare(request, _form_message(form))
     try:
-        versions = versions_to_compare(request.user, form.cleaned_data["v"])
+        versions = _posted_versions(request, CompareVersionsForm(request.POST))
     except CannotCompare as exc:
         return _cannot_compare(request, str(exc))
     queued = [v for v in versions if request_nearest_tokens(v)]

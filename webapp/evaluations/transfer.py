@@ -16,9 +16,8 @@ from django import forms
 
 from tuning_core.task import headline_metric_for
 from webapp.datasets.models import SPLITS, Dataset
-from webapp.jobs.evaluations import evaluation_problem, launch_evaluation
+from webapp.jobs.evaluations import evaluation_problem, launch_evaluations
 from webapp.jobs.models import JobStatus, TuningJob
-from webapp.jobs.services import JobLaunchError
 from webapp.prompts.models import EvalRun, PromptVersion
 
 # A matrix is read at a glance and launched as one batch: a dozen of each keeps both sane.
@@ -165,14 +164,7 @@ def _mark_best(rows: list[tuple[PromptVersion, list[Cell]]]) -> list[tuple[Promp
 def launch_missing_evaluations(owner: Any, matrix: Matrix) -> tuple[list[TuningJob], list[str]]:
     """Queue one evaluation job per cell that has no run and no queued or running job (a failed
     or cancelled one is tried again). Returns the jobs and, per refused pair, why."""
-    launched, refused = [], []
-    for cell in matrix.cells:
-        if cell.state == "refused" and cell.problem:
-            refused.append(cell.problem)
-        if not cell.can_launch:
-            continue
-        try:
-            launched.append(launch_evaluation(owner, cell.version, cell.dataset, matrix.split))
-        except JobLaunchError as exc:
-            refused.append(str(exc))
-    return launched, refused
+    refused = [cell.problem for cell in matrix.cells if cell.state == "refused" and cell.problem]
+    launched, failed = launch_evaluations(owner, [(cell.version, cell.dataset) for cell in matrix.launchable],
+                                          matrix.split)
+    return launched, refused + failed

@@ -8,6 +8,7 @@ evaluated; the result is an EvalRun linked to the job.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,19 @@ def evaluation_problem(version: PromptVersion, dataset: Dataset, split: str) -> 
             return (f"{version} answers with the label words {', '.join(labels)}; {dataset.name!r} also has "
                     f"{', '.join(unknown)}, which it cannot rank. Map that dataset's labels to these words")
     return None
+
+
+def launch_evaluations(owner: Any, pairs: Iterable[tuple[PromptVersion, Dataset]], split: str,
+                       ) -> tuple[list[TuningJob], list[str]]:
+    """Queue one evaluation per (version, dataset) pair on `split`: the jobs, and for each pair
+    that cannot be evaluated, why."""
+    launched, refused = [], []
+    for version, dataset in pairs:
+        try:
+            launched.append(launch_evaluation(owner, version, dataset, split))
+        except JobLaunchError as exc:
+            refused.append(str(exc))
+    return launched, refused
 
 
 def launch_evaluation(owner: Any, version: PromptVersion, dataset: Dataset, split: str) -> TuningJob:
