@@ -13,7 +13,6 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,8 +21,7 @@ from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.jobs.evaluations import evaluation_problem, version_task
 from webapp.jobs.models import JobMethod, JobStatus, TuningJob
-from webapp.jobs.services import JobLaunchError, announce_job, log_job_event
-from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.jobs.services import JobLaunchError, announce_job, log_job_event, queue_job
 from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
@@ -68,17 +66,13 @@ def launch_ensemble_evaluation(owner: Any, ensemble: Ensemble, dataset: Dataset,
         "max_target_length": max(t.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH) for t in trained),
         "precision": trained[0].get("precision", "auto"),
     }
-    with transaction.atomic():
-        job = TuningJob.objects.create(
-            owner=owner, dataset=dataset, base_model=ensemble.base_model, prompt=members[0].prompt,
-            method=JobMethod.ENSEMBLE_EVALUATION, prompt_config={"ensemble": ensemble.name, "members": len(members)},
-            train_config=config, total_steps=sum(int(dataset.split_counts.get(s, 0)) for s in splits),
-            queue=settings.CELERY_GPU_QUEUE,
-        )
-        enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=job.queue)
-    log_job_event(job.pk, f"Queued: ensemble {ensemble.name} (revision {ensemble.revision}, {len(members)} members) "
-                          f"on {dataset.name} ({config['split']})")
-    return job
+    return queue_job(
+        JobMethod.ENSEMBLE_EVALUATION, owner=owner, dataset=dataset, base_model=ensemble.base_model,
+        prompt=members[0].prompt, prompt_config={"ensemble": ensemble.name, "members": len(members)},
+        train_config=config, total_steps=sum(int(dataset.split_counts.get(s, 0)) for s in splits),
+        queued=f"Queued: ensemble {ensemble.name} (revision {ensemble.revision}, {len(members)} members) "
+               f"on {dataset.name} ({config['split']})",
+    )
 
 
 def margin_histogram(result: EnsembleResult, members: int) -> list[dict[str, Any]]:

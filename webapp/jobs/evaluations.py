@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from tuning_core.task import resolve
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import JobMethod, JobStatus, TuningJob
-from webapp.jobs.services import JobLaunchError, announce_job, log_job_event
-from webapp.lib.queue import TaskName, enqueue_on_commit
+from webapp.jobs.services import JobLaunchError, announce_job, log_job_event, queue_job
 from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
@@ -77,15 +75,11 @@ def launch_evaluation(owner: Any, version: PromptVersion, dataset: Dataset, spli
         "max_target_length": trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
         "precision": trained.get("precision", "auto"),
     }
-    with transaction.atomic():
-        job = TuningJob.objects.create(
-            owner=owner, dataset=dataset, base_model=version.base_model, prompt=version.prompt,
-            parent_version=version, method=JobMethod.EVALUATION, prompt_config={"init_from": version.tensor_file},
-            train_config=config, total_steps=int(dataset.split_counts.get(split, 0)),
-            queue=settings.CELERY_GPU_QUEUE,
-        )
-        enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=job.queue)
-    return job
+    return queue_job(
+        JobMethod.EVALUATION, owner=owner, dataset=dataset, base_model=version.base_model, prompt=version.prompt,
+        parent_version=version, prompt_config={"init_from": version.tensor_file}, train_config=config,
+        total_steps=int(dataset.split_counts.get(split, 0)),
+    )
 
 
 def record_evaluation(job_id: int, worker: str, *, metrics: dict[str, Any], predictions: list[dict[str, Any]],

@@ -24,9 +24,9 @@ class JobStatus(models.TextChoices):
 class JobMethod(models.TextChoices):
     """What a job does: one lifecycle (queued → running → final), three kinds of work."""
 
-    PROMPT_TUNING = "prompt_tuning", "Training"
-    EVALUATION = "evaluation", "Evaluation"  # one version on one dataset split
-    ENSEMBLE_EVALUATION = "ensemble_evaluation", "Ensemble evaluation"  # K members in one pass
+    PROMPT_TUNING = "prompt_tuning"  # training a prompt
+    EVALUATION = "evaluation"  # one version on one dataset split
+    ENSEMBLE_EVALUATION = "ensemble_evaluation"  # an ensemble's K members in one pass
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)

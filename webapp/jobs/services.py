@@ -26,7 +26,7 @@ from tuning_core.errors import ConfigError
 from tuning_core.task import headline_metric_of, resolve
 from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import FINAL_STATUSES, JobLogEntry, JobMetric, JobStatus, TuningJob
+from webapp.jobs.models import FINAL_STATUSES, JobLogEntry, JobMethod, JobMetric, JobStatus, TuningJob
 from webapp.lib.events import Event, JobStatusData, job_group, publish, user_group
 from webapp.lib.files import remove_tree
 from webapp.lib.heartbeats import live_queues
@@ -148,13 +148,22 @@ def launch_job(owner: Any, request: JobRequest) -> TuningJob:
                 prompt = create_prompt(owner, request.prompt_name, request.base_model)
             except Exception as exc:
                 raise JobLaunchError(str(exc), field="prompt_name") from exc
-        job = TuningJob.objects.create(
-            owner=owner, dataset=request.dataset, base_model=request.base_model, prompt=prompt,
-            parent_version=request.continue_from, prompt_config=prompt_dict,
-            train_config=train_config.to_dict(), total_steps=train_config.max_steps,
-            queue=settings.CELERY_GPU_QUEUE, exclusive=request.exclusive,
+        return queue_job(
+            JobMethod.PROMPT_TUNING, owner=owner, dataset=request.dataset, base_model=request.base_model,
+            prompt=prompt, parent_version=request.continue_from, prompt_config=prompt_dict,
+            train_config=train_config.to_dict(), total_steps=train_config.max_steps, exclusive=request.exclusive,
         )
+
+
+def queue_job(method: str, *, queued: str = "", **fields: Any) -> TuningJob:
+    """The one way a job of any kind (a JobMethod) is made: its row, queued for the gpu workers, and its task
+    sent once the transaction commits (a worker never meets a job that was rolled back).
+    `queued`: the log's first line, when the job page should say more than its settings."""
+    with transaction.atomic():
+        job = TuningJob.objects.create(method=method, queue=settings.CELERY_GPU_QUEUE, **fields)
         enqueue_on_commit(TaskName.TRAIN_JOB, job.pk, queue=job.queue)
+    if queued:
+        log_job_event(job.pk, queued)
     return job
 
 
