@@ -37,7 +37,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="sps-bench-media-"))
+if "MEDIA_ROOT" not in os.environ:  # not setdefault: its argument would make a folder on every run
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="sps-bench-media-")
 LABELS = ["negative", "positive"]
 
 

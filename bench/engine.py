@@ -19,6 +19,7 @@ set of the same size when it is absent.
 
     .venv/bin/python bench/engine.py --threads 1
     .venv/bin/python bench/engine.py --threads 1 --shape t5-small --steps 6 --only a,b
+    .venv/bin/python bench/engine.py --smoke       # seconds: that it runs, not what it says
 
 Never assert on these in tests.
 """
@@ -59,7 +60,14 @@ RT = ROOT.parent / "shared" / "data" / "rotten_tomatoes"
 SHAPES = {
     "small": {"d_model": 256, "num_heads": 8, "d_kv": 32, "d_ff": 512, "num_layers": 4},
     "t5-small": {"d_model": 512, "num_heads": 8, "d_kv": 64, "d_ff": 2048, "num_layers": 6},
+    # For --smoke (here, in fused.py and serving.py): the sizes of tuning_core.tiny's test model.
+    "smoke": {"d_model": 32, "num_heads": 4, "d_kv": 8, "d_ff": 64, "num_layers": 2},
 }
+# --smoke: the smallest sizes that still take every path of the full run (both end-to-end
+# processes with an evaluation at each step, b, c with --wide, d), so that CI notices a bench that
+# no longer runs (tests/integration/test_every_bench_runs.py). Its numbers mean nothing.
+SMOKE = {"shape": "smoke", "only": "a,b,c,d", "steps": 2, "eval_every": 1, "batch_size": 4, "prompt_length": 5,
+         "max_length": 32, "eval_rows": 8, "rows": 48, "wide": True, "repeats": 1, "threads": 1}
 
 
 def build_model(shape: str, out: Path) -> Path:
@@ -70,19 +78,30 @@ def build_model(shape: str, out: Path) -> Path:
     )
 
 
-def data_files(out: Path) -> tuple[Path, Path, str]:
-    """train.csv and validation.csv (columns text,label) and where they came from."""
+def data_files(out: Path, rows: int | None = None) -> tuple[Path, Path, str]:
+    """train.csv and validation.csv (columns text,label) and where they came from; with `rows`, at
+    most that many rows of each split, written to `out`."""
     if (RT / "train.csv").exists() and (RT / "validation.csv").exists():
-        return RT / "train.csv", RT / "validation.csv", f"Rotten Tomatoes ({RT})"
+        if rows is None:
+            return RT / "train.csv", RT / "validation.csv", f"Rotten Tomatoes ({RT})"
+        for name in ("train", "validation"):
+            with open(RT / f"{name}.csv", newline="", encoding="utf-8") as fh:
+                records = [(r["text"], r["label"]) for r in csv.DictReader(fh)]
+            # Evenly spaced rather than the first ones, so that both labels are there whatever the order.
+            _write_csv(out / f"{name}.csv", records[:: max(1, len(records) // rows)][:rows])
+        return out / "train.csv", out / "validation.csv", f"Rotten Tomatoes ({RT}), {rows} rows a split"
     rng = random.Random(0)
     for name, n in (("train", 10_238), ("validation", 1_360)):
-        with open(out / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["text", "label"])
-            for _ in range(n):
-                w.writerow([" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40))),
-                            rng.choice(["positive", "negative"])])
+        _write_csv(out / f"{name}.csv", [(" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40))),
+                                          rng.choice(["positive", "negative"])) for _ in range(min(n, rows or n))])
     return out / "train.csv", out / "validation.csv", "synthetic (Rotten Tomatoes not found)"
+
+
+def _write_csv(path: Path, records: list[tuple[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "label"])
+        w.writerows(records)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -319,7 +338,7 @@ def bench_eval_cost(base: FrozenT5, train_rows: list[dict[str, str]], val_rows: 
 # ----------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--shape", choices=sorted(SHAPES), default="small")
     p.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
@@ -329,17 +348,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prompt-length", type=int, default=100)
     p.add_argument("--max-length", type=int, default=128, help="input tokens kept (PEFT pads to it)")
     p.add_argument("--eval-rows", type=int, default=32, help="validation rows of the ensemble bench")
+    p.add_argument("--rows", type=int, default=None, help="rows of each split (default: all of them)")
     p.add_argument("--wide", action="store_true",
                    help="(c) also with 320 (example, prompt) rows per forward, as train_step.py does")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (all processes)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--smoke", action="store_true",
+                   help="a tiny model, 2 steps, 48 rows, one repeat: seconds; that it runs, not what it says")
     # The PEFT side of (a), run by (a) itself as a fresh process.
     p.add_argument("--peft-loop", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--train", help=argparse.SUPPRESS)
     p.add_argument("--validation", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.smoke:
+        vars(args).update(SMOKE)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.peft_loop:
@@ -350,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         model = build_model(args.shape, tmp / "model")
-        train, val, source = data_files(tmp)
+        train, val, source = data_files(tmp, args.rows)
         cpu = [f for f in ("avx512_bf16", "amx_bf16", "avx512f", "avx2")
                if f in Path("/proc/cpuinfo").read_text().split()] if Path("/proc/cpuinfo").exists() else []
         results["machine"] = {"cores": os.cpu_count(), "cpu_flags": cpu, "threads": torch.get_num_threads(),

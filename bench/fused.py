@@ -45,8 +45,6 @@ from tuning_core.fused import FusedTrainer  # noqa: E402
 from tuning_core.model import load_base_model  # noqa: E402
 from tuning_core.train import TrainingRun, train  # noqa: E402
 
-SMOKE_SHAPE = {"d_model": 32, "num_heads": 4, "d_kv": 8, "d_ff": 64, "num_layers": 2}
-
 
 def _configs(args: argparse.Namespace, k: int) -> list[tuple[PromptConfig, TrainConfig]]:
     prompt = PromptConfig(prompt_length=args.prompt_length, label_words=("negative", "positive"))
@@ -158,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=2048, help="training rows tokenised by each job")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads of each process")
     p.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16"])
-    p.add_argument("--smoke", action="store_true", help="a tiny model and K=1,2 for two steps: seconds")
+    p.add_argument("--smoke", action="store_true", help="a tiny model and K=2 for two steps: seconds")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--mode", help=argparse.SUPPRESS)
     p.add_argument("--k", type=int, default=1, help=argparse.SUPPRESS)
@@ -169,17 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         child(args)
         return 0
     if args.smoke:
-        args.jobs, args.steps, args.batch_size, args.prompt_length, args.rows = "1,2", 2, 4, 5, 64
+        # The tiny model of engine.py's --smoke; the children get these sizes through _shared_flags.
+        # One K (2: more than one job everywhere) is every path: each K costs 4 fresh processes.
+        args.shape, args.jobs, args.steps, args.batch_size, args.prompt_length, args.rows = "smoke", "2", 2, 4, 5, 64
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        if args.smoke:
-            from tuning_core.tiny import build_tiny_t5
-
-            model = build_tiny_t5(tmp / "model", shape="t5.1.1", **SMOKE_SHAPE)
-        else:
-            model = build_model(args.shape, tmp / "model")
+        model = build_model(args.shape, tmp / "model")
         train_csv, _, source = data_files(tmp)
-        print(json.dumps({"shape": "smoke" if args.smoke else args.shape, "threads": args.threads,
+        print(json.dumps({"shape": args.shape, "threads": args.threads,
                           "precision": args.precision, "steps": args.steps, "batch": args.batch_size,
                           "prompt_length": args.prompt_length, "data": source}))
         one_job = _run(args, "sequential", 1, model, train_csv)  # the memory every ratio below is against

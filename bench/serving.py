@@ -9,6 +9,7 @@ forward pass of its own); "batched" uses the defaults (15 ms window, 64 rows). T
 `--repeats` times each after a warm-up round, and the ratio is of the medians.
 
     .venv/bin/python bench/serving.py --threads 1
+    .venv/bin/python bench/serving.py --smoke      # seconds: that it runs, not what it says
 
 Model: the small random T5 of bench/engine.py (`--shape t5-small` for t5-small's sizes), prompts of
 100 tokens, one Rotten-Tomatoes-like input per call, rank classification over two labels. Never
@@ -39,6 +40,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import SHAPES, build_model  # noqa: E402
 from train_step import WORDS  # noqa: E402
+
+# --smoke: the smallest sizes that still take every path of the full run (Redis, both prediction
+# servers, a warm-up and a measured round each, calls batched from more than one client, the
+# engine's two sides), so that CI notices a bench that no longer runs
+# (tests/integration/test_every_bench_runs.py). Its numbers mean nothing.
+SMOKE = {"shape": "smoke", "clients": 2, "calls": 1, "prompt_length": 5, "repeats": 1, "threads": 1}
 
 
 def free_port() -> int:
@@ -104,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prompt-length", type=int, default=100)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--smoke", action="store_true",
+                   help="a tiny model, 2 clients, one call each, one round: seconds; that it runs, not what it says")
     args = p.parse_args(argv)
+    if args.smoke:
+        vars(args).update(SMOKE)
     if args.threads:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -161,8 +172,10 @@ def measure(args: argparse.Namespace, tmp: Path, redis_url: str) -> dict[str, An
                     batch_sizes[mode].append((after["requests"] - before.get("requests", 0)) / batches)
                     busy_ms[mode].append((after["busy_ms"] - before.get("busy_ms", 0)) / batches)
     finally:
+        # Both at once: each takes a second or two to finish its wait for calls and exit.
         for server in servers.values():
             server.terminate()
+        for server in servers.values():
             server.wait()
     engine = engine_ratio(base, media, parts, args.repeats)
     calls = args.clients * args.calls

@@ -10,6 +10,7 @@ Defaults finish in about a minute on 2 CPU cores with a small random T5 built on
     .venv/bin/python bench/train_step.py
     .venv/bin/python bench/train_step.py --d-model 512 --layers 6 --batch-size 32 --input-length 128
     .venv/bin/python bench/train_step.py --base-model google/t5-base-lm-adapt --device cuda
+    .venv/bin/python bench/train_step.py --smoke   # seconds: that it runs, not what it says
 
 Times are medians over `--repeats`, the two sides alternating, after `--warmup` runs. Never assert on these in tests.
 """
@@ -60,6 +61,11 @@ WORDS = [
     "ending",
     "scene",
 ]
+# --smoke: the smallest sizes that still take every path of the full run (the generated model, the
+# PEFT copy, warm-up and timed runs of all three benches, an ensemble of more than one prompt), so
+# that CI notices a bench that no longer runs (tests/integration/test_every_bench_runs.py).
+SMOKE = {"base_model": None, "d_model": 32, "layers": 2, "batch_size": 4, "prompt_length": 5, "input_length": 8,
+         "eval_examples": 8, "eval_batch_size": 4, "ensemble_size": 2, "repeats": 1, "warmup": 1, "threads": 1}
 
 
 def _once(fn: Callable[[], Any], device: torch.device) -> float:
@@ -218,7 +224,7 @@ def bench_ensemble(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -238,53 +244,58 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--json", action="store_true", help="print JSON only")
-    args = p.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    p.add_argument(
+        "--smoke", action="store_true",
+        help="a tiny generated model, batch 4, one repeat: seconds; that it runs, not what it says",
+    )
+    return p
 
-    with tempfile.TemporaryDirectory() as tmp:
-        source = args.base_model
-        if source is None:
-            heads = max(1, args.d_model // 32)
-            source = str(
-                build_tiny_t5(
-                    Path(tmp) / "model",
-                    shape="t5.1.1",
-                    d_model=args.d_model,
-                    d_kv=args.d_model // heads,
-                    num_heads=heads,
-                    d_ff=args.d_model * 2,
-                    num_layers=args.layers,
-                    num_decoder_layers=args.layers,
-                    relative_attention_num_buckets=32,
-                    relative_attention_max_distance=128,
-                )
-            )
-        base = load_base_model(source, device=args.device)
-        rows = make_rows(max(args.batch_size, args.eval_examples), args.input_length, seed=0)
-        data = tokenize(rows, base.tokenizer, max_input_length=512, max_target_length=16)
-        eval_data = TokenizedData(
-            data.input_ids[: args.eval_examples], data.target_ids[: args.eval_examples], 0, 0
+
+def generated_model(args: argparse.Namespace, out: Path) -> str:
+    """A random T5 1.1 of --d-model and --layers (no download), in `out`."""
+    heads = max(1, args.d_model // 32)
+    return str(
+        build_tiny_t5(
+            out,
+            shape="t5.1.1",
+            d_model=args.d_model,
+            d_kv=args.d_model // heads,
+            num_heads=heads,
+            d_ff=args.d_model * 2,
+            num_layers=args.layers,
+            num_decoder_layers=args.layers,
+            relative_attention_num_buckets=32,
+            relative_attention_max_distance=128,
         )
-        results = {
-            "setup": {
-                "model": args.base_model or f"random T5 1.1 d={args.d_model} layers={args.layers}",
-                "parameters": base.info.num_parameters,
-                "device": str(base.device),
-                "threads": torch.get_num_threads(),
-                "batch_size": args.batch_size,
-                "prompt_length": args.prompt_length,
-                "input_tokens_mean": sum(len(x) for x in data.input_ids) / len(data),
-                "repeats": args.repeats,
-                "torch": torch.__version__,
-            },
-            "train_step": bench_train_step(base, data, args),
-            "evaluation": bench_eval(base, eval_data, args),
-            "ensemble": bench_ensemble(base, eval_data, args),
-        }
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
+    )
+
+
+def measure(args: argparse.Namespace, source: str) -> dict[str, dict[str, Any]]:
+    base = load_base_model(source, device=args.device)
+    rows = make_rows(max(args.batch_size, args.eval_examples), args.input_length, seed=0)
+    data = tokenize(rows, base.tokenizer, max_input_length=512, max_target_length=16)
+    eval_data = TokenizedData(
+        data.input_ids[: args.eval_examples], data.target_ids[: args.eval_examples], 0, 0
+    )
+    return {
+        "setup": {
+            "model": args.base_model or f"random T5 1.1 d={args.d_model} layers={args.layers}",
+            "parameters": base.info.num_parameters,
+            "device": str(base.device),
+            "threads": torch.get_num_threads(),
+            "batch_size": args.batch_size,
+            "prompt_length": args.prompt_length,
+            "input_tokens_mean": sum(len(x) for x in data.input_ids) / len(data),
+            "repeats": args.repeats,
+            "torch": torch.__version__,
+        },
+        "train_step": bench_train_step(base, data, args),
+        "evaluation": bench_eval(base, eval_data, args),
+        "ensemble": bench_ensemble(base, eval_data, args),
+    }
+
+
+def show(results: dict[str, dict[str, Any]]) -> None:
     s, t, e, n = results["setup"], results["train_step"], results["evaluation"], results["ensemble"]
     print(
         f"model: {s['model']} ({s['parameters']:,} parameters) on {s['device']}, "
@@ -307,6 +318,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{n['prompts']} passes {n['separate_passes_s'] * 1e3:8.1f} ms   "
         f"passes/one = {n['separate_over_one_pass']:.2f}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.smoke:
+        vars(args).update(SMOKE)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = args.base_model or generated_model(args, Path(tmp) / "model")
+        results = measure(args, source)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        show(results)
     return 0
 
 
