@@ -35,7 +35,7 @@ def _post(user, data: dict) -> tuple:
 
 
 @pytest.mark.parametrize(("content", "fields", "detail"), [
-    (gzip.compress(GOOD), {}, {"file": "data.csv", "row": None, "column": None,
+    (gzip.compress(GOOD, mtime=0), {}, {"file": "data.csv", "row": None, "column": None,
                               "message": "This is a gzip archive, not a CSV text file; upload the table itself, uncompressed"}),
     (b"text,label\na,1\nb,1,x\n", {}, {"file": "data.csv", "line": 3, "column": None,
                                        "message": "Expected 2 fields (text, label) but found 3; quote fields that "

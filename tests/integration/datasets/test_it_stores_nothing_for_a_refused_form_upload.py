@@ -14,7 +14,7 @@ from webapp.datasets.models import Dataset, Upload
 pytestmark = pytest.mark.django_db
 
 CASES = {
-    "archive": (gzip.compress(b"text,label\na,1\n"), "This is a gzip archive, not a CSV text file"),
+    "archive": (gzip.compress(b"text,label\na,1\n", mtime=0), "This is a gzip archive, not a CSV text file"),
     "encoding": ("text,label\ncaf\xe9 cr\xe8me,1\n".encode("latin-1"), "Not valid UTF-8"),
     "malformed": (b"text,label\na,1\nb,1,extra\n", "Expected 2 fields (text, label) but found 3"),
     "empty": (b"text,label\n", "The file has no data rows"),
