@@ -18,6 +18,7 @@ from webapp.lib.env import (
     env_bytes,
     env_int,
     env_list,
+    env_networks,
     env_str,
     parse_database_url,
 )
@@ -220,6 +221,8 @@ CACHES = {
 # Failed logins per account and per address before a pause of LOGIN_LOCKOUT_SECONDS.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+# Proxies whose X-Forwarded-For is believed (webapp/lib/client_address.py); none by default.
+TRUSTED_PROXY_NETWORKS = env_networks("TRUSTED_PROXIES")
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 # New API tokens expire after this many days; 0: never.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=0)

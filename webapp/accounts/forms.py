@@ -9,6 +9,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from webapp.accounts import throttle
+from webapp.lib.client_address import client_address
 
 
 class ThrottledLogin:
@@ -18,7 +19,7 @@ class ThrottledLogin:
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") if hasattr(self, "data") else ""  # type: ignore[attr-defined]
-        address = (self.request.META.get("REMOTE_ADDR") or "unknown") if self.request is not None else "unknown"
+        address = client_address(self.request) if self.request is not None else "unknown"
         if throttle.is_locked(username, address):
             raise forms.ValidationError(throttle.lockout_message(), code="throttled")
         try:

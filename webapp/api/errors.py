@@ -35,7 +35,10 @@ class ApiError(Exception):
 
 
 def error_response(status: int, error: str, details: Iterable[dict[str, Any]] = ()) -> JsonResponse:
-    return JsonResponse({"error": error, "details": list(details)}, status=status)
+    response = JsonResponse({"error": error, "details": list(details)}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Token"  # RFC 9110: a 401 names the scheme to use
+    return response
 
 
 def problem_details(problems: Iterable[DataProblem]) -> list[dict[str, Any]]:

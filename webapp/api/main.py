@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from pydantic import Field
 
 from webapp.api.auth import API_AUTH
@@ -23,6 +24,21 @@ Every error, 4xx and 5xx, answers with the `Error` schema: `{"error": "...", "de
 details name the field (or the file, line and column) at fault. 413: a body over the upload limit;
 503: the database or the queue is unavailable, retry after the `Retry-After` seconds.
 """
+
+
+class BodyIsNotAnObject(ValueError):
+    pass
+
+
+class JsonObjectParser(Parser):
+    """Every JSON body this API takes is an object. Ninja would read a list or a string as an
+    empty object where no field is required (a PATCH), and answer 200 to nonsense."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise BodyIsNotAnObject
+        return data
 
 
 class SoftPromptApi(NinjaAPI):
@@ -42,6 +58,7 @@ api = SoftPromptApi(
     openapi_url="/schema/",
     docs_url=None,  # the docs page is /api/docs/ (webapp.api.pages), inside the site's layout
     servers=[{"url": "/api/v1", "description": "this server"}],
+    parser=JsonObjectParser(),
 )
 
 
@@ -50,34 +67,22 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return exc.response()
 
 
-def _body_is_not_an_object(request: HttpRequest) -> bool:
-    # Ninja reads a JSON list or string as an empty object: say what is really wrong.
-    if request.content_type != "application/json":
-        return False
-    try:
-        return not isinstance(json.loads(request.body or b"null"), dict)
-    except ValueError:
-        return True
-
-
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    if any(list(e.get("loc", ()))[:1] == ["body"] for e in exc.errors) and _body_is_not_an_object(request):
-        return error_response(400, "The body is not a JSON object")
     return error_response(400, "Some fields are invalid: fix the fields named in details",
                           validation_details(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = error_response(401, "Authentication required: send `Authorization: Token <key>`")
-    response["WWW-Authenticate"] = "Token"
-    return response
+    return error_response(401, "Authentication required: send `Authorization: Token <key>`")
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        if isinstance(exc.__cause__, BodyIsNotAnObject):
+            return error_response(400, "The body is not a JSON object")
         return error_response(400, "The body is not valid JSON")
     return error_response(exc.status_code, str(exc))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.generic.websocket import AsyncWebsocketConsumer
+
 from webapp.lib.consumers import GroupEventsConsumer
 from webapp.lib.events import user_group
 
@@ -16,3 +18,11 @@ from webapp.lib.events import user_group
 class UserEventsConsumer(GroupEventsConsumer):
     async def group_for(self, user: Any) -> str | None:
         return user_group(user.pk)
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Every other websocket path: the handshake is refused (403) without a traceback, as an
+    HTTP 404 is answered without one."""
+
+    async def connect(self) -> None:
+        await self.close()

@@ -23,6 +23,7 @@ def test_it_answers_401_for_a_wrong_token(alice) -> None:
     for header in ("Token not-a-key", "Bearer x", "Token "):
         response = Client(HTTP_AUTHORIZATION=header).get("/api/v1/datasets/")
         assert response.status_code == 401, header
+        assert response["WWW-Authenticate"] == "Token"
         assert response.json()["error"].startswith("Invalid token")
 
 

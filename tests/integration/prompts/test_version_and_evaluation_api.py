@@ -62,3 +62,12 @@ def test_it_pages_and_filters_an_evaluations_predictions(alice, bob, rank_run) -
     assert bad.status_code == 400
     assert bad.json()["details"][0]["field"] == "gold"
     assert api(bob).get(f"/api/v1/evaluations/{rank_run.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("body", ['["notes", "x"]', '"notes"', "3", "null"])
+def test_a_body_that_is_not_a_json_object_is_refused(alice, lineage_versions, body: str) -> None:
+    """Every field of the PATCH is optional: a list or a string must not pass as an empty change."""
+    version = lineage_versions[0]
+    response = api(alice).patch(f"/api/v1/versions/{version.pk}/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "The body is not a JSON object", "details": []}
