@@ -25,3 +25,8 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Error pages inside the site's layout, with a way back (webapp/core/views.py).
+handler403 = "webapp.core.views.permission_denied"
+handler404 = "webapp.core.views.page_not_found"
+handler500 = "webapp.core.views.server_error"

@@ -29,7 +29,10 @@ def test_the_page_lists_only_ones_own_tokens_without_keys(alice, bob) -> None:
 
 def test_a_key_is_shown_in_the_answer_that_made_it_only(alice) -> None:
     client = logged_in(alice)
-    made = client.post("/accounts/tokens/", {"name": "ci"}).content.decode()
+    answer = client.post("/accounts/tokens/", {"name": "ci"}, follow=True)
+    assert answer.redirect_chain == [("/accounts/tokens/", 302)]  # a reload re-sends nothing
+    assert "no-store" in answer["Cache-Control"]
+    made = answer.content.decode()
     token = ApiToken.objects.for_user(alice).get()
     key = made.split('id="new-token-key">')[1].split("<")[0]
     assert key.startswith(token.prefix)

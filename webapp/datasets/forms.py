@@ -20,11 +20,13 @@ _ARROW = re.compile(r"\s*(?:→|->|=>|=|:|\t)\s*")
 
 
 class UploadForm(forms.Form):
+    EMPTY = {"empty": "The file is empty (0 bytes): choose the file that holds your data"}
+
     name = forms.CharField(max_length=200, required=False)
-    file = forms.FileField(required=False, help_text="One file, split for you")
-    train_file = forms.FileField(required=False)
-    validation_file = forms.FileField(required=False)
-    test_file = forms.FileField(required=False)
+    file = forms.FileField(required=False, help_text="One file, split for you", error_messages=EMPTY)
+    train_file = forms.FileField(required=False, error_messages=EMPTY)
+    validation_file = forms.FileField(required=False, error_messages=EMPTY)
+    test_file = forms.FileField(required=False, error_messages=EMPTY)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,6 +35,8 @@ class UploadForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if any(name in self.errors for name in ("file", "train_file", "validation_file", "test_file")):
+            return data  # that file's own error (empty) says what to fix
         single = data.get("file")
         splits = [data.get(f"{s}_file") for s in SPLITS]
         if single and any(splits):

@@ -88,3 +88,29 @@ document.addEventListener("submit", (ev) => {
     ev.preventDefault();
   }
 });
+
+// Copy buttons: <button type="button" data-copy="#id">Copy</button> copies that element's text.
+// The clipboard API needs a secure context (HTTPS or localhost); elsewhere the text is selected
+// so Ctrl+C copies it.
+document.addEventListener("click", (ev) => {
+  const button = ev.target instanceof Element ? ev.target.closest("button[data-copy]") : null;
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const said = () => {
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  };
+  const select = () => {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    button.textContent = "Press Ctrl+C";
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(source.textContent.trim()).then(said, select);
+  } else {
+    select();
+  }
+});
