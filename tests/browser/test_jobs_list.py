@@ -36,7 +36,7 @@ def test_it_updates_statuses_live_and_filters(page, asgi_server, alice, two_queu
     )
     page.get_by_label("Status").select_option("cancelled")
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_url("**/jobs/?status=cancelled")
+    page.wait_for_url("**/jobs/?kind=&status=cancelled")
     assert page.locator("tr[data-job-id]").count() == 1
     assert page.locator(f'tr[data-job-id="{first.pk}"]').is_visible()
 

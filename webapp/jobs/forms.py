@@ -8,7 +8,7 @@ from tuning_core.config import InitMethod, Precision, TrainConfig
 from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.jobs.launch_hints import default_max_target_length
-from webapp.jobs.models import JobStatus
+from webapp.jobs.models import KIND_CHOICES, JobStatus
 from webapp.jobs.services import JobRequest
 from webapp.prompts.models import PromptVersion
 
@@ -160,6 +160,7 @@ class JobLaunchForm(forms.Form):
 
 
 class JobFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "All")] + KIND_CHOICES, required=False)
     status = forms.ChoiceField(choices=[("", "All")] + list(JobStatus.choices), required=False)
 
 

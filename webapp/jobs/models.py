@@ -29,6 +29,11 @@ class JobMethod(models.TextChoices):
     ENSEMBLE_EVALUATION = "ensemble_evaluation"  # an ensemble's K members in one pass
 
 
+# What each kind is called on the pages, and what its progress counts.
+KIND_NAMES = {JobMethod.PROMPT_TUNING: "Training", JobMethod.EVALUATION: "Evaluation",
+              JobMethod.ENSEMBLE_EVALUATION: "Ensemble evaluation"}
+KIND_CHOICES = [(str(method), name) for method, name in KIND_NAMES.items()]
+
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -130,6 +135,23 @@ class TuningJob(models.Model):
     @property
     def is_ensemble_evaluation(self) -> bool:
         return self.method == JobMethod.ENSEMBLE_EVALUATION
+
+    @property
+    def kind_name(self) -> str:
+        """"Training", "Evaluation" or "Ensemble evaluation"."""
+        return KIND_NAMES.get(self.method, self.method)  # type: ignore[call-overload]
+
+    @property
+    def progress_unit(self) -> str:
+        """Training counts steps; an evaluation counts the examples it scored."""
+        return "steps" if self.is_training else "examples"
+
+    @property
+    def title(self) -> str:
+        """What the job is called in lists: its prompt, or for an ensemble's evaluation the ensemble."""
+        if self.is_ensemble_evaluation:
+            return f"ensemble {self.prompt_config.get('ensemble', '')}".strip()
+        return self.prompt.name
 
     @property
     def metric_label(self) -> str:

@@ -27,8 +27,11 @@ def index(request: HttpRequest) -> HttpResponse:
     form = JobFilterForm(request.GET or None)
     jobs = TuningJob.objects.for_user(request.user).select_related(
         "dataset", "base_model", "prompt", "result_version")
-    if form.is_valid() and form.cleaned_data["status"]:
-        jobs = jobs.filter(status=form.cleaned_data["status"])
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            jobs = jobs.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["kind"]:
+            jobs = jobs.filter(method=form.cleaned_data["kind"])
     template = "jobs/index.html#jobs-table" if is_fragment_request(request) else "jobs/index.html"
     return render(request, template, {"jobs": jobs[:200], "filter_form": form})
 

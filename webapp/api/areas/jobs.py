@@ -18,10 +18,14 @@ from webapp.jobs.services import JobInUse, JobLaunchError, cancel_job, delete_jo
 router = Router(tags=["jobs"])
 
 JobStatusName = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JobKindName = Literal["prompt_tuning", "evaluation", "ensemble_evaluation"]  # JobMethod
 
 
 class JobOut(Schema):
     id: int
+    kind: JobKindName = Field(description="prompt_tuning (training), evaluation (one version) or "
+                                          "ensemble_evaluation; step and total_steps count training steps, "
+                                          "or for an evaluation the examples scored")
     status: JobStatusName
     prompt: NamedRef
     dataset: int | None
@@ -108,6 +112,7 @@ def job_json(job: TuningJob) -> dict[str, Any]:
     version = getattr(job, "result_version", None)
     return {
         "id": job.pk,
+        "kind": job.method,
         "status": job.status,
         "prompt": {"id": job.prompt_id, "name": job.prompt.name},
         "dataset": job.dataset_id,
