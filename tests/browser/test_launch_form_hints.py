@@ -32,6 +32,8 @@ def test_it_explains_targets_epochs_and_defaults(strict_page, asgi_server, alice
     page.locator("#id_dataset").select_option(label="answers")
     expect(page.locator("#id_max_target_length")).to_have_value("30")
     expect(page.locator("#id_init")).to_have_value("vocab")
+    # No label words to start from: class-label init is not offered for a generation dataset.
+    expect(page.locator('#id_init option[value="class_labels"]')).to_be_disabled()
     target_hint = page.locator('[data-hint-for="max_target_length"]')
     expect(target_hint).to_have_text("Longest target: 30 tokens. 30 keeps every target whole.")
     page.locator("#id_max_target_length").fill("8")

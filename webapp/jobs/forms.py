@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from tuning_core.config import InitMethod, Precision, TrainConfig
+from tuning_core.task import TaskKind
 from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.jobs.launch_hints import default_max_target_length
@@ -90,7 +91,11 @@ class JobLaunchForm(forms.Form):
         help_text="Target tokens kept (the answer, or the label words, with its end token); longer targets "
                   "are cut. Empty: the dataset's longest target, up to 128",
     )
-    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0)
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0, required=False,
+                              help_text="Empty: 0")
+    # One per rendered form: sending the same form twice (back, then Launch again) answers the
+    # job the first sending made instead of launching a second one.
+    launch_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     # Advanced. Each may be left out (an API client that omits it gets the engine's default).
     precision = forms.ChoiceField(
         choices=PRECISION_CHOICES, required=False, initial=Precision.AUTO.value,
@@ -123,7 +128,7 @@ class JobLaunchForm(forms.Form):
         )
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [f for f in self if f.name not in ADVANCED_FIELDS]
+        return [f for f in self if f.name not in ADVANCED_FIELDS and not f.is_hidden]
 
     def advanced_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ADVANCED_FIELDS]
@@ -138,6 +143,10 @@ class JobLaunchForm(forms.Form):
             self.add_error("prompt_name", "Name the new prompt, or choose a version to continue from")
         data["prompt_name"] = name or None
         dataset = data.get("dataset")
+        if (data.get("init") == InitMethod.CLASS_LABELS and dataset is not None and not parent
+                and dataset.task_kind != TaskKind.CLASSIFICATION):
+            self.add_error("init", f"{dataset.name!r} is a generation dataset: it has no label words to start "
+                                   "from. Choose vocabulary or random")
         if data.get("max_target_length") is None and dataset is not None:
             data["max_target_length"] = default_max_target_length(dataset)
         eval_every, max_steps = data.get("eval_every"), data.get("max_steps")
@@ -152,10 +161,11 @@ class JobLaunchForm(forms.Form):
             continue_from=d["continue_from"], prompt_length=d["prompt_length"], init=d["init"],
             learning_rate=d["learning_rate"], batch_size=d["batch_size"], max_steps=d["max_steps"],
             eval_every=d["eval_every"], patience=d["patience"], max_input_length=d["max_input_length"],
-            max_target_length=d["max_target_length"], seed=d["seed"], precision=Precision(d["precision"] or Precision.AUTO),
+            max_target_length=d["max_target_length"], seed=d["seed"] or 0,
+            precision=Precision(d["precision"] or Precision.AUTO),
             eval_sample=TrainConfig.eval_sample if d["eval_sample"] is None else (d["eval_sample"] or None),
             attention_dropout=d["attention_dropout"] is not False,
-            exclusive=bool(d.get("exclusive")),
+            exclusive=bool(d.get("exclusive")), launch_key=d.get("launch_key"),
         )
 
 

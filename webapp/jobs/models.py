@@ -107,6 +107,10 @@ class TuningJob(models.Model):
         help_text="The worker's fused training group the job trains in (one model copy for all its jobs)",
     )
     error_message = models.TextField(blank=True)
+    launch_key = models.UUIDField(
+        null=True, blank=True, editable=False,
+        help_text="The launch form's one-time key: the same form sent twice makes one job",
+    )
     stop_reason = models.CharField(
         max_length=20, blank=True, choices=[(r, r.replace("_", " ")) for r in ("max_steps", "early_stopping", "cancelled")],
         help_text="Why training ended (tuning_core's stopped_reason)",
@@ -116,6 +120,7 @@ class TuningJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "launch_key"], name="one_job_per_launch_key")]
 
     def __str__(self) -> str:
         return f"Job {self.pk} ({self.prompt.name})"

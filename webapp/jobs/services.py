@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -35,6 +36,14 @@ from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
 
 logger = logging.getLogger(__name__)
+
+
+class AlreadyLaunched(Exception):
+    """The launch form was sent before with the same key; `job` is what that sending made."""
+
+    def __init__(self, job: TuningJob) -> None:
+        super().__init__(f"Already launched as job {job.pk}")
+        self.job = job
 
 
 class JobLaunchError(Exception):
@@ -67,6 +76,7 @@ class JobRequest:
     eval_sample: int | None = 512  # None: the whole validation split at every evaluation
     attention_dropout: bool = True
     exclusive: bool = False  # train alone, never in a fused group (timing runs)
+    launch_key: uuid.UUID | None = None  # the form's one-time key (JobLaunchForm.launch_key)
 
 
 def get_job_for_user(user: Any, pk: int) -> TuningJob:
@@ -132,7 +142,9 @@ def _check_request(owner: Any, request: JobRequest) -> None:
 
 
 def launch_job(owner: Any, request: JobRequest) -> TuningJob:
-    """Create a queued job (and its prompt name when new) and enqueue it after commit."""
+    """Create a queued job (and its prompt name when new) and enqueue it after commit. Raises
+    AlreadyLaunched when the request's launch key made a job before."""
+    _refuse_a_second_sending(owner, request.launch_key)
     _check_request(owner, request)
     prompt_config, train_config = _build_configs(request)
     prompt_dict = prompt_config.to_dict()
@@ -148,11 +160,25 @@ def launch_job(owner: Any, request: JobRequest) -> TuningJob:
                 prompt = create_prompt(owner, request.prompt_name, request.base_model)
             except Exception as exc:
                 raise JobLaunchError(str(exc), field="prompt_name") from exc
-        return queue_job(
-            JobMethod.PROMPT_TUNING, owner=owner, dataset=request.dataset, base_model=request.base_model,
-            prompt=prompt, parent_version=request.continue_from, prompt_config=prompt_dict,
-            train_config=train_config.to_dict(), total_steps=train_config.max_steps, exclusive=request.exclusive,
-        )
+        try:
+            with transaction.atomic():
+                return queue_job(
+                    JobMethod.PROMPT_TUNING, owner=owner, dataset=request.dataset, base_model=request.base_model,
+                    prompt=prompt, parent_version=request.continue_from, prompt_config=prompt_dict,
+                    train_config=train_config.to_dict(), total_steps=train_config.max_steps,
+                    exclusive=request.exclusive, launch_key=request.launch_key,
+                )
+        except IntegrityError:
+            _refuse_a_second_sending(owner, request.launch_key)  # the same form, sent twice at once
+            raise
+
+
+def _refuse_a_second_sending(owner: Any, launch_key: uuid.UUID | None) -> None:
+    if launch_key is None:
+        return
+    earlier = TuningJob.objects.for_user(owner).filter(launch_key=launch_key).first()
+    if earlier is not None:
+        raise AlreadyLaunched(earlier)
 
 
 def queue_job(method: str, *, queued: str = "", **fields: Any) -> TuningJob:
@@ -371,7 +397,7 @@ def cancel_job(job: TuningJob) -> TuningJob:
     """A queued job ends at once; a running one stops at its next step (the worker
     keeps the best prompt so far when an evaluation happened)."""
     now = timezone.now()
-    TuningJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+    cancelled_queued = TuningJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
         status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now
     )
     TuningJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
@@ -379,6 +405,8 @@ def cancel_job(job: TuningJob) -> TuningJob:
     announce_job(job)
     if job.status == JobStatus.RUNNING:
         log_job_event(job.pk, "Cancellation requested: the worker stops at its next step")
+    elif cancelled_queued:
+        log_job_event(job.pk, "Cancelled while queued: nothing was trained, and no version was made")
     return job
 
 

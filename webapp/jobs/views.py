@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +15,7 @@ from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, WIDE_FIELDS, JobFilterForm,
 from webapp.jobs.launch_hints import dataset_hints, speed_hints, version_labels
 from webapp.jobs.models import TuningJob
 from webapp.jobs.services import (
+    AlreadyLaunched,
     JobInUse,
     JobLaunchError,
     cancel_job,
@@ -43,6 +47,10 @@ def launch(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 job = launch_job(request.user, form.to_request())
+            except AlreadyLaunched as exc:
+                messages.info(request, f"This form was sent before: it launched job {exc.job.pk}, shown here. "
+                                       "Nothing new was launched.")
+                return redirect("jobs:detail", pk=exc.job.pk)
             except JobLaunchError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
@@ -54,7 +62,7 @@ def launch(request: HttpRequest) -> HttpResponse:
             initial = initial_from_job(get_job_for_user(request.user, int(request.GET["from"])))
         elif request.GET.get("dataset", "").isdigit():
             initial["dataset"] = int(request.GET["dataset"])
-        form = JobLaunchForm(user=request.user, initial=initial)
+        form = JobLaunchForm(user=request.user, initial={**initial, "launch_key": uuid.uuid4()})
     hints = {
         "widths": {str(m.pk): m.d_model for m in BaseModel.objects.all()},
         "datasets": dataset_hints(form.fields["dataset"].queryset),
@@ -81,6 +89,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
         # How many others share this job's passes; never who they are (they may be anyone's).
         "training_with": TuningJob.objects.training_with(job).count(),
+        # As JSON, the form a script (and the API) reads them in.
+        "every_setting": json.dumps({"prompt_config": job.prompt_config, "train_config": job.train_config},
+                                    indent=2, sort_keys=True),
     }
     if is_fragment_request(request):
         return render(request, "jobs/detail.html#job-summary", context)

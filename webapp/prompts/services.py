@@ -42,6 +42,13 @@ def get_version_for_user(user: Any, pk: int) -> PromptVersion:
 
 
 def create_prompt(owner: Any, name: str, base_model: Any) -> Prompt:
+    """A new prompt name. A name whose only jobs ended without a version (cancelled while queued,
+    failed before evaluating) is free again: its empty prompt is taken over, not refused."""
+    abandoned = Prompt.objects.for_user(owner).filter(name=name, versions__isnull=True).first()
+    if abandoned is not None and not any(job.is_active for job in abandoned.jobs.all()):
+        abandoned.base_model = base_model
+        abandoned.save(update_fields=["base_model"])
+        return abandoned
     try:
         with transaction.atomic():
             return Prompt.objects.create(owner=owner, name=name, base_model=base_model)

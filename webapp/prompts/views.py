@@ -34,8 +34,10 @@ from webapp.prompts.services import (
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    prompts = list(Prompt.objects.for_user(request.user).select_related("base_model")
-                   .prefetch_related("versions__eval_runs"))
+    prompts = [prompt for prompt in Prompt.objects.for_user(request.user).select_related("base_model")
+               .prefetch_related("versions__eval_runs", "jobs")
+               # A name whose jobs all ended without a version has nothing to show (cancelled while queued).
+               if prompt.versions.all() or any(job.is_active for job in prompt.jobs.all())]
     rows = [(prompt, prompt.versions.all()[0] if prompt.versions.all() else None, best_version(prompt.versions.all()))
             for prompt in prompts]
     return render(request, "prompts/index.html", {"rows": rows})
@@ -164,8 +166,11 @@ def version_peft_response(version: PromptVersion) -> FileResponse:
     except OSError:
         raise Http404(f"The base model's config.json ({source}) is not on this server") from None
     prompt, _ = load_prompt(path)
-    files = peft_adapter_files(prompt, T5Shape(source=source, d_model=int(config.d_model),
-                                               num_heads=int(config.num_heads), num_layers=int(config.num_layers)))
+    # The adapter names the model as whoever downloads it loads it: by hub id, or by its name here.
+    shape = T5Shape(source=version.base_model.hub_id or version.base_model.name, d_model=int(config.d_model),
+                    num_heads=int(config.num_heads), num_layers=int(config.num_layers))
+    trained = version.job.prompt_config if version.job else {}
+    files = peft_adapter_files(prompt, shape, init=version.init, label_words=trained.get("label_words") or ())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.factories import api_key, make_ready_dataset
+from tests.factories import api_key, make_ready_dataset, make_version
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.prompts.models import Prompt
 
@@ -117,10 +117,19 @@ def test_it_refuses_bad_values_with_a_message(client_for_alice, form_data, field
 
 
 def test_it_refuses_a_taken_prompt_name(client_for_alice, form_data, alice, tiny_base_model) -> None:
-    Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model)
+    make_version(Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model), seed=1,
+                 accuracy=0.5)
     response = client_for_alice.post("/jobs/new/", form_data)
     assert "You already have a prompt named &#x27;sentiment&#x27;" in response.content.decode()
     assert not TuningJob.objects.exists()
+
+
+def test_an_empty_prompt_s_name_is_free_again(client_for_alice, form_data, alice, tiny_base_model) -> None:
+    """A prompt whose jobs all ended without a version (or were deleted) holds nothing."""
+    empty = Prompt.objects.create(owner=alice, name="sentiment", base_model=tiny_base_model)
+    response = client_for_alice.post("/jobs/new/", form_data)
+    assert response.status_code == 302
+    assert TuningJob.objects.get().prompt_id == empty.pk
 
 
 def test_it_refuses_another_users_dataset(client_for_alice, form_data, bob) -> None:
@@ -184,3 +193,34 @@ def test_it_preselects_the_dataset_linked_from_its_page(client_for_alice, form_d
     assert f'href="/jobs/new/?dataset={form_data["dataset"]}"' in dataset_page
     form = client_for_alice.get(f"/jobs/new/?dataset={form_data['dataset']}").context["form"]
     assert form.initial["dataset"] == form_data["dataset"]
+
+
+def test_the_api_launches_once_per_launch_key_and_defaults_the_seed(alice, form_data) -> None:
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}")
+    request = {**form_data, "launch_key": "7f1de0f2-9b55-4d3e-9a55-0c0ffee00001"}
+    del request["seed"]
+    first = api.post("/api/v1/jobs/", request, content_type="application/json")
+    assert first.status_code == 201, first.content
+    assert first.json()["train_config"]["seed"] == 0
+    again = api.post("/api/v1/jobs/", request, content_type="application/json")  # a retried request
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    assert TuningJob.objects.count() == 1
+    assert Prompt.objects.count() == 1
+
+
+def test_a_launch_key_is_one_user_s_own(alice, bob, form_data) -> None:
+    key = "7f1de0f2-9b55-4d3e-9a55-0c0ffee00002"
+    Client(HTTP_AUTHORIZATION=f"Token {api_key(alice)}").post(
+        "/api/v1/jobs/", {**form_data, "launch_key": key}, content_type="application/json")
+    bobs = make_ready_dataset(bob)
+    answer = Client(HTTP_AUTHORIZATION=f"Token {api_key(bob)}").post(
+        "/api/v1/jobs/", {**form_data, "dataset": bobs.pk, "launch_key": key}, content_type="application/json")
+    assert answer.status_code == 201  # never alice's job
+
+
+def test_class_label_init_is_refused_for_a_generation_dataset(alice, client_for_alice, form_data) -> None:
+    answers = make_ready_dataset(alice, "answers", task_kind="generation")
+    response = client_for_alice.post("/jobs/new/", {**form_data, "dataset": answers.pk, "init": "class_labels"})
+    assert response.status_code == 200
+    assert "is a generation dataset: it has no label words" in response.content.decode()
+    assert not TuningJob.objects.exists()

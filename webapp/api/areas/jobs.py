@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -13,7 +14,15 @@ from webapp.api.errors import ApiError
 from webapp.api.schemas import Blankable, NamedRef, errors
 from webapp.jobs.forms import JobLaunchForm
 from webapp.jobs.models import TuningJob
-from webapp.jobs.services import JobInUse, JobLaunchError, cancel_job, delete_job, get_job_for_user, launch_job
+from webapp.jobs.services import (
+    AlreadyLaunched,
+    JobInUse,
+    JobLaunchError,
+    cancel_job,
+    delete_job,
+    get_job_for_user,
+    launch_job,
+)
 
 router = Router(tags=["jobs"])
 
@@ -83,7 +92,7 @@ class JobLaunch(Schema):
     max_target_length: Blankable[int] = Field(
         None, description="target tokens kept (the answer or label words, with its end token); "
                           "empty: the dataset's longest measured target, up to 128")
-    seed: int = Field(examples=[0])
+    seed: Blankable[int] = Field(None, examples=[0], description="default 0")
     precision: Blankable[Literal["auto", "fp32", "bf16"]] = Field(
         None, description="bf16 autocast of the frozen model; auto (default): where the device has native bf16")
     eval_sample: Blankable[int] = Field(None, description="validation rows scored at each evaluation during "
@@ -91,6 +100,9 @@ class JobLaunch(Schema):
     attention_dropout: Blankable[bool] = Field(None, description="default true")
     exclusive: Blankable[bool] = Field(None, description="train alone, never together with other jobs on "
                                                          "the base model (timing runs); default false")
+    launch_key: Blankable[UUID] = Field(None, description="any UUID of yours, new for each launch: sending "
+                                                          "the same one again answers 200 with the job it "
+                                                          "launched, so a retried request launches nothing")
 
 
 class MetricPoint(Schema):
@@ -151,14 +163,17 @@ def list_jobs(request: HttpRequest, filters: Query[JobFilter]) -> dict[str, Any]
     return {"results": [job_json(j) for j in jobs[:500]]}
 
 
-@router.post("/jobs/", response={201: JobOut, **errors(400)}, summary="Launch a job",
-             description="400: invalid fields, named in details.")
+@router.post("/jobs/", response={201: JobOut, 200: JobOut, **errors(400)}, summary="Launch a job",
+             description="201: launched. 200: `launch_key` launched this job before; nothing new was launched. "
+                         "400: invalid fields, named in details.")
 def launch(request: HttpRequest, payload: JobLaunch) -> Status:
     form = JobLaunchForm(form_input(payload), user=request.user)
     if not form.is_valid():
         raise ApiError.from_form(form, "The job cannot be launched: fix the fields named in details")
     try:
         job = launch_job(request.user, form.to_request())
+    except AlreadyLaunched as exc:
+        return Status(200, job_json(exc.job))
     except JobLaunchError as exc:
         raise ApiError(400, str(exc), [{"field": exc.field, "message": str(exc)}]) from None
     return Status(201, job_json(job))

@@ -104,7 +104,12 @@
     if (!data) return;
     if (!touched.has("max_target_length")) field("max_target_length").value = data.default_max_target_length;
     const init = field("init");
-    if (!touched.has("init")) init.value = data.default_init;
+    // A generation dataset has no label words: class-label init is not offered for it.
+    const classLabels = init.querySelector('option[value="class_labels"]');
+    if (classLabels) classLabels.disabled = data.task_kind !== "classification";
+    if (!touched.has("init") || (classLabels && classLabels.disabled && init.value === "class_labels")) {
+      init.value = data.default_init;
+    }
     hint("init").textContent = data.task_kind === "classification" ? "" :
       "A generation dataset has no label words to start from: vocabulary or random.";
   }
