@@ -406,9 +406,10 @@ def cmd_export(args: argparse.Namespace) -> None:
     from tuning_core.export import export_npy, export_peft, load_prompt
 
     base = _base(args)
-    prompt, _ = load_prompt(args.prompt, base=base)
+    prompt, meta = load_prompt(args.prompt, base=base)
     path = (
-        export_peft(prompt, base, args.out)
+        export_peft(prompt, base, args.out, init=str(meta.get("init") or "random"),
+                    label_words=meta.get("label_words") or ())
         if args.format == "peft"
         else export_npy(prompt, args.out)
     )

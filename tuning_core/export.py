@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,17 +185,26 @@ def _load_ours(tensor_path: Path) -> tuple[Tensor, dict[str, Any]]:
 class T5Shape:
     """What a PEFT adapter config records about its base model (from its config.json)."""
 
-    source: str
+    source: str  # where the model's user loads it from: its hub id, or a name to replace
     d_model: int
     num_heads: int
     num_layers: int
 
 
-def peft_adapter_files(prompt: Tensor, shape: T5Shape) -> dict[str, bytes]:
+# Our initialisations as PEFT names them: a class-label prompt starts from the label words'
+# embeddings (PEFT's TEXT), a vocab one from sampled vocabulary (SAMPLE_VOCAB). A prompt continued
+# from another file has no PEFT counterpart: RANDOM. Loading an adapter never re-initialises it.
+PEFT_INITS = {"class_labels": "TEXT", "vocab": "SAMPLE_VOCAB", "random": "RANDOM", "from_file": "RANDOM"}
+
+
+def peft_adapter_files(prompt: Tensor, shape: T5Shape, *, init: str = "random",
+                       label_words: Sequence[str] = ()) -> dict[str, bytes]:
     """The two files of a PEFT prompt-tuning adapter that `PeftModel.from_pretrained` loads:
     adapter_config.json and adapter_model.safetensors. Needs the base model's shape only, not the
-    model (a web request can build the download from the checkpoint's config.json)."""
-    from peft import PromptTuningConfig, TaskType
+    model (a web request can build the download from the checkpoint's config.json). `init` is
+    how the prompt was initialised (ours: class_labels, vocab, random, from_file), recorded as
+    PEFT's prompt_tuning_init; class labels with their words as the init text."""
+    from peft import PromptTuningConfig, PromptTuningInit, TaskType
     from safetensors.torch import save
 
     tensor = _as_matrix(prompt)
@@ -211,6 +221,7 @@ def peft_adapter_files(prompt: Tensor, shape: T5Shape) -> dict[str, bytes]:
         num_layers=shape.num_layers,
         base_model_name_or_path=shape.source,
         inference_mode=True,
+        **_peft_init(init, label_words, shape.source, PromptTuningInit),
     )
     return {
         "adapter_config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True, default=str).encode(),
@@ -218,7 +229,18 @@ def peft_adapter_files(prompt: Tensor, shape: T5Shape) -> dict[str, bytes]:
     }
 
 
-def export_peft(prompt: Tensor, base: FrozenT5, out_dir: str | Path) -> Path:
+def _peft_init(init: str, label_words: Sequence[str], source: str, names: Any) -> dict[str, Any]:
+    peft_init = PEFT_INITS.get(init, "RANDOM")
+    if peft_init == "TEXT" and not label_words:
+        peft_init = "RANDOM"  # class labels without their words: nothing to name
+    fields: dict[str, Any] = {"prompt_tuning_init": getattr(names, peft_init)}
+    if peft_init == "TEXT":
+        fields.update(prompt_tuning_init_text=" ".join(label_words), tokenizer_name_or_path=source)
+    return fields
+
+
+def export_peft(prompt: Tensor, base: FrozenT5, out_dir: str | Path, *, init: str = "random",
+                label_words: Sequence[str] = ()) -> Path:
     """Write a PEFT prompt-tuning adapter for `base` that `PeftModel.from_pretrained` loads."""
     cfg = base.model.config
     shape = T5Shape(source=base.info.source, d_model=int(cfg.d_model), num_heads=int(cfg.num_heads),
@@ -228,7 +250,7 @@ def export_peft(prompt: Tensor, base: FrozenT5, out_dir: str | Path) -> Path:
                               f"{base.info.d_model}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for name, content in peft_adapter_files(prompt, shape).items():
+    for name, content in peft_adapter_files(prompt, shape, init=init, label_words=label_words).items():
         (out / name).write_bytes(content)
     return out
 

@@ -213,6 +213,11 @@ def quiet_untied_head_warning() -> None:
         target.addFilter(_UntiedT5HeadIsExpected())
 
 
+def is_hub_id(source: str) -> bool:
+    """A Hugging Face hub id ("t5-base", "google/t5-base-lm-adapt") rather than a local path."""
+    return not (source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source)
+
+
 def load_base_model(
     source: str, *, device: str | None = None, dropout: float | None = None
 ) -> FrozenT5:
@@ -229,9 +234,8 @@ def load_base_model(
     dev = pick_device(device)
     source = str(source)
     local = Path(source).expanduser()
-    # A hub id is "name" or "owner/name"; anything else that does not exist is a missing folder.
-    looks_like_path = source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
-    if not local.exists() and looks_like_path:
+    # Anything but a hub id that does not exist is a missing folder.
+    if not local.exists() and not is_hub_id(source):
         raise ModelLoadError(f"Base model directory {source!r} does not exist")
     if local.is_dir() and not (local / "config.json").exists():
         raise ModelLoadError(

@@ -50,7 +50,7 @@ def test_each_page_shows_curl_and_python_for_its_object(page, asgi_server, alice
     assert '"status": "queued"' in run.stdout
 
     curl, python = open_snippets(page, f"{asgi_server}/prompts/versions/{version.pk}/")
-    assert f"-o reviews-v1.safetensors {asgi_server}/api/v1/prompts/versions/{version.pk}/download/" in curl
+    assert f"-o reviews-v1.safetensors {asgi_server}/api/v1/versions/{version.pk}/download/" in curl
     assert f"{asgi_server}/api/v1/prompts/{version.prompt_id}/" in python
 
     curl, python = open_snippets(page, f"{asgi_server}/datasets/{dataset.pk}/")

@@ -47,6 +47,7 @@ def test_it_knows_the_routes_the_issue_names() -> None:
         "/jobs/": {"get", "post"}, "/jobs/{id}/": {"get", "delete"}, "/jobs/{id}/metrics/": {"get"},
         "/jobs/{id}/cancel/": {"post"}, "/prompts/": {"get"}, "/prompts/{id}/": {"get"},
         "/prompts/{id}/download/": {"get"}, "/prompts/versions/{id}/download/": {"get"},
+        "/versions/{id}/download/": {"get"},
         "/versions/{id}/evaluate/": {"post"},
     }.items():
         assert set(documented[path]) >= methods, path

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from tuning_core.model import is_hub_id
+
 
 class BaseModel(models.Model):
     """A frozen T5 checkpoint (hub id or local directory) that prompts are trained for.
@@ -36,6 +38,12 @@ class BaseModel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def hub_id(self) -> str:
+        """The source when it names a model on the Hugging Face hub; empty for a directory of this
+        server's, which means nothing on anyone else's machine."""
+        return self.source if is_hub_id(self.source) else ""
 
     @property
     def size_label(self) -> str:

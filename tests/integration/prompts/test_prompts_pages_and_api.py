@@ -66,8 +66,11 @@ def test_it_downloads_the_tensor_file_with_its_checksum(alice, alices_versions) 
     assert hashlib.sha256(body).hexdigest() == alices_versions[1].sha256 == latest["X-Content-SHA256"]
     assert 'filename="sentiment-v2.safetensors"' in latest["Content-Disposition"]
 
-    first = api(alice).get(f"/api/v1/prompts/versions/{alices_versions[0].pk}/download/")
+    first = api(alice).get(f"/api/v1/versions/{alices_versions[0].pk}/download/")
     assert hashlib.sha256(b"".join(first.streaming_content)).hexdigest() == alices_versions[0].sha256
+    # The first path of the download keeps working (deprecated in the schema).
+    old_path = api(alice).get(f"/api/v1/prompts/versions/{alices_versions[0].pk}/download/")
+    assert hashlib.sha256(b"".join(old_path.streaming_content)).hexdigest() == alices_versions[0].sha256
 
 
 def test_it_shows_versions_on_the_prompt_page(alice, alices_versions, client) -> None:

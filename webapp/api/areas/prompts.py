@@ -213,10 +213,18 @@ def download_prompt(request: HttpRequest, id: int) -> FileResponse:
     return version_file_response(version)
 
 
-@router.get("/prompts/versions/{int:id}/download/", response=errors(404),
+@router.get("/versions/{int:id}/download/", response=errors(404),
             openapi_extra={"responses": {"200": SAFETENSORS}}, summary="One version's safetensors file")
 def download_version(request: HttpRequest, id: int) -> FileResponse:
     return version_file_response(get_version_for_user(request.user, id))
+
+
+# Every version endpoint is /versions/{id}/…; this first path of the download keeps working.
+@router.get("/prompts/versions/{int:id}/download/", response=errors(404), deprecated=True,
+            openapi_extra={"responses": {"200": SAFETENSORS}},
+            summary="One version's safetensors file (old path: use /versions/{id}/download/)")
+def download_version_old_path(request: HttpRequest, id: int) -> FileResponse:
+    return download_version(request, id)
 
 
 @router.post("/versions/{int:id}/evaluate/", response={202: JobOut, **errors(400, 404)},
