@@ -74,4 +74,8 @@ def test_it_draws_axes_a_legend_hover_values_and_live_points(strict_page, asgi_s
                        progress(40, "eval", metrics={"accuracy": 0.95}, is_best=True), save_point=True)
     expect(metric_chart).to_have_attribute("data-points", "4")
     expect(page.locator("#job-best")).to_contain_text("accuracy 0.950 (step 40)")
+    # An accuracy axis stops at 1, however close to it the points come (uPlot draws its ticks on
+    # the canvas: read the scale it drew with).
+    y_max = page.evaluate("SPS.charts.mount(document.getElementById('job-metric-chart')).plot.scales.y.max")
+    assert 0.95 <= y_max <= 1.0
     assert page.evaluate("window.__violations") == []

@@ -51,6 +51,11 @@ def versions_to_compare(user: Any, ids: list[int]) -> list[PromptVersion]:
         raise CannotCompare(
             "These versions run on different base models (" + ", ".join(bases) + "): a prompt only means "
             "something to the model it was trained on. Pick versions of one base model.")
+    kinds = {v.job.dataset.task_kind: v for v in versions if v.job is not None}
+    if len(kinds) > 1:
+        named = " and ".join(f"{version} was trained for {kind}" for kind, version in sorted(kinds.items()))
+        raise CannotCompare(f"{named}: their metrics and predictions do not compare. Pick versions of one "
+                            "kind of task.")
     return versions
 
 
@@ -258,7 +263,7 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
     are thousands of points)."""
     from tuning_core.task import headline_metric_of
     from webapp.jobs.models import JobMetric
-    from webapp.lib.charts import chart_spec
+    from webapp.lib.charts import chart_spec, metric_bounds
 
     jobs = {v.job_id: v.job for v in versions if v.job is not None}
     if not jobs:
@@ -284,7 +289,7 @@ def training_curves(versions: list[PromptVersion]) -> dict[str, Any] | None:
         names.add(jobs[version.job_id].metric_label)
     y_metric = names.pop() if len(names) == 1 else "validation metric"
     return {"loss": chart_spec("step", "training loss", loss_series, log_y=True),  # type: ignore[arg-type]
-            "metric": chart_spec("step", y_metric, metric_series)}  # type: ignore[arg-type]
+            "metric": chart_spec("step", y_metric, metric_series, y_bounds=metric_bounds(y_metric))}  # type: ignore[arg-type]
 
 
 # --- confusion matrices -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from tuning_core.sweep import PRESETS, Panel
 from webapp.jobs.forms import initial_from_job
 from webapp.jobs.models import JobStatus
 from webapp.jobs.services import get_job_for_user
-from webapp.lib.charts import ChartSpec, chart_spec
+from webapp.lib.charts import METRIC_BOUNDS, ChartSpec, chart_spec
 from webapp.lib.http import is_fragment_request
 from webapp.sweeps.forms import RECIPE_ON_FORM, BestKForm, SweepForm
 from webapp.sweeps.models import Sweep
@@ -47,7 +47,7 @@ def panel_chart(panel: Panel) -> ChartSpec:
     """A Figure-3 panel as a chart: one line per value of the line axis, the mean at each x."""
     return chart_spec(panel.x_axis.replace("_", " "), "best validation metric", [
         {"label": label, "points": [[p.x, p.mean] for p in points]} for label, points in panel.lines.items()
-    ], log_x=panel.log_x)
+    ], log_x=panel.log_x, y_bounds=METRIC_BOUNDS)
 
 
 @login_required

@@ -73,9 +73,17 @@
     return [low, high];
   }
 
-  // uPlot's own padded range, and [0, 1] before the first point so an empty chart has its axis.
-  function linearRange(u, min, max) {
-    return min === null || max === null ? [0, 1] : window.uPlot.rangeNum(min, max, 0.1, true);
+  // uPlot's own padded range, and [0, 1] before the first point so an empty chart has its axis;
+  // never past the spec's y_bounds (a metric's own range: accuracy stops at 1).
+  function linearRange(spec) {
+    return (u, min, max) => {
+      let [low, high] = min === null || max === null ? [0, 1] : window.uPlot.rangeNum(min, max, 0.1, true);
+      if (spec.y_bounds) {
+        low = Math.max(low, spec.y_bounds[0]);
+        high = Math.min(high, spec.y_bounds[1]);
+      }
+      return [low, high];
+    };
   }
 
   function countPoints(spec) {
@@ -99,7 +107,7 @@
             return [low, high];
           },
         },
-        y: spec.log_y ? { distr: 3, log: 10, range: logRange } : { range: linearRange },
+        y: spec.log_y ? { distr: 3, log: 10, range: logRange } : { range: linearRange(spec) },
       },
       axes: [
         Object.assign({ label: spec.x_label || "", values: (u, splits) => Array.from(splits, formatValue) },
