@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from webapp.evaluations.compare import SplitChoice, runs_on, split_choices, versions_to_compare
+from webapp.evaluations.compare import SplitChoice, runs_on, split_choices, version_label, versions_to_compare
 from webapp.evaluations.forms import CompareOptionsForm, CompareVersionsForm
 from webapp.prompts.models import EvalRun, PromptVersion
 
@@ -41,13 +41,19 @@ def read_compare_request(user: Any, data: QueryDict) -> CompareRequest:
     if not picked.is_valid():
         raise UnreadableVersions(picked)
     versions = versions_to_compare(user, picked.cleaned_data["v"])
+    for i, version in enumerate(versions):
+        # One colour and one short name per version in every section, whatever a section leaves out.
+        version.color, version.label = i, version_label(version, versions)  # type: ignore[attr-defined]
     choices = split_choices(versions)
     options = CompareOptionsForm(data, split_choices=[(c.key, c.label) for c in choices],
                                  versions=[(v.pk, str(v)) for v in versions])
     options.is_valid()
     chosen = options.cleaned_data
     choice = next((c for c in choices if c.key == chosen.get("on")), choices[0] if choices else None)
-    reference = next((v for v in versions if v.pk == chosen.get("ref")), versions[0])
+    runs = runs_on(versions, choice)
+    # By default the reference is the first version evaluated on the chosen split: against one
+    # without a run every difference and interval would be blank.
+    evaluated = [v for v in versions if runs[v.pk] is not None]
+    reference = next((v for v in versions if v.pk == chosen.get("ref")), (evaluated or versions)[0])
     return CompareRequest(versions=versions, choices=choices, choice=choice, reference=reference,
-                          runs=runs_on(versions, choice), options=options, gold=chosen.get("gold") or "",
-                          page=chosen.get("page") or 1)
+                          runs=runs, options=options, gold=chosen.get("gold") or "", page=chosen.get("page") or 1)

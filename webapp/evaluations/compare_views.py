@@ -92,7 +92,8 @@ def compare_evaluate(request: HttpRequest) -> HttpResponse:
     dataset_id, split = form.cleaned_data["on"].split(":")
     dataset = Dataset.objects.for_user(request.user).filter(pk=int(dataset_id)).first()
     back = reverse("evaluations:compare") + "?" + urlencode(
-        [("v", v.pk) for v in versions] + [("on", form.cleaned_data["on"])])
+        [("v", v.pk) for v in versions] + [("on", form.cleaned_data["on"])]
+        + ([("ref", form.cleaned_data["ref"])] if form.cleaned_data.get("ref") else []))
     if dataset is None:
         messages.error(request, "That dataset is not one of yours any more: pick another split.")
         return redirect(back)

@@ -49,3 +49,4 @@ class CompareEvaluateForm(CompareVersionsForm):
 
     on = forms.RegexField(regex=r"^\d+:(train|validation|test)$", label="Dataset split",
                           error_messages={"invalid": "Pick a dataset split from the list"})
+    ref = forms.IntegerField(required=False, min_value=1, label="Reference")  # kept on the way back

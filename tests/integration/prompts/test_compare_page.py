@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from scipy import stats
 
-from tests.factories import make_version
+from tests.factories import make_ready_dataset, make_version
 from tests.support.predictions import LABELS, classification_metrics_of, rank_predictions
 from webapp.basemodels.services import register_base_model
 from webapp.evaluations.compare import disagreements, metric_rows, runs_on, split_choices
@@ -156,9 +156,10 @@ def test_it_queues_the_missing_evaluations(alice: Any, lineage_versions: list[Pr
     assert "1 of 3 versions have no evaluation" in html
     assert "Run the missing evaluations" in html
     on = split_choices([v1, v2, v3])[0].key
-    response = client.post("/prompts/compare/evaluate/", {"v": [v1.pk, v2.pk, v3.pk], "on": on})
+    response = client.post("/prompts/compare/evaluate/", {"v": [v1.pk, v2.pk, v3.pk], "on": on, "ref": v2.pk})
     assert response.status_code == 302
     assert response["Location"].startswith("/prompts/compare/?v=")
+    assert response["Location"].endswith(f"&ref={v2.pk}")  # the chosen reference stays
     job = TuningJob.objects.get(method="evaluation")
     assert job.parent_version_id == v3.pk
     assert job.train_config["split"] == "validation"
@@ -297,3 +298,18 @@ def test_a_version_page_links_the_comparison_with_its_parent(alice: Any, compare
     html = client.get(f"/prompts/versions/{v2.pk}/").content.decode()
     assert f'href="/prompts/compare/?v={v1.pk}&amp;v={v2.pk}" id="compare-with-parent"' in html
     assert 'id="compare-with-parent"' not in client.get(f"/prompts/versions/{v1.pk}/").content.decode()
+
+
+def test_it_refuses_versions_of_different_task_kinds(alice: Any, tiny_base: Any) -> None:
+    from tests.support.jobs import launch_held
+
+    versions = []
+    for name, kind, init in (("reviews", "classification", "class_labels"), ("answers", "generation", "vocab")):
+        dataset = make_ready_dataset(alice, name, task_kind=kind)
+        job = launch_held(alice, dataset, tiny_base, prompt_name=name, init=init)
+        versions.append(make_version(Prompt.objects.get(pk=job.prompt_id), seed=len(versions), accuracy=0.5, job=job))
+    response = logged_in(alice).get(url(*versions))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "was trained for classification and" in html
+    assert "Pick versions of one kind of task" in html
