@@ -34,7 +34,7 @@ def test_the_docs_render_offline_under_the_policy(strict_page, asgi_server, alic
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Soft Prompt Studio API")
     launch = page.locator(".opblock-post", has_text="/jobs/").first
     expect(launch).to_be_visible()
-    for path in ("/datasets/", "/jobs/{id}/cancel/", "/prompts/versions/{id}/download/", "/versions/{id}/evaluate/"):
+    for path in ("/datasets/", "/jobs/{id}/cancel/", "/versions/{id}/download/", "/versions/{id}/evaluate/"):
         expect(page.locator(".opblock-summary-path", has_text=path).first).to_be_visible()
     expect(page.get_by_role("button", name="Authorize")).to_be_visible()
 

@@ -32,7 +32,7 @@ def test_a_wrong_type_is_400_naming_the_field(api) -> None:
                         content_type="application/json")
     assert response.status_code == 400
     details = _shape(response)["details"]
-    assert {d["field"] for d in details} >= {"prompt_length", "init", "seed"}
+    assert {d["field"] for d in details} >= {"prompt_length", "init", "learning_rate"}
     assert all(d["message"] for d in details)
 
 
