@@ -96,8 +96,31 @@ def truncation_warning(stats: dict[str, Any], model_name: str) -> DataProblem | 
     if not stats["over"]:
         return None
     return DataProblem(
-        f"{stats['over']:,} input(s) ({stats['share_over']:.1%}) are longer than {stats['max_length']} tokens of "
-        f"{model_name} and will be truncated", severity="warning")
+        f"{stats['over']:,} input(s) ({share_text(stats['share_over'])}) are longer than {stats['max_length']} "
+        f"tokens of {model_name} and will be truncated", severity="warning")
+
+
+# The max input lengths a job is launched with (the launch form proposes one of them).
+JOB_INPUT_LENGTHS = (64, 128, 256, 512)
+
+
+def training_cuts(entry: dict[str, Any]) -> list[tuple[int, int, int, str]]:
+    """(max input length, training inputs it cuts, training inputs, share) at each length a job
+    would use, up to the measured one; none for a measure made before training inputs were kept."""
+    counts = {int(k): int(v) for k, v in (entry.get("train_input_lengths") or {}).items()}
+    total = sum(counts.values())
+    if not total:
+        return []
+    rows = []
+    for limit in (n for n in JOB_INPUT_LENGTHS if n <= int(entry["max_length"])):
+        cut = sum(n for length, n in counts.items() if length > limit)
+        rows.append((limit, cut, total, share_text(cut / total)))
+    return rows
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage that never reads as none when it is some: 2 of 6,046 is "<0.1%"."""
+    return "<0.1%" if 0 < share < 0.001 else f"{share:.1%}"
 
 
 def measure_at_processing(work: Path, result: ProcessResult) -> None:
@@ -137,13 +160,21 @@ def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length
     tokenizer = _load_tokenizer(source)
     cut = token_measure_chars(max_length)
     lengths: dict[str, list[int]] = {"input_text": [], "target_text": []}
+    train_inputs: list[int] = []
     for split in splits:
         ds = load_split(root / split)
         for batch in ds.select_columns(list(lengths)).iter(batch_size=1000):
             for column, found in lengths.items():
                 texts = [text[:cut] for text in batch[column]]
-                found.extend(len(ids) for ids in tokenizer(texts)["input_ids"])
+                measured = [len(ids) for ids in tokenizer(texts)["input_ids"]]
+                found.extend(measured)
+                if split == "train" and column == "input_text":
+                    train_inputs.extend(measured)
     values = np.asarray(lengths["input_text"], dtype=np.int64)
+    # Training inputs per length (EOS included, as the engine counts them), up to max_length + 1:
+    # the launch form says how many a max input length cuts, exactly as the job's log will.
+    train_lengths, train_counts = np.unique(np.minimum(np.asarray(train_inputs, dtype=np.int64), max_length + 1),
+                                            return_counts=True)
     over = int((values > max_length).sum())
     targets = np.asarray(lengths["target_text"], dtype=np.int64)
     target_lengths, target_counts = np.unique(targets, return_counts=True)
@@ -153,4 +184,5 @@ def _token_lengths_at(root: Path, splits: Sequence[str], source: str, max_length
     return {"source": source, "max_length": max_length, "histogram": histogram(values),
             "target_histogram": histogram(targets),
             "target_lengths": {str(int(n)): int(c) for n, c in zip(target_lengths, target_counts)},
+            "train_input_lengths": {str(int(n)): int(c) for n, c in zip(train_lengths, train_counts)},
             "over": over, "share_over": round(over / max(1, len(values)), 4)}

@@ -184,7 +184,8 @@ def _token_context(dataset: Dataset, model_name: str, source: str, max_length: i
             # Measured before targets were: such entries have no target histogram.
             "target_token_chart": (histogram_bars(entry["target_histogram"], f"tokens per target ({model_name})")
                                    if "target_histogram" in entry else None),
-            "token_warning": token_lengths.truncation_warning(entry, model_name)}
+            "token_warning": token_lengths.truncation_warning(entry, model_name),
+            "training_cuts": token_lengths.training_cuts(entry)}
 
 
 @login_required

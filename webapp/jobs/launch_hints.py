@@ -52,6 +52,52 @@ def target_lengths(dataset: Any) -> TargetLengths | None:
     return best
 
 
+# Max input lengths the launch form proposes, shortest first: the first that cuts at most
+# INPUT_CUT_TARGET of the training inputs is the default (a longer input costs every step).
+INPUT_LENGTH_STEPS = (64, 128, 256, 512)
+INPUT_CUT_TARGET = 0.05
+INPUT_CUT_WARNING = 0.10  # above this share the form warns
+
+
+@dataclass(frozen=True)
+class InputLengths:
+    """Training input token lengths of a dataset (EOS included), exact up to `measured_to`; a
+    longer input counts as `measured_to + 1`."""
+
+    measured_to: int
+    counts: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def cut_by(self, limit: int) -> int:
+        """How many training inputs a max input length of `limit` cuts (at most `measured_to`)."""
+        return sum(n for length, n in self.counts.items() if length > limit)
+
+
+def input_lengths(dataset: Any) -> InputLengths | None:
+    """The longest-reaching measure of the training inputs (any T5 tokenizer counts the same)."""
+    best: InputLengths | None = None
+    for entry in dataset.token_stats.values():
+        if isinstance(entry, dict) and isinstance(entry.get("train_input_lengths"), dict):
+            found = InputLengths(int(entry["max_length"]),
+                                 {int(k): int(v) for k, v in entry["train_input_lengths"].items()})
+            if best is None or found.measured_to > best.measured_to:
+                best = found
+    return best
+
+
+def default_max_input_length(dataset: Any) -> int:
+    """The shortest of INPUT_LENGTH_STEPS cutting at most INPUT_CUT_TARGET of the training inputs;
+    the longest step when none does; the engine's default when nothing was measured."""
+    lengths = input_lengths(dataset)
+    if lengths is None or not lengths.total:
+        return TrainConfig.max_input_length
+    steps = [s for s in INPUT_LENGTH_STEPS if s <= lengths.measured_to] or [lengths.measured_to]
+    return next((s for s in steps if lengths.cut_by(s) <= INPUT_CUT_TARGET * lengths.total), steps[-1])
+
+
 def default_max_target_length(dataset: Any) -> int:
     """The dataset's longest target, capped; the engine's default when nothing was measured."""
     lengths = target_lengths(dataset)
@@ -71,7 +117,11 @@ def dataset_hints(datasets: Any) -> dict[str, dict[str, Any]]:
     hints: dict[str, dict[str, Any]] = {}
     for dataset in datasets:
         lengths = target_lengths(dataset)
+        inputs = input_lengths(dataset)
         hints[str(dataset.pk)] = {
+            "train_input_lengths": {str(k): v for k, v in inputs.counts.items()} if inputs else None,
+            "input_measured_to": inputs.measured_to if inputs else None,
+            "default_max_input_length": default_max_input_length(dataset),
             "task_kind": dataset.task_kind,
             "train_rows": int(dataset.split_counts.get("train", 0)),
             "labels": list(dataset.labels) if dataset.task_kind == TaskKind.CLASSIFICATION else [],

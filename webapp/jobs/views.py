@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from webapp.basemodels.models import BaseModel
 from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, WIDE_FIELDS, JobFilterForm, JobLaunchForm, initial_from_job
-from webapp.jobs.launch_hints import dataset_hints, speed_hints, version_labels
+from webapp.jobs.launch_hints import INPUT_CUT_TARGET, INPUT_CUT_WARNING, dataset_hints, speed_hints, version_labels
 from webapp.jobs.models import TuningJob
 from webapp.jobs.services import (
     AlreadyLaunched,
@@ -68,6 +68,7 @@ def launch(request: HttpRequest) -> HttpResponse:
         "datasets": dataset_hints(form.fields["dataset"].queryset),
         "speeds": speed_hints(request.user),
         "version_labels": version_labels(form.fields["continue_from"].queryset),
+        "input_cut_target": INPUT_CUT_TARGET, "input_cut_warning": INPUT_CUT_WARNING,
     }
     return render(request, "jobs/launch.html", {
         "form": form, "presets": PROMPT_LENGTH_PRESETS, "launch_hints": hints, "wide_fields": WIDE_FIELDS,

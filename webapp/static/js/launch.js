@@ -12,7 +12,7 @@
 
   // Fields the user changed keep their value when the dataset changes.
   const touched = new Set();
-  ["max_target_length", "init"].forEach((name) => {
+  ["max_target_length", "max_input_length", "init"].forEach((name) => {
     field(name).addEventListener("input", () => touched.add(name));
     field(name).addEventListener("change", () => touched.add(name));
   });
@@ -20,6 +20,7 @@
   if (field("max_target_length").value) touched.add("max_target_length");
   if (new URLSearchParams(window.location.search).has("from") || document.querySelector(".has-error")) {
     touched.add("init");
+    touched.add("max_input_length");
   }
 
   function duration(seconds) {
@@ -64,6 +65,37 @@
     out.textContent = text;
   }
 
+  // How many training inputs the max input length cuts, counted as the job's log will count them.
+  function inputs() {
+    const data = dataset();
+    const out = hint("max_input_length");
+    out.classList.remove("warning");
+    if (!data || !data.train_input_lengths) {
+      out.textContent = "Input lengths are not measured yet for this dataset (Measure, on its page).";
+      return;
+    }
+    const limit = number("max_input_length");
+    let total = 0;
+    let cut = 0;
+    Object.entries(data.train_input_lengths).forEach(([length, count]) => {
+      total += count;
+      if (parseInt(length, 10) > limit) cut += count;
+    });
+    if (!(limit > 0) || !total) { out.textContent = ""; return; }
+    const share = cut / total;
+    const percent = share > 0 && share < 0.001 ? "<0.1%" : `${(100 * share).toFixed(1)}%`;
+    const beyond = limit > data.input_measured_to;
+    let text = cut
+      ? `${limit} cuts ${beyond ? "at most " : ""}${cut.toLocaleString("en-US")} of ${plural(total, "training input")} (${percent}).`
+      : `${limit} keeps every training input whole.`;
+    if (share > hints.input_cut_warning) {
+      text += ` That is a lot of cut text: ${data.default_max_input_length} cuts at most ` +
+        `${Math.round(100 * hints.input_cut_target)}% of them.`;
+      out.classList.add("warning");
+    }
+    out.textContent = text;
+  }
+
   function stepsAndTime() {
     const data = dataset();
     const steps = number("max_steps");
@@ -103,6 +135,7 @@
     const data = dataset();
     if (!data) return;
     if (!touched.has("max_target_length")) field("max_target_length").value = data.default_max_target_length;
+    if (!touched.has("max_input_length")) field("max_input_length").value = data.default_max_input_length;
     const init = field("init");
     // A generation dataset has no label words: class-label init is not offered for it.
     const classLabels = init.querySelector('option[value="class_labels"]');
@@ -117,6 +150,7 @@
   function update() {
     trainableParameters();
     targets();
+    inputs();
     stepsAndTime();
     labelsOfContinuedPrompt();
   }
@@ -127,7 +161,7 @@
       update();
     }));
     field("dataset").addEventListener("change", () => { datasetDefaults(); update(); });
-    ["prompt_length", "max_target_length", "max_steps", "batch_size"].forEach((name) =>
+    ["prompt_length", "max_target_length", "max_input_length", "max_steps", "batch_size"].forEach((name) =>
       field(name).addEventListener("input", update));
     ["base_model", "continue_from"].forEach((name) => field(name).addEventListener("change", update));
     datasetDefaults();
