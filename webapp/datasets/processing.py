@@ -354,6 +354,8 @@ def process_files(
                                            on_progress)
 
     duplicates, duplicate_warning = run.duplicate_warning(sources)
+    split_checks = [w for w in (label_shift_warning(by_split),
+                                cross_split_warning(np.asarray(run.hashes, dtype=np.int64), sids)) if w]
     is_cls = mapping.task_kind == TaskKind.CLASSIFICATION
     total_counts = np.bincount(target_ids, minlength=len(labels))
     return ProcessResult(
@@ -368,8 +370,54 @@ def process_files(
             "duplicates": duplicates,
             "distinct_targets": len(labels),
         },
-        warnings=([duplicate_warning] if duplicate_warning else []) + list(run.problems.warnings),
+        warnings=([duplicate_warning] if duplicate_warning else []) + split_checks + list(run.problems.warnings),
     )
+
+
+# Two splits whose label shares differ by more than this are told apart on the dataset page.
+LABEL_SHIFT_POINTS = 0.15
+
+
+def label_shift_warning(by_split: dict[str, dict[str, int]]) -> DataProblem | None:
+    """The label whose share differs most between train and another split, when it differs by
+    over LABEL_SHIFT_POINTS: scores on that split then measure another balance of classes."""
+    train = by_split.get("train") or {}
+    train_rows = sum(train.values())
+    worst: tuple[float, str, str, float, float] | None = None
+    for split in ("validation", "test"):
+        other = by_split.get(split) or {}
+        other_rows = sum(other.values())
+        if not train_rows or not other_rows:
+            continue
+        # The label rarest in train first: on a tie it is the one named ("spam is 15% of train").
+        for label in sorted(set(train) | set(other), key=lambda name: (train.get(name, 0), name)):
+            a, b = train.get(label, 0) / train_rows, other.get(label, 0) / other_rows
+            if worst is None or abs(a - b) > worst[0]:
+                worst = (abs(a - b), label, split, a, b)
+    if worst is None or worst[0] <= LABEL_SHIFT_POINTS:
+        return None
+    _, label, split, a, b = worst
+    return DataProblem(
+        f"The label shares differ between splits: {label!r} is {a:.0%} of train and {b:.0%} of {split}. "
+        f"Scores on {split} measure another balance of classes than training saw; re-split automatically "
+        "(stratified) if that is not intended", severity="warning")
+
+
+def cross_split_warning(hashes: np.ndarray, split_ids: np.ndarray) -> DataProblem | None:
+    """Rows of validation or test whose input (trimmed) is also a training input, or a test input
+    also in validation: their scores measure memory, not generalisation."""
+    train = set(hashes[split_ids == 0].tolist())
+    validation = set(hashes[split_ids == 1].tolist())
+    seen = {"validation": sum(1 for h in hashes[split_ids == 1].tolist() if h in train),
+            "test": sum(1 for h in hashes[split_ids == 2].tolist() if h in train or h in validation)}
+    parts = [f"{n:,} {split} row{'s' if n != 1 else ''}" for split, n in seen.items() if n]
+    if not parts:
+        return None
+    verb = "repeats" if sum(seen.values()) == 1 else "repeat"
+    return DataProblem(
+        f"{' and '.join(parts)} {verb} an input of an earlier split (test is checked against train and "
+        "validation, validation against train): their scores measure memory, not generalisation. Remove "
+        "the repeats from the later split to score unseen inputs only", severity="warning")
 
 
 def _split_of(src: SourceFile, value: str, row: int, problems: _Collector) -> int:
