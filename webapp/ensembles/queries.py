@@ -21,14 +21,16 @@ class Candidate:
     labels: list[str]
     metric_name: str
     validation: float | None  # the headline validation metric seen in training
-    test_accuracy: float | None  # its latest test evaluation, when there is one
+    test_accuracy: float | None  # its latest own test evaluation on `test_dataset`, when there is one
+    validation_source: str = ""  # where `validation` was measured, in words
+    test_dataset: str = ""  # the dataset whose test split `test_accuracy` is on
 
 
 def candidates(user: Any, *, base_model: Any = None, dataset: Dataset | None = None) -> list[Candidate]:
     """The user's classification versions on `base_model` answering with `dataset`'s label set (either
     filter optional), best validation first."""
     versions = PromptVersion.objects.for_user(user).filter(job__isnull=False).select_related(
-        "prompt", "base_model", "job__dataset").prefetch_related("eval_runs").order_by("prompt__name", "-version")
+        "prompt", "base_model", "job__dataset").prefetch_related("eval_runs__dataset").order_by("prompt__name", "-version")
     if base_model is not None:
         versions = versions.filter(base_model=base_model)
     wanted = sorted(dataset.label_words) if dataset is not None else None
@@ -38,11 +40,17 @@ def candidates(user: Any, *, base_model: Any = None, dataset: Dataset | None = N
         if kind != "classification" or (wanted is not None and sorted(labels) != wanted):
             continue
         headline = validation_headline(version)
-        tests = [r for r in version.eval_runs.all() if r.split == "test" and r.ensemble_id is None]
+        # The test split of the dataset the builder scores on (else of the version's own): never
+        # another dataset's score under the same column.
+        scored_on = dataset or (version.job.dataset if version.job else None)
+        tests = [r for r in version.eval_runs.all()
+                 if r.split == "test" and r.ensemble_id is None and scored_on is not None and r.dataset_id == scored_on.pk]
         out.append(Candidate(
             version=version, trained_on=version.job.dataset.name if version.job else "", labels=labels,
-            metric_name=headline[0] if headline else "", validation=headline[1] if headline else None,
+            metric_name=headline.name if headline else "", validation=headline.value if headline else None,
             test_accuracy=tests[0].metrics.get("accuracy") if tests else None,
+            validation_source=headline.source if headline else "",
+            test_dataset=scored_on.name if scored_on is not None and tests else "",
         ))
     out.sort(key=lambda c: (c.validation is None, -(c.validation or 0.0)))
     return out

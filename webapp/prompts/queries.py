@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tuning_core.task import headline_metric_of
 from webapp.prompts.models import PromptVersion
@@ -16,18 +16,41 @@ def init_label(version: PromptVersion) -> str:
     return version.init_description
 
 
-def validation_headline(version: PromptVersion) -> tuple[str, float] | None:
+class Headline(NamedTuple):
+    """A version's headline validation metric and where it was measured, in words."""
+
+    name: str
+    value: float
+    source: str
+
+
+def validation_headline(version: PromptVersion) -> Headline | None:
     """The version's headline validation metric: the best one seen during training, else its
-    validation EvalRun's."""
-    metrics = version.metrics or {}
+    validation EvalRun's; with its source (dataset, split, and whether the in-training sample)."""
+    metrics, source = version.metrics or {}, training_source(version)
     if not _numbers(metrics):
-        runs = [run for run in version.eval_runs.all() if run.split == "validation"]
+        runs = [run for run in version.eval_runs.all() if run.split == "validation" and run.ensemble_id is None]
         metrics = runs[0].metrics if runs else {}
+        source = f"full evaluation on {runs[0].dataset.name} validation" if runs else ""
     numbers = _numbers(metrics)
     if not numbers:
         return None
     name = headline_metric_of(numbers)
-    return (name, numbers[name]) if name in numbers else None
+    return Headline(name, numbers[name], source) if name in numbers else None
+
+
+def training_source(version: PromptVersion) -> str:
+    """Where the best metric seen during training was measured: the training dataset's
+    validation split, or the fixed sample of it that evaluations during training score."""
+    job = version.job
+    if job is None:
+        return "during training"
+    sample = (job.train_config or {}).get("eval_sample")
+    rows = int(job.dataset.split_counts.get("validation", 0))
+    where = f"{job.dataset.name} validation"
+    if sample and rows and sample < rows:
+        return f"during training, on a {sample}-row sample of {where}"
+    return f"during training, on {where}"
 
 
 def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
@@ -161,3 +184,24 @@ def confusion_table(metrics: dict[str, Any]) -> tuple[list[str], list[tuple[str,
                  for j, c in enumerate(counts)]
         rows.append((label, total, cells))
     return columns, rows
+
+
+# A classifier answering one label for at least this share of the rows has learned the base rate,
+# not the task: its accuracy is that label's share (and MCC near 0).
+DEGENERATE_SHARE = 0.95
+
+
+def one_label_answer(metrics: dict[str, Any]) -> tuple[str, float] | None:
+    """(label, share of rows) when a classifier predicts one label for DEGENERATE_SHARE of the
+    rows or more, from the run's confusion matrix; None otherwise."""
+    matrix = metrics.get("confusion_matrix") if metrics else None
+    if not isinstance(matrix, dict) or not matrix.get("matrix"):
+        return None
+    columns = list(matrix.get("columns") or matrix["labels"])
+    predicted = [sum(row[j] for row in matrix["matrix"]) for j in range(len(columns))]
+    total = sum(predicted)
+    if not total or len(columns) < 2:
+        return None
+    j = max(range(len(columns)), key=lambda k: predicted[k])
+    share = predicted[j] / total
+    return (columns[j], share) if share >= DEGENERATE_SHARE else None

@@ -19,6 +19,7 @@ from webapp.prompts.queries import (
     confusion_table,
     init_label,
     lineage,
+    one_label_answer,
     validation_headline,
 )
 from webapp.prompts.services import (
@@ -35,11 +36,14 @@ from webapp.prompts.services import (
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     prompts = [prompt for prompt in Prompt.objects.for_user(request.user).select_related("base_model")
-               .prefetch_related("versions__eval_runs", "jobs")
+               .prefetch_related("versions__eval_runs__dataset", "versions__job__dataset", "jobs")
                # A name whose jobs all ended without a version has nothing to show (cancelled while queued).
                if prompt.versions.all() or any(job.is_active for job in prompt.jobs.all())]
-    rows = [(prompt, prompt.versions.all()[0] if prompt.versions.all() else None, best_version(prompt.versions.all()))
-            for prompt in prompts]
+    rows = []
+    for prompt in prompts:
+        latest = prompt.versions.all()[0] if prompt.versions.all() else None
+        best = best_version(prompt.versions.all())
+        rows.append((prompt, latest, latest and validation_headline(latest), best, best and validation_headline(best)))
     return render(request, "prompts/index.html", {"rows": rows})
 
 
@@ -76,7 +80,7 @@ def version_page(request: HttpRequest, version: PromptVersion, *, notes_form: Ve
         "ancestors": ancestors, "tree": tree,
         "config_rows": config_rows(version),
         "charts": job.training_charts() if job else None,
-        "eval_runs": version.eval_runs.select_related("dataset").order_by("split", "-created_at"),
+        "eval_runs": version.eval_runs.select_related("dataset", "ensemble", "job").order_by("split", "-created_at"),
         "headline": validation_headline(version),
         "notes_form": notes_form or VersionNotesForm(initial={"notes": version.notes, "tags": ", ".join(version.tags)}),
         "rename_form": rename_form or RenamePromptForm(initial={"name": version.prompt.name}),
@@ -225,4 +229,5 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         "generation": run.mode == EvalRun.Mode.GENERATE,
         "per_class": list(per_class.items()) if per_class else [],
         "confusion": confusion_table(metrics),
+        "one_label": one_label_answer(metrics),
     })
