@@ -36,6 +36,7 @@ def test_it_launches_a_job_and_follows_it_live(page, asgi_server, celery_worker_
     bar = page.locator("#job-progress")
     page.wait_for_function("document.getElementById('job-progress').value > 0", timeout=90_000)
     first_value = float(bar.evaluate("b => b.value"))
+    assert page.locator("#job-phase").count() == 0  # "Preparing: …" goes once steps count
     first_points = int(page.locator("#job-loss-chart").get_attribute("data-points") or 0)
     page.wait_for_function(
         f"document.getElementById('job-progress').value > {first_value} && "
@@ -47,6 +48,7 @@ def test_it_launches_a_job_and_follows_it_live(page, asgi_server, celery_worker_
     page.wait_for_selector("#job-result", timeout=120_000)
     assert page.evaluate("window.__sameDocument") is True
     assert page.locator("#job-status").inner_text() == "Succeeded"
+    assert page.locator("#job-duration").inner_text().startswith("Ran for ")
     assert "sentiment v1" in page.locator("#job-result h2").inner_text()
     assert "Validation" in page.locator("#job-result").inner_text()
     assert page.locator("#job-log li").count() >= 3

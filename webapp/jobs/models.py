@@ -147,6 +147,13 @@ class TuningJob(models.Model):
         return KIND_NAMES.get(self.method, self.method)  # type: ignore[call-overload]
 
     @property
+    def run_seconds(self) -> float | None:
+        """How long a finished job ran, from its first claim to its end."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())
+
+    @property
     def progress_unit(self) -> str:
         """Training counts steps; an evaluation counts the examples it scored."""
         return "steps" if self.is_training else "examples"

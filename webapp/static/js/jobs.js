@@ -52,6 +52,9 @@
         bar.setAttribute("max", d.total_steps);
         bar.value = d.step;
         setText("job-step", d.step);
+        // Preparation is over once steps count: the "Preparing: …" line goes.
+        const phase = document.getElementById("job-phase");
+        if (phase && d.step > 0) phase.closest("p").remove();
         if (d.loss !== null && d.loss !== undefined) setText("job-loss", d.loss.toFixed(4));
         if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", humanDuration(d.eta_seconds));
         if (lossChart) lossChart.setXMax(d.total_steps);
