@@ -162,11 +162,15 @@ def evaluate_ensemble(
     data: Any,
     label_words: Sequence[str] | None = None,
     *,
-    scoring: ScoringOptions = DEFAULT_SCORING,
+    scoring: ScoringOptions | Sequence[ScoringOptions] = DEFAULT_SCORING,
     progress: Progress | None = None,
     voting: Voting | str = Voting.MAJORITY,
 ) -> EnsembleResult:
     """Score every prompt (each (p_k, d); lengths may differ) on `data` in one batched pass.
+
+    `scoring` is one ScoringOptions for every member, or one per member: each member is then
+    scored at its own lengths and precision, exactly as its own evaluation scores it (members
+    sharing options share a pass).
 
     Returns the vote's metrics, each member's metrics and predictions, agreement statistics
     (unanimous rate, mean pairwise agreement, the pairwise matrix as rates and counts, the
@@ -181,10 +185,10 @@ def evaluate_ensemble(
     ds = as_text_dataset(data)
     inputs, targets = list(ds["input_text"]), list(ds["target_text"])
     labels = resolve_labels(targets, label_words)
-    tokenized = tokenize(ds, base.tokenizer, max_input_length=scoring.max_input_length,
-                         max_target_length=scoring.max_target_length)
-    scores = score_labels(base, prompts, tokenized, label_token_ids(base, labels, scoring.max_target_length),
-                          batch_size=scoring.batch_size, progress=progress, precision=scoring.precision)  # (K, N, L)
+    scorings = [scoring] * len(prompts) if isinstance(scoring, ScoringOptions) else list(scoring)
+    if len(scorings) != len(prompts):
+        raise ConfigError(f"{len(scorings)} scoring options for {len(prompts)} prompts: give one, or one per prompt")
+    scores = member_scores(base, prompts, ds, labels, scorings, progress)  # (K, N, L)
     member_idx = scores.argmax(dim=2)  # (K, N)
     predictions = vote_predictions(scores, member_idx, inputs, targets, labels, voting)
     vote_metrics = classification_metrics(targets, [p.predicted for p in predictions], labels)
@@ -208,6 +212,30 @@ def evaluate_ensemble(
         voting=voting,
         member_predictions=member_predictions,
     )
+
+
+def member_scores(base: FrozenT5, prompts: Sequence[Tensor], ds: Any, labels: Sequence[str],
+                  scorings: Sequence[ScoringOptions], progress: Progress | None) -> Tensor:
+    """Each prompt's label log-likelihoods (K, N, L) under its own scoring options: one mixed
+    pass per group of members that share them."""
+    groups: dict[ScoringOptions, list[int]] = {}
+    for k, options in enumerate(scorings):
+        groups.setdefault(options, []).append(k)
+    n = len(ds)
+    out = torch.empty(len(prompts), n, len(labels))
+    for g, (options, members) in enumerate(groups.items()):
+        tokenized = tokenize(ds, base.tokenizer, max_input_length=options.max_input_length,
+                             max_target_length=options.max_target_length)
+
+        def within(done: int, total: int, g: int = g) -> None:  # this group's share of the examples
+            if progress is not None:
+                progress((g * n + done) // len(groups), n)
+
+        out[members] = score_labels(
+            base, [prompts[k] for k in members], tokenized, label_token_ids(base, labels, options.max_target_length),
+            batch_size=options.batch_size, progress=within, precision=options.precision,
+        ).float()
+    return out
 
 
 def vote_predictions(

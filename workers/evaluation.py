@@ -71,6 +71,13 @@ def _scoring(config: dict[str, Any]) -> ScoringOptions:
                           precision=config["precision"])
 
 
+def _member_scorings(config: dict[str, Any]) -> ScoringOptions | list[ScoringOptions]:
+    """Each member's own options; one set for all in a job queued before members had theirs."""
+    if "member_scoring" not in config:
+        return _scoring(config)
+    return [_scoring(options) for options in config["member_scoring"]]
+
+
 def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
     config = job.train_config
     version = job.parent_version
@@ -129,7 +136,7 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
                          "in one pass")
             results[split] = evaluate_ensemble(
                 base, prompts, data, config["label_words"], voting=config["voting"],
-                scoring=_scoring(config), progress=SplitProgress(progress, offset, total),
+                scoring=_member_scorings(config), progress=SplitProgress(progress, offset, total),
             )
             offset += len(data)
     except EvaluationCancelled:

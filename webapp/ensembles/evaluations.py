@@ -61,7 +61,9 @@ def launch_ensemble_evaluation(owner: Any, ensemble: Ensemble, dataset: Dataset,
         "split": ", ".join(splits),  # what job pages show as "the split"
         "mode": "rank",
         "label_words": version_task(members[0])[1],
-        # Every member sees the longest input any of them was trained with.
+        # Each member is scored as its own evaluation scores it: its own lengths and precision
+        # (in member order). The keys below summarise them for pages.
+        "member_scoring": [member_scoring(t) for t in trained],
         "max_input_length": max(t.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH) for t in trained),
         "max_target_length": max(t.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH) for t in trained),
         "precision": trained[0].get("precision", "auto"),
@@ -73,6 +75,13 @@ def launch_ensemble_evaluation(owner: Any, ensemble: Ensemble, dataset: Dataset,
         queued=f"Queued: ensemble {ensemble.name} (revision {ensemble.revision}, {len(members)} members) "
                f"on {dataset.name} ({config['split']})",
     )
+
+
+def member_scoring(trained: dict[str, Any]) -> dict[str, Any]:
+    """How a member is scored, from its training config, as jobs.evaluations does for one version."""
+    return {"max_input_length": trained.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
+            "max_target_length": trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
+            "precision": trained.get("precision", "auto")}
 
 
 def margin_histogram(result: EnsembleResult, members: int) -> list[dict[str, Any]]:
