@@ -22,7 +22,7 @@ def test_it_creates_a_dataset_with_counts_and_labels(alice, tmp_path) -> None:
     with path.open("rb") as fh:
         response = _client(alice).post("/api/v1/datasets/", {
             "file": fh, "name": "Reviews", "input_template": "review: {text}", "label_column": "label",
-            "label_map": json.dumps({"0": "negative", "1": "positive"}),
+            "label_map": json.dumps({"0": "negative", "1": "positive"}), "wait": "true",
         })
     assert response.status_code == 201, response.content
     body = response.json()
@@ -47,7 +47,7 @@ def test_it_accepts_a_text_column_and_separate_files(alice, tmp_path) -> None:
     val = write_csv(tmp_path / "val.csv", review_rows(10))
     with train.open("rb") as t, val.open("rb") as v:
         response = _client(alice).post("/api/v1/datasets/", {
-            "train_file": t, "validation_file": v, "text_column": "text", "label_column": "label"})
+            "train_file": t, "validation_file": v, "text_column": "text", "label_column": "label", "wait": "true"})
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["split_counts"] == {"train": 40, "validation": 10}
@@ -59,7 +59,8 @@ def test_it_lists_reads_and_deletes(alice, tmp_path, django_capture_on_commit_ca
     path = write_csv(tmp_path / "reviews.csv", review_rows(20))
     client = _client(alice)
     with path.open("rb") as fh:
-        created = client.post("/api/v1/datasets/", {"file": fh, "text_column": "text", "label_column": "label"}).json()
+        created = client.post("/api/v1/datasets/", {"file": fh, "text_column": "text", "label_column": "label",
+                                                     "wait": "true"}).json()
     listed = client.get("/api/v1/datasets/").json()["results"]
     assert [d["id"] for d in listed] == [created["id"]]
     assert client.get(f"/api/v1/datasets/{created['id']}/").json()["name"] == "reviews"

@@ -52,7 +52,10 @@ def _post(user, data: dict) -> tuple:
       "message": "Label '0' has no entry in the label map (known: '1')"}),
 ])
 def test_it_answers_400_and_stores_nothing(alice, content: bytes, fields: dict, detail: dict) -> None:
-    data = {"file": SimpleUploadedFile("data.csv", content), "text_column": "text", "label_column": "label", **fields}
+    # wait=true: processed inline, so a problem found in a row answers here too (without it a
+    # worker finds it, and the upload's status says so).
+    data = {"file": SimpleUploadedFile("data.csv", content), "text_column": "text", "label_column": "label",
+            "wait": "true", **fields}
     response, before, after = _post(alice, data)
     assert response.status_code == 400, response.content
     body = response.json()

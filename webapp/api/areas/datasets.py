@@ -1,11 +1,15 @@
-"""Datasets in the JSON API: list, create (upload + mapping in one request), read, delete.
+"""Datasets in the JSON API: list, create (upload + mapping in one request), read, delete; and the
+upload a POST makes, read while a worker processes it.
 
-A POST is processed inline, so it answers with the row counts and labels, or with 400 and every
-problem found; a refused upload stores nothing.
+A POST checks the files and the mapping, then answers 202 with the upload: a worker checks every
+row, and `GET /uploads/{id}/` says how far it got, why it was rejected, or which dataset it made.
+No web thread holds a large file's processing. With `wait=true` it is processed inline instead
+and answers 201 with the dataset (for small files); a refused upload then stores nothing.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
@@ -71,6 +75,23 @@ class DatasetFields(Schema):
     test_ratio: Blankable[float] = Field(None, description=f"share of rows for test (default {SPLIT_DEFAULTS.test_ratio})")
     seed: Blankable[int] = Field(None, description=f"of the automatic split (default {SPLIT_DEFAULTS.seed})")
     split_column: str | None = None
+    wait: bool = Field(False, description="process inline and answer 201 with the dataset (small files only; "
+                                          "default: answer 202 with the upload at once)")
+
+
+class UploadOut(Schema):
+    id: str = Field(description="32 hex digits")
+    status: Literal["staged", "processing", "rejected", "done"]
+    progress: str = Field(description="what processing is doing now")
+    problems: list[dict[str, Any]] = Field(description="why it was rejected: file, line, column, message")
+    dataset: DatasetOut | None = Field(description="the dataset it made, once done")
+    status_url: str
+
+
+def upload_json(request: HttpRequest, upload: Any) -> dict[str, Any]:
+    return {"id": upload.key, "status": upload.status, "progress": upload.progress, "problems": upload.problems,
+            "dataset": dataset_json(upload.dataset) if upload.dataset_id else None,
+            "status_url": request.build_absolute_uri(f"/api/v1/uploads/{upload.key}/")}
 
 
 def dataset_json(dataset: Dataset) -> dict[str, Any]:
@@ -122,12 +143,15 @@ def list_datasets(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post(
-    "/datasets/", response={201: DatasetOut, **errors(400, 413)},
+    "/datasets/", response={202: UploadOut, 201: DatasetOut, **errors(400, 413)},
     summary="Upload, map and process a dataset",
     description="Either `file` (split automatically, or by `split_column`) or `train_file` with optional "
-                "`validation_file` / `test_file`. CSV, TSV, JSONL, JSON array or Parquet, UTF-8. Processed "
-                "before answering. 400: the upload or the mapping was refused, details name file, line and "
-                "column; 413: over UPLOAD_MAX_BYTES, refused before it is read.",
+                "`validation_file` / `test_file`. CSV, TSV, JSONL, JSON array or Parquet, UTF-8. 202: the "
+                "files and the mapping are accepted and a worker checks every row; poll `status_url` "
+                "(GET /uploads/{id}/) until `done` (with the dataset) or `rejected` (with the problems). "
+                "With `wait=true`: processed before answering, 201 with the dataset. 400: the upload or the "
+                "mapping was refused, details name file, line and column; 413: over UPLOAD_MAX_BYTES, "
+                "refused before it is read.",
 )
 def create_dataset(
     request: HttpRequest,
@@ -154,19 +178,33 @@ def create_dataset(
         upload = services.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
     except DataError as exc:
         raise ApiError(400, f"The upload was refused: {exc}", problem_details(exc.problems)) from None
-    dataset = None
+    wait = request.POST.get("wait", "").lower() in ("1", "true", "yes", "on")
+    dataset, queued = None, False
     try:
         kind = detect_task_kind(upload.distinct(data["label_column"]), upload.rows)
         split = (SplitMode.FILES if not upload.single_file
                  else SplitMode.COLUMN if data.get("split_column") else SplitMode.AUTO)
         mapping = mapping_form.mapping(data["label_map"], kind, data.get("split_mode") or split)
-        dataset = services.submit_mapping(upload, mapping, name=data.get("name") or None, inline=True)
+        dataset = services.submit_mapping(upload, mapping, name=data.get("name") or None, inline=wait)
+        queued = not wait
     except DataError as exc:
         raise ApiError(400, f"The data does not fit: {exc}", problem_details(exc.problems)) from None
     finally:
-        if dataset is None:  # refused: the API keeps nothing of it
+        if dataset is None and not queued:  # refused: the API keeps nothing of it
             services.discard_upload(upload)
+    if queued:
+        return Status(202, upload_json(request, upload))
     return Status(201, dataset_json(dataset))
+
+
+@router.get("/uploads/{upload_id}/", response={200: UploadOut, **errors(404)},
+            summary="An upload being processed: its status, its problems, or its dataset")
+def get_upload(request: HttpRequest, upload_id: str) -> dict[str, Any]:
+    try:
+        key = uuid.UUID(hex=upload_id)
+    except ValueError:
+        raise ApiError(404, "Not found") from None
+    return upload_json(request, services.get_upload_for_user(request.user, key))
 
 
 @router.get("/datasets/{int:id}/", response={200: DatasetOut, **errors(404)}, summary="One dataset")
