@@ -26,6 +26,7 @@ def test_it_fills_the_missing_cells_live(strict_page, asgi_server, celery_worker
                            seed=1, accuracy=0.5)
     movies = make_ready_dataset(alice, name="movie reviews", train=8, validation=4, test=10)
     products = make_ready_dataset(alice, name="product reviews", train=8, validation=4, test=10)
+    no_test = make_ready_dataset(alice, name="unlabelled reviews", train=8, validation=4, test=0)
     record_eval_run(version=version, dataset=movies, split="test", mode="rank",
                     metrics={"accuracy": 0.7}, predictions=[])
     page = strict_page
@@ -37,17 +38,21 @@ def test_it_fills_the_missing_cells_live(strict_page, asgi_server, celery_worker
     page.get_by_label("sentiment v1 (tiny-t5)").check()
     page.get_by_label("movie reviews").check()
     page.get_by_label("product reviews").check()
+    page.get_by_label("unlabelled reviews").check()
     page.get_by_label("Split").select_option("test")
     page.get_by_role("button", name="Show the matrix").click()
-    page.wait_for_url(re.compile(rf".*/prompts/transfer/\?v={version.pk}&d=\d+&d=\d+&split=test$"))
+    page.wait_for_url(re.compile(rf".*/prompts/transfer/\?v={version.pk}&d=\d+&d=\d+&d=\d+&split=test$"))
 
     row = page.locator(f'#transfer-table tr[data-version="{version.pk}"]')
     expect(row.locator(f'td[data-dataset="{movies.pk}"]')).to_contain_text("0.700")
     product_cell = row.locator(f'td[data-dataset="{products.pk}"]')
     expect(product_cell).to_have_attribute("data-state", "missing")
+    # A cell that cannot be evaluated says why in the cell, without hovering.
+    expect(row.locator(f'td[data-dataset="{no_test.pk}"]')).to_contain_text("has no test split")
 
     page.get_by_role("button", name="Evaluate missing cells (1)").click()
     expect(page.locator(".messages")).to_contain_text("Queued 1 evaluation")
+    expect(page.locator(".messages")).not_to_contain_text("Not evaluated")  # no alarm for the known cell
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
     expect(product_cell).to_have_attribute("data-state", re.compile("queued|running|done"))
     expect(product_cell).to_have_attribute("data-state", "done", timeout=120_000)

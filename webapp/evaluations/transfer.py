@@ -163,8 +163,7 @@ def _mark_best(rows: list[tuple[PromptVersion, list[Cell]]]) -> list[tuple[Promp
 
 def launch_missing_evaluations(owner: Any, matrix: Matrix) -> tuple[list[TuningJob], list[str]]:
     """Queue one evaluation job per cell that has no run and no queued or running job (a failed
-    or cancelled one is tried again). Returns the jobs and, per refused pair, why."""
-    refused = [cell.problem for cell in matrix.cells if cell.state == "refused" and cell.problem]
-    launched, failed = launch_evaluations(owner, [(cell.version, cell.dataset) for cell in matrix.launchable],
-                                          matrix.split)
-    return launched, refused + failed
+    or cancelled one is tried again). Returns the jobs and, per pair refused at launch, why."""
+    # A cell the matrix already shows as impossible, with its reason, is not news: only a launch
+    # refused now is said.
+    return launch_evaluations(owner, [(cell.version, cell.dataset) for cell in matrix.launchable], matrix.split)

@@ -56,5 +56,6 @@ def transfer_evaluate(request: HttpRequest) -> HttpResponse:
     for problem in dict.fromkeys(refused):
         messages.error(request, f"Not evaluated: {problem}.")
     if not launched and not refused:
-        messages.info(request, "No cell is missing: every pair has a result or an evaluation under way.")
+        messages.info(request, "No cell can be evaluated: every pair has a result, an evaluation under way, "
+                               "or a reason it cannot be (written in its cell).")
     return redirect(reverse("evaluations:transfer") + "?" + _query(matrix))
