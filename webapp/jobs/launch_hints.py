@@ -14,7 +14,7 @@ from typing import Any
 
 from tuning_core.config import InitMethod, TrainConfig
 from tuning_core.task import TaskKind
-from webapp.jobs.models import JobMetric, JobStatus, TuningJob
+from webapp.jobs.models import JobMethod, JobMetric, JobStatus, TuningJob
 
 # A default longer than this is rarely what a user wants (decoding cost grows with it); they
 # may still type a larger value, and the form says how many targets the default cuts.
@@ -124,6 +124,8 @@ def dataset_hints(datasets: Any) -> dict[str, dict[str, Any]]:
             "default_max_input_length": default_max_input_length(dataset),
             "task_kind": dataset.task_kind,
             "train_rows": int(dataset.split_counts.get("train", 0)),
+            # Scored in full once training ends (the best prompt on validation and test).
+            "scored_rows": int(dataset.split_counts.get("validation", 0)) + int(dataset.split_counts.get("test", 0)),
             "labels": list(dataset.labels) if dataset.task_kind == TaskKind.CLASSIFICATION else [],
             "longest_target": lengths.longest if lengths else None,
             "target_lengths": {str(k): v for k, v in lengths.counts.items()} if lengths and lengths.counts else None,
@@ -135,10 +137,11 @@ def dataset_hints(datasets: Any) -> dict[str, dict[str, Any]]:
 
 def speed_hints(user: Any) -> dict[str, dict[str, Any]]:
     """Per base model: seconds per training example measured on the user's latest finished
-    training job on it (evaluations during training included, as a launch will have them)."""
+    training job on it (evaluations during training included, as a launch will have them), and
+    seconds per scored example from their latest evaluation job on it (the final scoring of the
+    validation and test splits after training)."""
     speeds: dict[str, dict[str, Any]] = {}
-    training = TuningJob._meta.get_field("method").default  # evaluation jobs are other methods
-    jobs = (TuningJob.objects.for_user(user).filter(status=JobStatus.SUCCEEDED, method=training)
+    jobs = (TuningJob.objects.for_user(user).filter(status=JobStatus.SUCCEEDED, method=JobMethod.PROMPT_TUNING)
             .order_by("-finished_at"))
     for job in jobs[:50]:
         key = str(job.base_model_id)
@@ -149,6 +152,13 @@ def speed_hints(user: Any) -> dict[str, dict[str, Any]]:
         if last is None or not last.step or not batch or last.elapsed_seconds <= 0:
             continue
         speeds[key] = {"seconds_per_example": last.elapsed_seconds / (last.step * batch), "job": job.pk}
+    evaluations = (TuningJob.objects.for_user(user).evaluations().filter(status=JobStatus.SUCCEEDED, total_steps__gt=0)
+                   .order_by("-finished_at"))
+    for job in evaluations[:50]:
+        entry = speeds.get(str(job.base_model_id))
+        if entry is None or "seconds_per_scored_example" in entry or job.run_seconds is None:
+            continue
+        entry["seconds_per_scored_example"] = job.run_seconds / job.total_steps
     return speeds
 
 

@@ -57,6 +57,19 @@ class TuningJobQuerySet(models.QuerySet["TuningJob"]):
             return self.none()
         return self.filter(fused_group=job.fused_group, status=JobStatus.RUNNING).exclude(pk=job.pk)
 
+    def queued_ahead_of(self, job: TuningJob) -> TuningJobQuerySet:
+        """Queued jobs on `job`'s queue that a worker takes before it (any owner: count them only)."""
+        return self.filter(status=JobStatus.QUEUED, queue=job.queue).filter(
+            Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk))
+
+    def running_on(self, queue: str) -> dict[str, int]:
+        """How many jobs each worker runs now on `queue` (any owner: counts only)."""
+        counts = self.filter(status=JobStatus.RUNNING, queue=queue).values_list("worker", flat=True)
+        out: dict[str, int] = {}
+        for worker in counts:
+            out[worker or "a worker"] = out.get(worker or "a worker", 0) + 1
+        return out
+
     def claimable(self, stale_before: object) -> TuningJobQuerySet:
         """Queued jobs, and running jobs whose worker stopped beating before `stale_before`
         (it died: the job resumes from its checkpoint)."""

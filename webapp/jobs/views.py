@@ -13,7 +13,7 @@ from webapp.basemodels.models import BaseModel
 from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
 from webapp.jobs.forms import PROMPT_LENGTH_PRESETS, WIDE_FIELDS, JobFilterForm, JobLaunchForm, initial_from_job
 from webapp.jobs.launch_hints import INPUT_CUT_TARGET, INPUT_CUT_WARNING, dataset_hints, speed_hints, version_labels
-from webapp.jobs.models import TuningJob
+from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import (
     AlreadyLaunched,
     JobInUse,
@@ -23,6 +23,7 @@ from webapp.jobs.services import (
     get_job_for_user,
     launch_job,
 )
+from webapp.lib.heartbeats import live_queues
 from webapp.lib.http import is_fragment_request
 
 
@@ -90,6 +91,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "random_weights_notice": RANDOM_WEIGHTS_NOTICE,
         # How many others share this job's passes; never who they are (they may be anyone's).
         "training_with": TuningJob.objects.training_with(job).count(),
+        "waiting": waiting_for(job) if job.status == JobStatus.QUEUED else None,
         # As JSON, the form a script (and the API) reads them in.
         "every_setting": json.dumps({"prompt_config": job.prompt_config, "train_config": job.train_config},
                                     indent=2, sort_keys=True),
@@ -97,6 +99,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if is_fragment_request(request):
         return render(request, "jobs/detail.html#job-summary", context)
     return render(request, "jobs/detail.html", context)
+
+
+def waiting_for(job: TuningJob) -> dict[str, object]:
+    """Why a queued job waits: its place in line, what runs ahead of it on which worker, and
+    whether any worker consumes its queue at all."""
+    queues = live_queues()
+    return {"ahead": TuningJob.objects.queued_ahead_of(job).count(),
+            "running": sorted(TuningJob.objects.running_on(job.queue).items()),
+            "no_worker": queues is not None and job.queue not in queues}
 
 
 @login_required

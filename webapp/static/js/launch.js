@@ -108,8 +108,19 @@
     }
     const speed = hints.speeds[field("base_model").value];
     if (speed && steps > 0 && batch > 0) {
-      parts.push(`About ${duration(steps * batch * speed.seconds_per_example)} at the speed job ` +
-        `${speed.job} ran on this base model.`);
+      // Training with its evaluations (measured together), then the final scoring of the
+      // validation and test splits, at the speed an evaluation job measured when there is one.
+      const scored = data ? data.scored_rows : 0;
+      const rows = plural(scored, "validation and test row");
+      let seconds = steps * batch * speed.seconds_per_example;
+      let what = " for training and its evaluations";
+      if (scored && speed.seconds_per_scored_example) {
+        seconds += scored * speed.seconds_per_scored_example;
+        what = ` for training, its evaluations and the final scoring of ${rows}`;
+      } else if (scored) {
+        what += `, plus the final scoring of ${rows} (not measured on this base model yet)`;
+      }
+      parts.push(`About ${duration(seconds)}${what}, at the speed job ${speed.job} ran on this base model.`);
     }
     hint("max_steps").textContent = parts.join(" ");
   }
