@@ -49,7 +49,28 @@
     apply();
   }
 
+  // Versions without a run on the chosen split: when any job of the user ends (the evaluations
+  // "Run the missing evaluations" queued among them), the metrics, confusion matrices and
+  // disagreements are read again, so the cells fill in without a reload, as on the transfer matrix.
+  function fillInMissing() {
+    const metrics = document.getElementById("compare-metrics");
+    if (!metrics || !metrics.dataset.missing || !window.SPS || !SPS.listen) return;
+    let pending = null;
+    const ids = ["compare-metrics", "compare-confusion-live", "compare-disagreements"];
+    const refresh = () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => SPS.refreshElements(window.location.href, ids), 200);
+    };
+    const connection = SPS.listen("/ws/events/", (event) => {
+      if (event.kind !== "job.status" || !event.data.final) return;
+      refresh();
+      const now = document.getElementById("compare-metrics");
+      if (now && !now.dataset.missing) connection.close();
+    }, refresh);
+  }
+
   function init() {
+    fillInMissing();
     document.querySelectorAll("form[data-compare-picker]").forEach(picker);
     document.querySelectorAll("[data-toggle-differences]").forEach(onlyDifferences);
     document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
