@@ -31,7 +31,8 @@ def test_it_answers_typed_inputs_side_by_side(strict_page, asgi_server, predicti
 
     log_in(page, asgi_server, "alice", PASSWORD)
     page.goto(f"{asgi_server}/playground/")
-    page.get_by_label("Inputs").fill("a wonderful, warm film\nboring from the first scene")
+    long_review = " ".join(["a slow and tender film about two sisters and the sea"] * 6)
+    page.get_by_label("Inputs").fill(f"a wonderful, warm film\nboring from the first scene\n{long_review}")
     page.get_by_label("sentiment v1").check()
     page.get_by_label("sentiment v2").check()
     page.get_by_label("trio").check()
@@ -44,4 +45,7 @@ def test_it_answers_typed_inputs_side_by_side(strict_page, asgi_server, predicti
     expect(first).to_contain_text("review: a wonderful, warm film")
     expect(first.locator("tr.ensemble")).to_contain_text("votes: negative")
     expect(first.locator("tr.version progress").first).to_be_visible()
-    expect(page.locator("section.playground-input")).to_have_count(2)
+    expect(page.locator("section.playground-input")).to_have_count(3)
+    # The versions were trained at 32 input tokens: the long review is shown cut where the model cut it.
+    expect(page.locator("section.playground-input").nth(2).locator("tr.version .rendered").first).to_contain_text(
+        "32 kept]")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -59,3 +61,26 @@ def ensure_tiny_model(directory: Path) -> BaseModel:
         TINY_MODEL_NAME, str(directory), random_weights=True,
         description="Built locally by `make run`; " + RANDOM_WEIGHTS_NOTICE,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def local_tokenizer(source: str) -> Any:
+    """A base model's tokenizer from local files only (a web request never waits on the network;
+    a hub model is in the local cache once a job used it). Raises OSError when it is not here."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(source, local_files_only=True)
+
+
+def as_the_model_sees(source: str, text: str, max_input_length: int) -> str:
+    """`text` cut as the engine cuts it at `max_input_length` tokens (EOS included), marked where
+    it was cut; the text itself when no tokenizer is at hand."""
+    try:
+        tokenizer = local_tokenizer(source)
+    except OSError:
+        return text
+    ids = tokenizer(text)["input_ids"]
+    if len(ids) <= max_input_length:
+        return text
+    kept = tokenizer.decode(ids[: max_input_length - 1], skip_special_tokens=True)
+    return f"{kept} … [cut: {len(ids)} tokens, {max_input_length} kept]"

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from tuning_core.errors import DataProblem
 from webapp.basemodels.models import BaseModel
+from webapp.basemodels.services import local_tokenizer
 from webapp.datasets.announcements import publish_dataset_changed
 from webapp.datasets.models import SPLITS, Dataset
 from webapp.datasets.processing import ProcessResult, histogram
@@ -32,11 +33,7 @@ def tokenizer_choices() -> list[tuple[str, str]]:
 
 
 def _load_tokenizer(source: str) -> Any:
-    from transformers import AutoTokenizer
-
-    # Local files only: measuring lengths must never wait on the network. A hub model is in the
-    # local cache once a job has used it; a local directory always works.
-    return AutoTokenizer.from_pretrained(source, local_files_only=True)
+    return local_tokenizer(source)  # local files only: measuring never waits on the network
 
 
 def token_length_key(source: str, max_length: int) -> str:

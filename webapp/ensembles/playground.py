@@ -19,6 +19,7 @@ import torch
 from django.utils import timezone
 
 from tuning_core.ensemble import explain_vote
+from webapp.basemodels.services import as_the_model_sees
 from webapp.ensembles.models import Ensemble, PlaygroundRun
 from webapp.ensembles.services import EnsembleError
 from webapp.lib.prediction_calls import ServingError, ask
@@ -61,10 +62,13 @@ def _plan(version: PromptVersion, inputs: Sequence[str]) -> dict[str, Any]:
         setup = version_setup(version)
     except InputError as exc:
         raise PlaygroundError(str(exc), field="versions") from None
+    rendered = [render_line(setup, line, line_number=i + 1, version=version) for i, line in enumerate(inputs)]
     return {
         "id": version.pk, "name": str(version), "tensor_file": setup.tensor_file,
         "kind": setup.kind, "labels": list(setup.labels or []), "template": setup.template,
-        "rendered": [render_line(setup, line, line_number=i + 1, version=version) for i, line in enumerate(inputs)],
+        "rendered": rendered,
+        # What the page shows as "the model saw": the input cut as the engine cuts it.
+        "seen": [as_the_model_sees(version.base_model.source, text, setup.max_input_length) for text in rendered],
         "max_input_length": setup.max_input_length, "max_target_length": setup.max_target_length,
         "precision": setup.precision,
     }
@@ -158,7 +162,7 @@ def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str
                  "probabilities": _probabilities(torch.tensor(row), labels)} for row in answers[pk]["scores"]]
 
     out_versions = [{"id": int(pk), "name": scorers[str(pk)]["name"], "kind": scorers[str(pk)]["kind"],
-                     "rendered": scorers[str(pk)]["rendered"], "rows": version_rows(str(pk))}
+                     "rendered": _seen(scorers[str(pk)]), "rows": version_rows(str(pk))}
                     for pk in targets["versions"]]
     out_ensembles = []
     for ensemble in targets["ensembles"]:
@@ -172,8 +176,12 @@ def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str
                          "members": [{"name": scorers[pk]["name"], "predicted": label}
                                      for pk, label in zip(members, outcome.member_labels)]})
         out_ensembles.append({"id": ensemble["id"], "name": ensemble["name"], "voting": ensemble["voting"],
-                              "rendered": scorers[members[0]]["rendered"], "rows": rows})
+                              "rendered": _seen(scorers[members[0]]), "rows": rows})
     return {"versions": out_versions, "ensembles": out_ensembles}
+
+
+def _seen(scorer: dict[str, Any]) -> list[str]:
+    return scorer.get("seen") or scorer["rendered"]  # runs stored before "seen" was kept
 
 
 def finish_playground(run_id: int, *, results: dict[str, Any] | None, error: str = "") -> None:
