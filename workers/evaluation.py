@@ -3,7 +3,6 @@ ensemble's members on several). Every write retries through a database outage, a
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.splits import load_split
 from workers.db_retry import with_db_retry
 from workers.model_pool import get_pool
+from workers.progress import JobProgress
 
 
 class EvaluationCancelled(Exception):
@@ -29,21 +29,16 @@ class EvaluationProgress:
     and stops the evaluation once a cancel was requested."""
 
     def __init__(self, job_id: int, max_rate: int, should_stop: Any) -> None:
-        self.job_id = job_id
-        self.min_gap = 1.0 / max_rate
-        self.started = self.last_saved = time.monotonic()
+        self.progress = JobProgress(job_id, max_rate)
         self.should_stop = should_stop
 
     def __call__(self, done: int, total: int) -> None:
         if self.should_stop():
             raise EvaluationCancelled
-        now = time.monotonic()
-        if now - self.last_saved < self.min_gap and done < total:
-            return
-        self.last_saved = now
-        point = {"kind": "step", "step": done, "total_steps": total, "elapsed_seconds": now - self.started}
-        with_db_retry(f"job {self.job_id} progress",
-                      lambda: services.record_progress(self.job_id, point, save_point=False))
+        if done < total and not self.progress.due():
+            return  # a batch of a few rows each: no write per batch
+        self.progress.record({"kind": "step", "step": done, "total_steps": total,
+                              "elapsed_seconds": self.progress.elapsed()}, always=done >= total)
 
 
 def _say(job_id: int, message: str) -> None:

@@ -33,6 +33,7 @@ from webapp.prompts.services import new_version_dir
 from workers.db_retry import DB_ERRORS, with_db_retry
 from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
+from workers.progress import JobProgress
 from workers.training_groups import get_groups
 
 logger = logging.getLogger(__name__)
@@ -61,21 +62,15 @@ class JobHeartbeat(threading.Thread):
 
 
 class ProgressRecorder:
-    """on_progress callback: every eval is recorded; train points at most `max_rate` per second."""
+    """on_progress callback of training: every step through JobProgress (evaluations and the
+    last step always chart points), and each evaluation said in the log."""
 
     def __init__(self, job_id: int, max_rate: int) -> None:
         self.job_id = job_id
-        self.min_gap = 1.0 / max_rate
-        self.last_saved = 0.0
+        self.progress = JobProgress(job_id, max_rate)
 
     def __call__(self, event: ProgressEvent) -> None:
-        now = time.monotonic()
-        last_step = event.step >= event.total_steps
-        save_point = event.kind == "eval" or last_step or now - self.last_saved >= self.min_gap
-        if save_point:
-            self.last_saved = now
-        with_db_retry(f"job {self.job_id} progress", lambda: services.record_progress(
-            self.job_id, event.to_dict(), save_point=save_point))
+        self.progress.record(event.to_dict(), always=event.kind == "eval" or event.step >= event.total_steps)
         if event.kind == "eval":
             shown = ", ".join(f"{k} {v:.3f}" for k, v in event.metrics.items() if k in {"accuracy", "macro_f1", "exact_match", "f1"})
             message = f"Evaluation at step {event.step}: {shown or 'done'}" + (" (best so far)" if event.is_best else "")
