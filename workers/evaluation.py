@@ -8,11 +8,11 @@ from typing import Any
 
 from django.conf import settings
 
-from tuning_core.config import ScoringOptions
 from tuning_core.errors import TuningError
 from tuning_core.evaluate import evaluate
 from tuning_core.export import load_prompt
 from webapp.jobs import evaluations, services
+from webapp.jobs.configs import EnsembleEvaluationConfig, EvaluationConfig
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib.splits import load_split
 from workers.db_retry import with_db_retry
@@ -60,33 +60,21 @@ def _record_cancel(job_id: int, worker: str) -> None:
     _record(job_id, "result", lambda: services.record_result(job_id, worker, None, [], cancelled=True))
 
 
-def _scoring(config: dict[str, Any]) -> ScoringOptions:
-    """An evaluation job scores with the lengths and precision its config recorded at launch."""
-    return ScoringOptions(max_input_length=config["max_input_length"], max_target_length=config["max_target_length"],
-                          precision=config["precision"])
-
-
-def _member_scorings(config: dict[str, Any]) -> ScoringOptions | list[ScoringOptions]:
-    """Each member's own options; one set for all in a job queued before members had theirs."""
-    if "member_scoring" not in config:
-        return _scoring(config)
-    return [_scoring(options) for options in config["member_scoring"]]
-
-
 def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
-    config = job.train_config
+    config = EvaluationConfig.from_dict(job.train_config)
     version = job.parent_version
     assert version is not None, "an evaluation job names the version it evaluates"
     _say(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
     prompt, _ = load_prompt(Path(settings.MEDIA_ROOT) / version.tensor_file, base=base)
-    data = load_split(job.dataset.split_path(config["split"]))
-    _say(job.pk, f"Scoring {len(data):,} {config['split']} rows of {job.dataset.name} with {version}")
+    data = load_split(job.dataset.split_path(config.split))
+    _say(job.pk, f"Scoring {len(data):,} {config.split} rows of {job.dataset.name} with {version}")
     try:
         result = evaluate(
-            base, prompt, data, mode=config["mode"],
-            label_words=config["label_words"] if config["mode"] == "rank" else None,
-            scoring=_scoring(config), progress=EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop),
+            base, prompt, data, mode=config.mode,  # type: ignore[arg-type]
+            label_words=config.label_words if config.mode == "rank" else None,
+            scoring=config.scoring.options(),
+            progress=EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop),
         )
     except EvaluationCancelled:
         _record_cancel(job.pk, worker)
@@ -112,16 +100,16 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
     from webapp.ensembles.evaluations import record_ensemble_evaluation
     from webapp.prompts.models import PromptVersion
 
-    config = job.train_config
+    config = EnsembleEvaluationConfig.from_dict(job.train_config)
     _say(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
-    versions = with_db_retry(f"job {job.pk} members", lambda: PromptVersion.objects.in_bulk(config["member_ids"])) or {}
-    missing = [pk for pk in config["member_ids"] if pk not in versions]
+    versions = with_db_retry(f"job {job.pk} members", lambda: PromptVersion.objects.in_bulk(config.member_ids)) or {}
+    missing = [pk for pk in config.member_ids if pk not in versions]
     if missing:
         raise EnsembleMemberGone(f"Member version(s) {missing} were deleted; edit the ensemble and evaluate again")
     prompts = [load_prompt(Path(settings.MEDIA_ROOT) / versions[pk].tensor_file, base=base)[0]
-               for pk in config["member_ids"]]
-    splits = {split: load_split(job.dataset.split_path(split)) for split in config["splits"]}
+               for pk in config.member_ids]
+    splits = {split: load_split(job.dataset.split_path(split)) for split in config.splits}
     total = sum(len(data) for data in splits.values())
     progress = EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop)
     results, offset = {}, 0
@@ -130,8 +118,8 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
             _say(job.pk, f"Scoring {len(data):,} {split} rows of {job.dataset.name} with {len(prompts)} prompts "
                          "in one pass")
             results[split] = evaluate_ensemble(
-                base, prompts, data, config["label_words"], voting=config["voting"],
-                scoring=_member_scorings(config), progress=SplitProgress(progress, offset, total),
+                base, prompts, data, config.label_words, voting=config.voting,
+                scoring=config.options(), progress=SplitProgress(progress, offset, total),
             )
             offset += len(data)
     except EvaluationCancelled:

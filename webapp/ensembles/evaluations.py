@@ -19,10 +19,10 @@ from django.utils import timezone
 from tuning_core.ensemble import EnsembleResult, Voting
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
-from webapp.jobs.evaluations import evaluation_problem, version_task
+from webapp.jobs.configs import EnsembleEvaluationConfig
+from webapp.jobs.evaluations import evaluation_problem, trained_scoring, version_task
 from webapp.jobs.models import JobMethod, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, announce_job, log_job_event, queue_job
-from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
 from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
 
@@ -51,23 +51,12 @@ def launch_ensemble_evaluation(owner: Any, ensemble: Ensemble, dataset: Dataset,
         problem = dataset_problem(members, dataset, split)
         if problem:
             raise JobLaunchError(problem, field="dataset")
-    trained = [m.job.train_config if m.job else {} for m in members]
-    config = {
-        "ensemble_id": ensemble.pk,
-        "revision": ensemble.revision,
-        "member_ids": [m.pk for m in members],
-        "voting": ensemble.voting,
-        "splits": splits,
-        "split": ", ".join(splits),  # what job pages show as "the split"
-        "mode": "rank",
-        "label_words": version_task(members[0])[1],
-        # Each member is scored as its own evaluation scores it: its own lengths and precision
-        # (in member order). The keys below summarise them for pages.
-        "member_scoring": [member_scoring(t) for t in trained],
-        "max_input_length": max(t.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH) for t in trained),
-        "max_target_length": max(t.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH) for t in trained),
-        "precision": trained[0].get("precision", "auto"),
-    }
+    # Each member is scored as its own evaluation scores it: its own lengths and precision.
+    config = EnsembleEvaluationConfig(
+        ensemble_id=ensemble.pk, revision=ensemble.revision, member_ids=[m.pk for m in members],
+        voting=ensemble.voting, splits=splits, label_words=version_task(members[0])[1],
+        member_scoring=[trained_scoring(m) for m in members],
+    ).to_dict()
     return queue_job(
         JobMethod.ENSEMBLE_EVALUATION, owner=owner, dataset=dataset, base_model=ensemble.base_model,
         prompt=members[0].prompt, prompt_config={"ensemble": ensemble.name, "members": len(members)},
@@ -75,13 +64,6 @@ def launch_ensemble_evaluation(owner: Any, ensemble: Ensemble, dataset: Dataset,
         queued=f"Queued: ensemble {ensemble.name} (revision {ensemble.revision}, {len(members)} members) "
                f"on {dataset.name} ({config['split']})",
     )
-
-
-def member_scoring(trained: dict[str, Any]) -> dict[str, Any]:
-    """How a member is scored, from its training config, as jobs.evaluations does for one version."""
-    return {"max_input_length": trained.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
-            "max_target_length": trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
-            "precision": trained.get("precision", "auto")}
 
 
 def margin_histogram(result: EnsembleResult, members: int) -> list[dict[str, Any]]:
@@ -145,9 +127,9 @@ def record_ensemble_evaluation(job_id: int, worker: str, results: dict[str, Ense
         job = TuningJob.objects.select_for_update(of=("self",)).select_related("dataset").get(pk=job_id)
         if job.status != JobStatus.RUNNING or job.worker != worker:
             return []
-        config = job.train_config
-        ensemble = Ensemble.objects.filter(pk=config["ensemble_id"]).first()
-        member_ids: list[int] = config["member_ids"]
+        config = EnsembleEvaluationConfig.from_dict(job.train_config)
+        ensemble = Ensemble.objects.filter(pk=config.ensemble_id).first()
+        member_ids = config.member_ids
         members = PromptVersion.objects.in_bulk(member_ids)
         if ensemble is None or len(members) != len(member_ids):
             job.status, job.finished_at = JobStatus.FAILED, timezone.now()
@@ -156,7 +138,7 @@ def record_ensemble_evaluation(job_id: int, worker: str, results: dict[str, Ense
             runs: list[EvalRun] = []
         else:
             runs = []
-            link = {"job": job, "ensemble": ensemble, "ensemble_revision": config["revision"],
+            link = {"job": job, "ensemble": ensemble, "ensemble_revision": config.revision,
                     "ensemble_members": member_ids}
             for split, result in results.items():
                 for k, version_id in enumerate(member_ids):
@@ -173,7 +155,7 @@ def record_ensemble_evaluation(job_id: int, worker: str, results: dict[str, Ense
     if job.status == JobStatus.FAILED:
         log_job_event(job_id, f"Failed: {job.error_message}")
     else:
-        log_job_event(job_id, f"Evaluated ensemble {ensemble} on {job.dataset.name} ({config['split']}): "
+        log_job_event(job_id, f"Evaluated ensemble {ensemble} on {job.dataset.name} ({', '.join(config.splits)}): "
                               f"{len(runs)} evaluations")
     announce_job(job)
     return runs

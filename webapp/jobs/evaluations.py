@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tuning_core.task import resolve
 from webapp.datasets.models import Dataset
+from webapp.jobs.configs import EvaluationConfig, Scoring
 from webapp.jobs.models import JobMethod, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, announce_job, log_job_event, queue_job
 from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
@@ -65,21 +66,23 @@ def launch_evaluation(owner: Any, version: PromptVersion, dataset: Dataset, spli
     problem = evaluation_problem(version, dataset, split)
     if problem:
         raise JobLaunchError(problem, field="dataset")
-    trained = version.job.train_config if version.job else {}
     _, labels = version_task(version)
-    config = {
-        "split": split,
-        "mode": resolve(kind=dataset.task_kind).eval_mode.value,
-        "label_words": labels or list(dataset.label_words),
-        "max_input_length": trained.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
-        "max_target_length": trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
-        "precision": trained.get("precision", "auto"),
-    }
+    config = EvaluationConfig(split=split, mode=resolve(kind=dataset.task_kind).eval_mode.value,
+                              label_words=labels or list(dataset.label_words), scoring=trained_scoring(version))
     return queue_job(
         JobMethod.EVALUATION, owner=owner, dataset=dataset, base_model=version.base_model, prompt=version.prompt,
-        parent_version=version, prompt_config={"init_from": version.tensor_file}, train_config=config,
+        parent_version=version, prompt_config={"init_from": version.tensor_file}, train_config=config.to_dict(),
         total_steps=int(dataset.split_counts.get(split, 0)),
     )
+
+
+def trained_scoring(version: PromptVersion) -> Scoring:
+    """How `version` is scored: the lengths and precision its training job used (the engine's
+    defaults for a version whose job is gone)."""
+    trained = version.job.train_config if version.job else {}
+    return Scoring(max_input_length=trained.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
+                   max_target_length=trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
+                   precision=trained.get("precision", "auto"))
 
 
 def record_evaluation(job_id: int, worker: str, *, metrics: dict[str, Any], predictions: list[dict[str, Any]],
@@ -90,11 +93,12 @@ def record_evaluation(job_id: int, worker: str, *, metrics: dict[str, Any], pred
             pk=job_id)
         if job.status != JobStatus.RUNNING or job.worker != worker or job.parent_version is None:
             return None
-        run = record_eval_run(version=job.parent_version, dataset=job.dataset, split=job.train_config["split"],
-                              mode=job.train_config["mode"], metrics=metrics, predictions=predictions, job=job)
+        config = EvaluationConfig.from_dict(job.train_config)
+        run = record_eval_run(version=job.parent_version, dataset=job.dataset, split=config.split,
+                              mode=config.mode, metrics=metrics, predictions=predictions, job=job)
         job.status, job.finished_at, job.step, job.eta_seconds = JobStatus.SUCCEEDED, timezone.now(), job.total_steps, 0
         job.save(update_fields=["status", "finished_at", "step", "eta_seconds"])
-    log_job_event(job_id, f"Evaluated {job.parent_version} on {job.dataset.name} ({job.train_config['split']}): "
+    log_job_event(job_id, f"Evaluated {job.parent_version} on {job.dataset.name} ({config.split}): "
                           f"{run.num_examples} examples")
     announce_job(job)
     return run
