@@ -21,4 +21,5 @@ async def test_an_unknown_path_is_refused_without_an_error(path: str, caplog) ->
     with caplog.at_level(logging.WARNING):
         connected, code = await communicator.connect()
     assert (connected, code) == (False, 1000)
+    await communicator.wait()  # the refusal ends the connection's app: nothing is left running
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

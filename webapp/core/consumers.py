@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.generic.websocket import AsyncWebsocketConsumer
-
 from webapp.lib.consumers import GroupEventsConsumer
 from webapp.lib.events import user_group
 
@@ -20,9 +18,10 @@ class UserEventsConsumer(GroupEventsConsumer):
         return user_group(user.pk)
 
 
-class UnknownPathConsumer(AsyncWebsocketConsumer):
-    """Every other websocket path: the handshake is refused (403) without a traceback, as an
-    HTTP 404 is answered without one."""
-
-    async def connect(self) -> None:
-        await self.close()
+async def refuse_unknown_path(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Every other websocket path: the handshake is refused (403) without a traceback, as an HTTP
+    404 is answered without one. A plain ASGI app, not a consumer: it never opens a channel
+    layer connection for a socket it refuses."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1000})  # closing before accepting refuses
