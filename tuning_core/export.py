@@ -204,7 +204,7 @@ def peft_adapter_files(prompt: Tensor, shape: T5Shape, *, init: str = "random",
     model (a web request can build the download from the checkpoint's config.json). `init` is
     how the prompt was initialised (ours: class_labels, vocab, random, from_file), recorded as
     PEFT's prompt_tuning_init; class labels with their words as the init text."""
-    from peft import PromptTuningConfig, PromptTuningInit, TaskType
+    from peft import PromptTuningConfig, TaskType
     from safetensors.torch import save
 
     tensor = _as_matrix(prompt)
@@ -221,7 +221,7 @@ def peft_adapter_files(prompt: Tensor, shape: T5Shape, *, init: str = "random",
         num_layers=shape.num_layers,
         base_model_name_or_path=shape.source,
         inference_mode=True,
-        **_peft_init(init, label_words, shape.source, PromptTuningInit),
+        **_peft_init(init, label_words, shape.source),
     )
     return {
         "adapter_config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True, default=str).encode(),
@@ -229,11 +229,13 @@ def peft_adapter_files(prompt: Tensor, shape: T5Shape, *, init: str = "random",
     }
 
 
-def _peft_init(init: str, label_words: Sequence[str], source: str, names: Any) -> dict[str, Any]:
+def _peft_init(init: str, label_words: Sequence[str], source: str) -> dict[str, Any]:
+    from peft import PromptTuningInit
+
     peft_init = PEFT_INITS.get(init, "RANDOM")
     if peft_init == "TEXT" and not label_words:
         peft_init = "RANDOM"  # class labels without their words: nothing to name
-    fields: dict[str, Any] = {"prompt_tuning_init": getattr(names, peft_init)}
+    fields: dict[str, Any] = {"prompt_tuning_init": PromptTuningInit[peft_init]}
     if peft_init == "TEXT":
         fields.update(prompt_tuning_init_text=" ".join(label_words), tokenizer_name_or_path=source)
     return fields

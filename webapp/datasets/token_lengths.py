@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,18 +102,45 @@ def truncation_warning(stats: dict[str, Any], model_name: str) -> DataProblem | 
 JOB_INPUT_LENGTHS = (64, 128, 256, 512)
 
 
+@dataclass(frozen=True)
+class InputLengths:
+    """Training input token lengths of a dataset (EOS included), exact up to `measured_to`; a
+    longer input counts as `measured_to + 1`."""
+
+    measured_to: int
+    counts: dict[int, int]
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> InputLengths | None:
+        """From one token-length measure; None for one made before training inputs were kept."""
+        counts = entry.get("train_input_lengths")
+        if not isinstance(counts, dict):
+            return None
+        return cls(int(entry["max_length"]), {int(k): int(v) for k, v in counts.items()})
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def cut_by(self, limit: int) -> int:
+        """How many training inputs a max input length of `limit` cuts (at most `measured_to`)."""
+        return sum(n for length, n in self.counts.items() if length > limit)
+
+
+def input_lengths(dataset: Dataset) -> InputLengths | None:
+    """The longest-reaching measure of the training inputs (any T5 tokenizer counts the same)."""
+    found = [m for m in (InputLengths.of(e) for e in dataset.token_stats.values() if isinstance(e, dict)) if m]
+    return max(found, key=lambda m: m.measured_to, default=None)
+
+
 def training_cuts(entry: dict[str, Any]) -> list[tuple[int, int, int, str]]:
     """(max input length, training inputs it cuts, training inputs, share) at each length a job
     would use, up to the measured one; none for a measure made before training inputs were kept."""
-    counts = {int(k): int(v) for k, v in (entry.get("train_input_lengths") or {}).items()}
-    total = sum(counts.values())
-    if not total:
+    lengths = InputLengths.of(entry)
+    if lengths is None or not lengths.total:
         return []
-    rows = []
-    for limit in (n for n in JOB_INPUT_LENGTHS if n <= int(entry["max_length"])):
-        cut = sum(n for length, n in counts.items() if length > limit)
-        rows.append((limit, cut, total, share_text(cut / total)))
-    return rows
+    return [(limit, lengths.cut_by(limit), lengths.total, share_text(lengths.cut_by(limit) / lengths.total))
+            for limit in JOB_INPUT_LENGTHS if limit <= lengths.measured_to]
 
 
 def share_text(share: float) -> str:

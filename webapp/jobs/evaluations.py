@@ -19,7 +19,7 @@ from webapp.datasets.models import Dataset
 from webapp.jobs.configs import EvaluationConfig, Scoring
 from webapp.jobs.models import JobMethod, JobStatus, TuningJob
 from webapp.jobs.services import JobLaunchError, announce_job, log_job_event, queue_job
-from webapp.prompts.inputs import DEFAULT_MAX_INPUT_LENGTH, DEFAULT_MAX_TARGET_LENGTH
+from webapp.prompts.inputs import trained_settings
 from webapp.prompts.models import EvalRun, PromptVersion
 from webapp.prompts.services import record_eval_run
 
@@ -79,10 +79,7 @@ def launch_evaluation(owner: Any, version: PromptVersion, dataset: Dataset, spli
 def trained_scoring(version: PromptVersion) -> Scoring:
     """How `version` is scored: the lengths and precision its training job used (the engine's
     defaults for a version whose job is gone)."""
-    trained = version.job.train_config if version.job else {}
-    return Scoring(max_input_length=trained.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
-                   max_target_length=trained.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
-                   precision=trained.get("precision", "auto"))
+    return Scoring(*trained_settings(version))
 
 
 def record_evaluation(job_id: int, worker: str, *, metrics: dict[str, Any], predictions: list[dict[str, Any]],

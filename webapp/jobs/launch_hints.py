@@ -14,6 +14,7 @@ from typing import Any
 
 from tuning_core.config import InitMethod, TrainConfig
 from tuning_core.task import TaskKind
+from webapp.datasets.token_lengths import JOB_INPUT_LENGTHS, input_lengths
 from webapp.jobs.models import JobMethod, JobMetric, JobStatus, TuningJob
 
 # A default longer than this is rarely what a user wants (decoding cost grows with it); they
@@ -52,49 +53,19 @@ def target_lengths(dataset: Any) -> TargetLengths | None:
     return best
 
 
-# Max input lengths the launch form proposes, shortest first: the first that cuts at most
-# INPUT_CUT_TARGET of the training inputs is the default (a longer input costs every step).
-INPUT_LENGTH_STEPS = (64, 128, 256, 512)
+# The launch form proposes the shortest of JOB_INPUT_LENGTHS that cuts at most INPUT_CUT_TARGET of
+# the training inputs (a longer input costs every step), and warns above INPUT_CUT_WARNING.
 INPUT_CUT_TARGET = 0.05
-INPUT_CUT_WARNING = 0.10  # above this share the form warns
-
-
-@dataclass(frozen=True)
-class InputLengths:
-    """Training input token lengths of a dataset (EOS included), exact up to `measured_to`; a
-    longer input counts as `measured_to + 1`."""
-
-    measured_to: int
-    counts: dict[int, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def cut_by(self, limit: int) -> int:
-        """How many training inputs a max input length of `limit` cuts (at most `measured_to`)."""
-        return sum(n for length, n in self.counts.items() if length > limit)
-
-
-def input_lengths(dataset: Any) -> InputLengths | None:
-    """The longest-reaching measure of the training inputs (any T5 tokenizer counts the same)."""
-    best: InputLengths | None = None
-    for entry in dataset.token_stats.values():
-        if isinstance(entry, dict) and isinstance(entry.get("train_input_lengths"), dict):
-            found = InputLengths(int(entry["max_length"]),
-                                 {int(k): int(v) for k, v in entry["train_input_lengths"].items()})
-            if best is None or found.measured_to > best.measured_to:
-                best = found
-    return best
+INPUT_CUT_WARNING = 0.10
 
 
 def default_max_input_length(dataset: Any) -> int:
-    """The shortest of INPUT_LENGTH_STEPS cutting at most INPUT_CUT_TARGET of the training inputs;
+    """The shortest of JOB_INPUT_LENGTHS cutting at most INPUT_CUT_TARGET of the training inputs;
     the longest step when none does; the engine's default when nothing was measured."""
     lengths = input_lengths(dataset)
     if lengths is None or not lengths.total:
         return TrainConfig.max_input_length
-    steps = [s for s in INPUT_LENGTH_STEPS if s <= lengths.measured_to] or [lengths.measured_to]
+    steps = [s for s in JOB_INPUT_LENGTHS if s <= lengths.measured_to] or [lengths.measured_to]
     return next((s for s in steps if lengths.cut_by(s) <= INPUT_CUT_TARGET * lengths.total), steps[-1])
 
 

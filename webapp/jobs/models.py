@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tuning_core.task import headline_metric_of, resolve
@@ -64,11 +64,9 @@ class TuningJobQuerySet(models.QuerySet["TuningJob"]):
 
     def running_on(self, queue: str) -> dict[str, int]:
         """How many jobs each worker runs now on `queue` (any owner: counts only)."""
-        counts = self.filter(status=JobStatus.RUNNING, queue=queue).values_list("worker", flat=True)
-        out: dict[str, int] = {}
-        for worker in counts:
-            out[worker or "a worker"] = out.get(worker or "a worker", 0) + 1
-        return out
+        running = (self.filter(status=JobStatus.RUNNING, queue=queue).order_by()  # no ordering in the GROUP BY
+                   .values("worker").annotate(n=Count("id")))
+        return {row["worker"] or "a worker": row["n"] for row in running}
 
     def claimable(self, stale_before: object) -> TuningJobQuerySet:
         """Queued jobs, and running jobs whose worker stopped beating before `stale_before`

@@ -297,11 +297,13 @@ def record_progress(job_id: int, progress: dict[str, Any], *, save_point: bool) 
         updates.update(best_metric=float(metrics[name]), best_metric_name=name, best_step=step)
     TuningJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**updates)
     if save_point or kind == "eval":
-        JobMetric.objects.update_or_create(
-            job_id=job_id, kind=JobMetric.Kind.EVAL if kind == "eval" else JobMetric.Kind.TRAIN, step=step,
-            defaults={"loss": progress.get("loss"), "learning_rate": progress.get("learning_rate"),
-                      "values": metrics, "elapsed_seconds": elapsed},
-        )
+        # An evaluation job's points (examples scored, no loss) move the page live but draw no chart.
+        if kind == "eval" or progress.get("loss") is not None:
+            JobMetric.objects.update_or_create(
+                job_id=job_id, kind=JobMetric.Kind.EVAL if kind == "eval" else JobMetric.Kind.TRAIN, step=step,
+                defaults={"loss": progress.get("loss"), "learning_rate": progress.get("learning_rate"),
+                          "values": metrics, "elapsed_seconds": elapsed},
+            )
         publish(job_group(job_id), Event(kind="job.progress", data={
             "step": step, "total_steps": total, "loss": progress.get("loss"),
             "learning_rate": progress.get("learning_rate"), "metrics": metrics, "point": kind,

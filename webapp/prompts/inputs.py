@@ -48,19 +48,28 @@ class VersionSetup:
             raise InputError(str(exc)) from None
 
 
+def trained_settings(version: PromptVersion) -> tuple[int, int, str]:
+    """(max input length, max target length, precision) `version` was trained with: how every
+    evaluation, ensemble and predict call scores it (the engine's defaults where its job
+    recorded none, or is gone)."""
+    config = (version.job.train_config if version.job else None) or {}
+    return (config.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
+            config.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH), config.get("precision", "auto"))
+
+
 def version_setup(version: PromptVersion) -> VersionSetup:
     job = version.job
     if job is None:
         raise InputError(f"{version} has lost the training job that holds its input template and labels")
-    config = job.train_config or {}
     dataset = job.dataset
+    max_input_length, max_target_length, precision = trained_settings(version)
     return VersionSetup(
         tensor_file=version.tensor_file,
         template=dataset.input_template,
         labels=list(dataset.label_words) if dataset.task_kind == "classification" else None,
-        max_input_length=config.get("max_input_length", DEFAULT_MAX_INPUT_LENGTH),
-        max_target_length=config.get("max_target_length", DEFAULT_MAX_TARGET_LENGTH),
-        precision=config.get("precision", "auto"),
+        max_input_length=max_input_length,
+        max_target_length=max_target_length,
+        precision=precision,
     )
 
 

@@ -178,7 +178,7 @@ def create_dataset(
         upload = services.stage_upload(request.user, data.get("name") or "", incoming(request.FILES))
     except DataError as exc:
         raise ApiError(400, f"The upload was refused: {exc}", problem_details(exc.problems)) from None
-    wait = request.POST.get("wait", "").lower() in ("1", "true", "yes", "on")
+    wait = fields.wait
     dataset, queued = None, False
     try:
         kind = detect_task_kind(upload.distinct(data["label_column"]), upload.rows)
