@@ -237,3 +237,11 @@ class DetailQuery(forms.Form):
 
 class RenameForm(forms.Form):
     name = forms.CharField(max_length=200)
+
+
+class DistributionQuery(forms.Form):
+    """The mapping choices the label distribution follows as the user changes them."""
+
+    label_column = forms.CharField(max_length=200, required=False)
+    split_mode = forms.CharField(max_length=20, required=False)
+    split_column = forms.CharField(max_length=200, required=False)

@@ -140,7 +140,7 @@ class StagedFile:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StagedFile:
-        return cls(**{**data, "scan": FileScan(**data["scan"])})
+        return cls(**{**data, "scan": FileScan.from_json(data["scan"])})
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,9 +219,10 @@ class Upload(models.Model):
         """Distinct values of `column` across the files; None when there were too many to keep."""
         values: dict[str, None] = {}
         for f in self.staged_files:
-            if column in f.scan.many or column not in f.scan.distinct:
+            distinct = f.scan.distinct(column)
+            if distinct is None:
                 return None
-            values.update(dict.fromkeys(f.scan.distinct[column]))
+            values.update(dict.fromkeys(distinct))
         return sorted(values, key=_natural)
 
 

@@ -29,17 +29,13 @@ from tuning_core.errors import DataError, DataProblem, ProblemCode
 from tuning_core.reading import Position, iter_rows, locate
 from tuning_core.task import MAX_LABELS, TaskKind, task_kind_of
 from webapp.datasets.models import SPLITS, SplitMode
+from webapp.datasets.reading import SPLIT_ALIASES
 
 # More distinct labels than this is not a classification task: rank classification scores
 # every label for every example, and a confusion matrix stops being readable.
 MAX_CLASSES = MAX_LABELS
 BATCH_ROWS = 5000
 HISTOGRAM_BINS = 20
-SPLIT_ALIASES = {
-    "train": "train", "training": "train",
-    "validation": "validation", "valid": "validation", "val": "validation", "dev": "validation",
-    "test": "test", "testing": "test",
-}
 
 ProgressCallback = Callable[[str], None]
 

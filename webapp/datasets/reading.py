@@ -1,4 +1,4 @@
-"""The upload's view of a table: its columns, a preview and each column's distinct values.
+"""The upload's view of a table: its columns, a preview and each column's value counts.
 
 Reading itself is tuning_core's (`tuning_core.reading`): every format streamed with memory bounded
 by one row (or one Parquet batch), problems as `DataProblem`s with 1-based data rows, the same
@@ -7,8 +7,10 @@ reader `tuning_core.data.read_table` uses. What is left here serves the upload p
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tuning_core.data import cell_text
 from tuning_core.errors import DataError, DataProblem
@@ -17,10 +19,15 @@ from tuning_core.reading import SUFFIXES, check_file, iter_rows, read_header
 # Formats a browser user may pick from a file picker; shown in the "accept" attribute.
 ACCEPT = ",".join(sorted(SUFFIXES))
 PREVIEW_ROWS = 5
-# Distinct values kept per column while scanning: enough to detect a label column and prefill its
-# label map, small enough that a free-text column costs nothing.
+# Distinct values counted per column while scanning: enough to detect a label column, prefill its
+# label map and show its distribution, small enough that a free-text column costs nothing.
 DISTINCT_CAP = 200
-
+# What a split column may hold (compared trimmed and lower-cased), and the split each names.
+SPLIT_ALIASES = {
+    "train": "train", "training": "train",
+    "validation": "validation", "valid": "validation", "val": "validation", "dev": "validation",
+    "test": "test", "testing": "test",
+}
 
 # ----------------------------------------------------------------------------------------------
 # the scan an upload gets before anything is stored
@@ -31,13 +38,74 @@ class FileScan:
     columns: list[str]
     rows: int
     preview: list[dict[str, str]]
-    # column -> distinct values (as text) up to DISTINCT_CAP; `many` lists the columns past the cap.
-    distinct: dict[str, list[str]] = field(default_factory=dict)
+    # column -> value (as text, trimmed) -> rows, for the columns of at most DISTINCT_CAP values;
+    # `many` lists the columns past the cap.
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
     many: list[str] = field(default_factory=list)
+    # For each column holding only split names: its value -> column -> value -> rows, so the
+    # mapping page can show each split's label distribution before anything is processed.
+    by_split: dict[str, dict[str, dict[str, dict[str, int]]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileScan:
+        data = dict(data)
+        if "distinct" in data:  # staged before counts were kept: values known, counts not
+            data["counts"] = {c: dict.fromkeys(values, 0) for c, values in data.pop("distinct").items()}
+        return cls(**data)
+
+    def distinct(self, column: str) -> list[str] | None:
+        """The column's distinct values in first-seen order; None when there were too many to keep."""
+        if column in self.many or column not in self.counts:
+            return None
+        return list(self.counts[column])
+
+
+class _Counting:
+    """Value counts per column, and per split-like column the counts within each of its values."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+        self.many: set[str] = set()
+        self.by_split: dict[str, dict[str, dict[str, Counter[str]]]] | None = None
+
+    def add(self, texts: dict[str, str]) -> None:
+        for key, text in texts.items():
+            if key in self.many:
+                continue
+            seen = self.counts.setdefault(key, Counter())
+            seen[text] += 1
+            if len(seen) > DISTINCT_CAP:
+                self._too_many(key)
+        if self.by_split is None:  # every column of the first row may turn out to name splits
+            self.by_split = {key: {} for key in texts}
+        for key in list(self.by_split):
+            split = texts.get(key, "")
+            if split.lower() not in SPLIT_ALIASES:
+                del self.by_split[key]
+                continue
+            within = self.by_split[key].setdefault(split, {})
+            for column, text in texts.items():
+                if column != key and column not in self.many:
+                    within.setdefault(column, Counter())[text] += 1
+
+    def _too_many(self, key: str) -> None:
+        self.many.add(key)
+        del self.counts[key]
+        for splits in (self.by_split or {}).values():
+            for within in splits.values():
+                within.pop(key, None)
+
+    def scan(self, columns: list[str], rows: int, preview: list[dict[str, str]]) -> FileScan:
+        return FileScan(
+            columns=columns, rows=rows, preview=preview,
+            counts={k: dict(v) for k, v in self.counts.items()}, many=sorted(self.many),
+            by_split={key: {split: {c: dict(v) for c, v in within.items()} for split, within in splits.items()}
+                      for key, splits in (self.by_split or {}).items()},
+        )
 
 
 def scan_file(path: Path, fmt: str, name: str) -> FileScan:
-    """Check a whole file and collect its columns, a preview and each column's distinct values.
+    """Check a whole file and collect its columns, a preview and each column's value counts.
 
     Raises DataError listing every problem (capped) so the upload can be refused before any
     row or file is stored.
@@ -46,20 +114,13 @@ def scan_file(path: Path, fmt: str, name: str) -> FileScan:
     problems: list[DataProblem] = []
     columns: dict[str, None] = dict.fromkeys(read_header(path, fmt, name))
     preview: list[dict[str, str]] = []
-    distinct: dict[str, dict[str, None]] = {}
-    many: set[str] = set()
+    counting = _Counting()
     rows = 0
     for _, obj in iter_rows(path, fmt, name, problems):
         rows += 1
-        for key, value in obj.items():
+        for key in obj:
             columns.setdefault(key, None)
-            if key in many:
-                continue
-            seen = distinct.setdefault(key, {})
-            seen[cell_text(value).strip()] = None
-            if len(seen) > DISTINCT_CAP:
-                many.add(key)
-                del distinct[key]
+        counting.add({key: cell_text(value).strip() for key, value in obj.items()})
         if len(preview) < PREVIEW_ROWS:
             preview.append({k: cell_text(v) for k, v in obj.items()})
     if problems:
@@ -69,7 +130,4 @@ def scan_file(path: Path, fmt: str, name: str) -> FileScan:
     if not columns:
         raise DataError(DataProblem("The rows have no fields: give each row at least an input and a label",
                                     file=name))
-    return FileScan(
-        columns=list(columns), rows=rows, preview=preview,
-        distinct={k: list(v) for k, v in distinct.items()}, many=sorted(many),
-    )
+    return counting.scan(list(columns), rows, preview)

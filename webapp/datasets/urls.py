@@ -26,6 +26,7 @@ urlpatterns = [
     path("new/", views.upload, name="upload"),
     path("new/<upload_id:upload_id>/", views.upload_page, name="upload_page"),
     path("new/<upload_id:upload_id>/discard/", views.discard, name="discard"),
+    path("new/<upload_id:upload_id>/labels/", views.mapping_distribution, name="mapping_distribution"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/token-lengths/", views.measure_tokens, name="measure_tokens"),
     path("<int:pk>/rename/", views.rename, name="rename"),

@@ -20,7 +20,8 @@ from tuning_core.task import TaskKind
 from webapp.datasets import services, token_lengths
 from webapp.datasets.browse import sample_rows
 from webapp.datasets.charts import histogram_bars, label_bars
-from webapp.datasets.forms import DetailQuery, MappingForm, RenameForm, UploadForm, label_map_text
+from webapp.datasets.forms import DetailQuery, DistributionQuery, MappingForm, RenameForm, UploadForm, label_map_text
+from webapp.datasets.label_distribution import LabelDistribution, label_distribution
 from webapp.datasets.models import SPLITS, Dataset, Upload, UploadStatus
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
@@ -121,7 +122,27 @@ def _mapping(request: HttpRequest, upload: Upload) -> HttpResponse:
         "upload": upload, "form": form, "preview": preview, "problems": problems,
         "rejected": bool(problems) and problems is upload.problems,
         "distinct_by_column": distinct_by_column, "preview_rows": upload.first.scan.preview,
+        "distribution": _distribution(upload, {name: form[name].value() for name in DISTRIBUTION_FIELDS}),
     }, status=400 if problems or form.errors else 200)
+
+
+DISTRIBUTION_FIELDS = ("label_column", "split_mode", "split_column")
+
+
+def _distribution(upload: Upload, choices: dict[str, Any]) -> LabelDistribution:
+    query = DistributionQuery(choices)
+    data = query.cleaned_data if query.is_valid() else {}
+    return label_distribution(upload, data.get("label_column") or "", data.get("split_mode") or "",
+                              data.get("split_column") or "")
+
+
+@login_required
+@require_GET
+def mapping_distribution(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
+    """The mapping page's label table for the choices now in its form (asked for as they change)."""
+    upload = services.get_upload_for_user(request.user, upload_id)
+    return render(request, "datasets/mapping.html#label-distribution",
+                  {"upload": upload, "distribution": _distribution(upload, request.GET.dict())})
 
 
 @login_required

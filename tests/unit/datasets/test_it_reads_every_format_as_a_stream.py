@@ -37,6 +37,6 @@ def test_it_reads_the_same_rows_from_every_format(files, fmt: str) -> None:
     scan = scan_file(files[fmt], fmt, f"d.{fmt}")
     assert scan.columns == ["text", "label"]
     assert scan.rows == 12
-    assert scan.distinct["label"] == ["1", "0"]
+    assert scan.distinct("label") == ["1", "0"]
     assert scan.many == []
 

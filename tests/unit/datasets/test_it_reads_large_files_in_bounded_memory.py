@@ -28,6 +28,6 @@ def test_the_scan_of_a_20_mb_file_stays_small(tmp_path) -> None:
         tracemalloc.stop()
 
     assert scan.rows == 260_000
-    assert scan.distinct["label"] == ["0", "1", "2"]
+    assert scan.distinct("label") == ["0", "1", "2"]
     assert scan.many == ["text"]
     assert peak < 8 * 1024**2, f"peak {peak / 1024**2:.1f} MB"

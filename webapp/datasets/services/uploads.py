@@ -131,12 +131,15 @@ def suggested_mapping(upload: Upload) -> dict[str, Any]:
     lowered = {c.lower(): c for c in columns}
     label = next((lowered[c] for c in ("label", "labels", "target", "class", "answer", "output", "y")
                   if c in lowered), columns[-1])
-    inputs = [c for c in columns if c != label and c.lower() not in ("split", "id", "idx")] or columns[:1]
+    # A column named "split", or else one holding nothing but split names (train, dev, test, ...).
+    split_like = [c for c in upload.first.scan.by_split if c != label] if upload.single_file else []
+    split_column = lowered.get("split") or (split_like[0] if split_like else "")
+    inputs = [c for c in columns if c not in (label, split_column) and c.lower() not in ("split", "id", "idx")]
+    inputs = inputs or columns[:1]
     if len(inputs) == 1:
         template = "{" + inputs[0] + "}"
     else:
         template = " ".join(f"{c}: {{{c}}}" for c in inputs)
-    split_column = lowered.get("split", "")
     return {
         "input_template": template,
         "label_column": label,

@@ -76,6 +76,26 @@
     });
   }
 
+  // --- mapping: each split's labels follow the label column and the way of splitting ----------
+  const distribution = document.getElementById("label-distribution");
+  const mappingForm = document.getElementById("mapping-form");
+  if (distribution && mappingForm) {
+    const choices = ["label_column", "split_mode", "split_column"];
+    const refreshDistribution = () => {
+      const query = new URLSearchParams();
+      for (const name of choices) {
+        const field = mappingForm.elements.namedItem(name);
+        if (field) query.set(name, field.value);
+      }
+      const url = document.getElementById("label-distribution").dataset.fragmentUrl;
+      window.SPS.refreshFragment(url + "?" + query, "label-distribution");
+    };
+    choices.forEach((name) => {
+      const field = mappingForm.elements.namedItem(name);
+      if (field) field.addEventListener("change", refreshDistribution);
+    });
+  }
+
   // --- mapping: label words only mean something for classification ---------------------------
   const taskKind = document.querySelector("#mapping-form #id_task_kind");
   const labelWords = document.querySelector("#mapping-form [data-label-words]");
