@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.factories import api_key, make_ready_dataset, make_version
+from tests.factories import api_key, make_ready_dataset, make_version, sentiment_rows, write_csv
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
 from tests.support.jobs import launch_held
@@ -57,3 +57,25 @@ def test_each_page_shows_curl_and_python_for_its_object(page, asgi_server, alice
     assert f"{asgi_server}/api/v1/datasets/{dataset.pk}/" in curl
     assert "$SPS_TOKEN" in curl
     assert 'os.environ["SPS_TOKEN"]' in python
+
+
+def test_the_dataset_page_shows_how_to_upload_and_poll(page, asgi_server, alice, celery_worker_process,
+                                                       tmp_path) -> None:
+    """The upload answers 202 at once; the snippet polls its status_url, and runs as shown."""
+    dataset = make_ready_dataset(alice, train=16, validation=4, test=0)
+    log_in(page, asgi_server, "alice", PASSWORD)
+
+    curl, python = open_snippets(page, f"{asgi_server}/datasets/{dataset.pk}/")
+    file_name = f"{dataset.name}.csv".replace(" ", "_")
+    assert f"-F file=@{file_name} -F " in curl
+    assert f"-F label_column={dataset.label_column}" in curl
+    assert f"{asgi_server}/api/v1/datasets/" in curl
+    assert f"{asgi_server}/api/v1/uploads/<id>/" in curl
+    assert 'upload["status_url"]' in python
+
+    write_csv(tmp_path / file_name, sentiment_rows(30))
+    run = subprocess.run([sys.executable, "-c", python], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path, env={**os.environ, "SPS_TOKEN": api_key(alice)})
+    assert run.returncode == 0, run.stderr
+    assert '"status": "done"' in run.stdout
+    assert f'"name": "{dataset.name} (new)"' in run.stdout

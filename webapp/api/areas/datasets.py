@@ -24,7 +24,7 @@ from webapp.api.errors import ApiError, problem_details
 from webapp.api.schemas import Blankable, errors
 from webapp.datasets import services
 from webapp.datasets.forms import ApiDatasetForm, UploadForm
-from webapp.datasets.models import Dataset, SplitMode
+from webapp.datasets.models import Dataset, SplitMode, UploadStatus
 from webapp.datasets.processing import SPLIT_DEFAULTS, detect_task_kind
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 
@@ -197,14 +197,35 @@ def create_dataset(
     return Status(201, dataset_json(dataset))
 
 
-@router.get("/uploads/{upload_id}/", response={200: UploadOut, **errors(404)},
-            summary="An upload being processed: its status, its problems, or its dataset")
-def get_upload(request: HttpRequest, upload_id: str) -> dict[str, Any]:
+def _upload_of(request: HttpRequest, upload_id: str) -> Any:
     try:
         key = uuid.UUID(hex=upload_id)
     except ValueError:
         raise ApiError(404, "Not found") from None
-    return upload_json(request, services.get_upload_for_user(request.user, key))
+    return services.get_upload_for_user(request.user, key)
+
+
+@router.get("/uploads/{upload_id}/", response={200: UploadOut, **errors(404)},
+            summary="An upload being processed: its status, its problems, or its dataset")
+def get_upload(request: HttpRequest, upload_id: str) -> dict[str, Any]:
+    return upload_json(request, _upload_of(request, upload_id))
+
+
+@router.delete("/uploads/{upload_id}/", response={204: None, **errors(404, 409)},
+               summary="Discard an upload and its files",
+               description="For an upload that was rejected (or never processed): its files go at once instead "
+                           "of at the staging sweep. 409: a worker is checking it, or it made a dataset "
+                           "(delete the dataset instead).")
+def delete_upload(request: HttpRequest, upload_id: str) -> Status:
+    upload = _upload_of(request, upload_id)
+    if upload.status == UploadStatus.DONE and upload.dataset_id:
+        raise ApiError(409, f"The upload made the dataset {upload.dataset_id}; delete that dataset instead "
+                            f"(DELETE /api/v1/datasets/{upload.dataset_id}/)")
+    try:
+        services.discard_upload(upload)
+    except services.UploadBusy as exc:
+        raise ApiError(409, str(exc)) from None
+    return Status(204, None)
 
 
 @router.get("/datasets/{int:id}/", response={200: DatasetOut, **errors(404)}, summary="One dataset")
