@@ -35,7 +35,7 @@ def test_it_finishes_a_job_when_redis_shuts_down_mid_job(
         # The row through the service (its message lands on a queue nobody reads in the session's
         # Redis), the task through the private Redis the worker listens on.
         with override_settings(CELERY_GPU_QUEUE=QUEUE):
-            job = launch(alice, ready_dataset, tiny_base_model, max_steps=1500, eval_every=100)
+            job = launch(alice, ready_dataset, tiny_base_model, max_steps=600, eval_every=100)
         _send_to(private_url, job.pk)
 
         wait_for(lambda: job.metrics.filter(kind="eval").exists(), timeout=120, what="a first evaluation")
