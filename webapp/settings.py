@@ -20,6 +20,7 @@ from webapp.lib.env import (
     env_list,
     env_networks,
     env_str,
+    media_storage_settings,
     parse_database_url,
 )
 
@@ -207,6 +208,11 @@ JOB_PROGRESS_MAX_RATE = env_int("JOB_PROGRESS_MAX_RATE", 4, minimum=1)
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").strip().lower()
+# With MEDIA_STORAGE=s3, what a job needs is fetched into this per-machine cache (keyed by content)
+# and MEDIA_ROOT is only this machine's scratch space; both stay on the machine.
+LOCAL_CACHE_DIR = Path(env_str("LOCAL_CACHE_DIR", str(BASE_DIR / ".run" / "media-cache"))).resolve()
+LOCAL_CACHE_MAX_BYTES = env_bytes("LOCAL_CACHE_MAX_BYTES", 20 * 1024**3)
 MODEL_CACHE_DIR = Path(env_str("MODEL_CACHE_DIR", str(BASE_DIR / ".run" / "models"))).resolve()
 UPLOAD_MAX_BYTES = env_bytes("UPLOAD_MAX_BYTES", 200 * 1024**2)
 # Django's cache is Redis, shared by every web process: the login throttle counts there.
@@ -262,7 +268,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "webapp" / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every file the product keeps (issue 22): local under MEDIA_ROOT, or MEDIA_STORAGE=s3.
+    "default": media_storage_settings(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

@@ -1,0 +1,120 @@
+"""Every file the product keeps goes through here: Django's default storage, which is the local
+MEDIA_ROOT (the default) or an S3-compatible bucket (MEDIA_STORAGE=s3, django-storages).
+
+Names are storage names ("datasets/<key>/train.arrow"), chosen by us from ids and content hashes,
+never by a user. `tuning_core` reads and writes local paths, so:
+- `local_path` / `local_dir` give a local copy of what is stored: the file itself in local mode,
+  or a copy in this machine's cache (`media_cache`), fetched once, in S3 mode;
+- `publish` / `publish_dir` put what was written locally into storage, each object whole or not at
+  all (an S3 PUT is atomic; locally a temporary file is renamed into place);
+- in S3 mode MEDIA_ROOT is only this machine's scratch space for files being written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+
+from webapp.lib import media_cache
+
+
+def storage() -> Storage:
+    return storages["default"]
+
+
+def is_remote() -> bool:
+    """Whether files live in object storage, so local copies must be fetched and published."""
+    return settings.MEDIA_STORAGE == "s3"
+
+
+def scratch_path(name: str) -> Path:
+    """Where this machine writes (or, in local mode, keeps) the file stored as `name`."""
+    return Path(settings.MEDIA_ROOT) / name
+
+
+def publish(path: Path, name: str) -> None:
+    """Store the local file `path` as `name`, replacing what was there; readers see the old object
+    or the new one, never a part."""
+    if not is_remote():
+        target = scratch_path(name)
+        if target.resolve() == path.resolve():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".publish-", delete=False) as tmp:
+            with path.open("rb") as source:
+                shutil.copyfileobj(source, tmp)
+        os.replace(tmp.name, target)
+        return
+    with path.open("rb") as source:
+        storage().save(name, File(source, name=path.name))
+
+
+def publish_dir(directory: Path, prefix: str) -> list[str]:
+    """Store every file under `directory` as `prefix/<relative path>`; returns the names."""
+    names = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = f"{prefix}/{path.relative_to(directory).as_posix()}"
+        publish(path, name)
+        names.append(name)
+    return names
+
+
+def exists(name: str) -> bool:
+    return scratch_path(name).exists() if not is_remote() else storage().exists(name)
+
+
+def open_stored(name: str) -> IO[bytes]:
+    """The stored file for reading as a stream (downloads): never a whole copy in memory."""
+    return storage().open(name, "rb")  # type: ignore[no-any-return]
+
+
+def local_path(name: str, sha256: str | None = None) -> Path:
+    """A local file with the content stored as `name` (verified against `sha256` when given)."""
+    if not is_remote():
+        return scratch_path(name)
+    return media_cache.fetch(storage(), name, sha256)
+
+
+def local_dir(prefix: str) -> Path:
+    """A local directory with every file stored under `prefix/`, as they are now."""
+    if not is_remote():
+        return scratch_path(prefix)
+    return media_cache.fetch_dir(storage(), prefix, list_names(prefix))
+
+
+def list_names(prefix: str) -> list[str]:
+    """Every stored name under `prefix/`, at any depth."""
+    if not is_remote():
+        root = scratch_path(prefix)
+        return sorted(f"{prefix}/{p.relative_to(root).as_posix()}" for p in root.rglob("*") if p.is_file())
+    return sorted(_walk(storage(), prefix.rstrip("/")))
+
+
+def _walk(store: Storage, prefix: str) -> Iterator[str]:
+    directories, files = store.listdir(prefix)
+    yield from (f"{prefix}/{name}" for name in files)
+    for directory in directories:
+        yield from _walk(store, f"{prefix}/{directory}")
+
+
+def delete_prefix(prefix: str) -> None:
+    """Delete everything stored under `prefix/` (already gone is fine), and this machine's scratch copy."""
+    if is_remote():
+        for name in list_names(prefix):
+            storage().delete(name)
+    shutil.rmtree(scratch_path(prefix), ignore_errors=True)
+
+
+def delete(name: str) -> None:
+    if is_remote():
+        storage().delete(name)
+    scratch_path(name).unlink(missing_ok=True)
+
