@@ -310,10 +310,13 @@ class TrainingRun:
         checkpoint_dir: str | Path | None = None,
         on_progress: Callable[[ProgressEvent], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        on_checkpoint: Callable[[Path], None] | None = None,
     ) -> None:
+        """on_checkpoint: called with the checkpoint's path each time one is completely written
+        (a caller may copy it elsewhere, e.g. to object storage, so another machine can resume)."""
         self.started = time.perf_counter()
         self.base, self.prompt_config, self.cfg = base, prompt_config, train_config
-        self.on_progress, self.should_stop = on_progress, should_stop
+        self.on_progress, self.should_stop, self.on_checkpoint = on_progress, should_stop, on_checkpoint
         self.data = _prepare_data(base.tokenizer, prompt_config, train_config, train_data, validation_data)
         self.precision = resolve_precision(train_config.precision, base.device)  # fp32 or bf16 here
         initial_prompt = init_prompt(base, prompt_config, seed=train_config.seed)
@@ -426,6 +429,8 @@ class TrainingRun:
             "prompt": self.soft.weight.detach().cpu().clone(), "optimizer": self.optimizer.state_dict(),
             "rng": rng, **self.progress.to_state(), "elapsed": self.elapsed(),
         })
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(self.ckpt_path)
 
     def elapsed(self) -> float:
         return self.previous_elapsed + time.perf_counter() - self.started

@@ -3,7 +3,6 @@ ensemble's members on several). Every write retries through a database outage, a
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -66,7 +65,7 @@ def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
     assert version is not None, "an evaluation job names the version it evaluates"
     _say(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
-    prompt, _ = load_prompt(Path(settings.MEDIA_ROOT) / version.tensor_file, base=base)
+    prompt, _ = load_prompt(version.local_tensor(), base=base)
     data = load_split(job.dataset.split_path(config.split))
     _say(job.pk, f"Scoring {len(data):,} {config.split} rows of {job.dataset.name} with {version}")
     try:
@@ -107,7 +106,7 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
     missing = [pk for pk in config.member_ids if pk not in versions]
     if missing:
         raise EnsembleMemberGone(f"Member version(s) {missing} were deleted; edit the ensemble and evaluate again")
-    prompts = [load_prompt(Path(settings.MEDIA_ROOT) / versions[pk].tensor_file, base=base)[0]
+    prompts = [load_prompt(versions[pk].local_tensor(), base=base)[0]
                for pk in config.member_ids]
     splits = {split: load_split(job.dataset.split_path(split)) for split in config.splits}
     total = sum(len(data) for data in splits.values())

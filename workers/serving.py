@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,13 @@ PROMPT_CACHE_SIZE = 256
 
 
 class PromptCache:
-    """Prompt tensors by file, most recently used kept: a popular prompt is read from disk once."""
+    """Prompt tensors by file, most recently used kept: a popular prompt is read from storage once.
 
-    def __init__(self, media_root: Path, size: int = PROMPT_CACHE_SIZE) -> None:
-        self.media_root, self.size = media_root, size
+    `local_path` gives a local copy of a stored file (`webapp.lib.media.local_path`: the file
+    itself, or a copy in this machine's cache when files live in object storage)."""
+
+    def __init__(self, local_path: Callable[[str], Path], size: int = PROMPT_CACHE_SIZE) -> None:
+        self.local_path, self.size = local_path, size
         self._tensors: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
 
     def get(self, base: FrozenT5, relative: str) -> torch.Tensor:
@@ -57,9 +61,10 @@ class PromptCache:
         if key in self._tensors:
             self._tensors.move_to_end(key)
             return self._tensors[key]
-        path = (self.media_root / relative).resolve()
-        if not path.is_relative_to(self.media_root.resolve()):
-            raise TuningError(f"{relative} is outside the media folder")
+        try:
+            path = self.local_path(relative)
+        except (ValueError, FileNotFoundError) as exc:
+            raise TuningError(f"The prompt file {relative} cannot be read: {exc}") from None
         tensor = load_prompt(path, base=base)[0]
         self._tensors[key] = tensor
         while len(self._tensors) > self.size:
@@ -164,13 +169,15 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    from webapp.lib import media
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.TORCH_NUM_THREADS:
         torch.set_num_threads(settings.TORCH_NUM_THREADS)
     keys = Keys(settings.SERVING_NAMESPACE)
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=10, socket_connect_timeout=5)
     server = PredictionServer(client, keys, ModelPool(settings.MODEL_POOL_MEMORY_BUDGET),
-                              PromptCache(Path(settings.MEDIA_ROOT)),
+                              PromptCache(media.local_path),
                               window_s=settings.SERVING_BATCH_WINDOW_MS / 1000, max_rows=settings.SERVING_MAX_ROWS)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

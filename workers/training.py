@@ -14,7 +14,6 @@ import functools
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import Any, Literal
 
 import torch
@@ -27,9 +26,9 @@ from tuning_core.task import resolve
 from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainingRun, TrainResult, load_checkpoint
 from webapp.jobs import services
 from webapp.jobs.models import JobStatus, TuningJob
-from webapp.lib.files import remove_tree
+from webapp.lib import media
 from webapp.lib.splits import load_split
-from webapp.prompts.services import new_version_dir
+from webapp.prompts.services import new_version_dir, remove_version_files
 from workers.db_retry import DB_ERRORS, with_db_retry
 from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
@@ -158,8 +157,9 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     _say(job, f"Tokenising {len(train_data):,} training and "
               f"{len(validation_data) if validation_data is not None else 0:,} validation rows")
 
+    # The checkpoint in storage may come from another machine (a worker that died): resume from it.
     checkpoint = job.checkpoint_dir / CHECKPOINT_FILE
-    if checkpoint.exists():
+    if media.fetch_to(job.checkpoint_name(CHECKPOINT_FILE), checkpoint):
         resumed_at = int(load_checkpoint(checkpoint)["step"])
         with_db_retry(f"job {job.pk} resume", lambda: services.record_resume(job.pk, resumed_at))
 
@@ -167,6 +167,7 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         base, prompt_config, train_config, train_data, validation_data,
         checkpoint_dir=job.checkpoint_dir, on_progress=ProgressRecorder(job.pk, max_rate),
         should_stop=CancelCheck(job.pk),
+        on_checkpoint=lambda path: media.publish(path, job.checkpoint_name(path.name)),
     )
     # Trained by this process's group for the base model, beside the other jobs on it.
     result = get_groups().train(
@@ -198,10 +199,10 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
     except BaseException:
         # No version row points at these files (the transaction rolled back): leave no orphans.
         if trained is not None and not _result_recorded_or_unknown(job.pk, trained):
-            remove_tree(trained.directory)
+            remove_version_files(trained.tensor_file)
         raise
-    # The whole work folder: checkpoints are its only content, and an empty jobs/<id>/ is litter.
-    remove_tree(job.work_dir)
+    # The job's files, here and in storage: checkpoints are their only content.
+    media.delete_prefix(job.storage_prefix)
 
 
 def truncation_notes(result: TrainResult, config: Any, train_rows: int) -> list[str]:
@@ -237,8 +238,6 @@ def _result_recorded_or_unknown(job_id: int, trained: services.TrainedPrompt) ->
 def _save_version_files(
     job: TuningJob, result: TrainResult, prompt_config: dict[str, Any], train_config: dict[str, Any]
 ) -> services.TrainedPrompt:
-    from django.conf import settings
-
     directory, relative = new_version_dir(job.prompt)
     files = save_prompt(result.prompt, directory, metadata={
         "base_model": job.base_model.source, "init": prompt_config.get("init"),
@@ -246,8 +245,9 @@ def _save_version_files(
         "label_words": result.label_words, "metrics": result.best_metrics, "best_step": result.best_step,
         "job_id": job.pk, "input_template": job.dataset.input_template,
     })
+    media.publish_dir(directory, relative)  # the version's row is recorded only after this
     return services.TrainedPrompt(
-        directory=directory, tensor_file=str(files.tensor_path.relative_to(Path(settings.MEDIA_ROOT))),
+        tensor_file=f"{relative}/{files.tensor_path.relative_to(directory).as_posix()}",
         sha256=files.sha256, prompt_length=int(result.prompt.shape[0]), d_model=int(result.prompt.shape[1]),
         best_step=result.best_step, metrics=result.best_metrics,
     )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tuning_core.task import TaskKind
 from webapp.datasets.reading import FileScan
+from webapp.lib import media
 
 SPLITS = ("train", "validation", "test")
 
@@ -85,20 +86,35 @@ class Dataset(models.Model):
         return self.name
 
     @property
-    def storage_dir(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / "datasets" / str(self.storage_key)
+    def storage_prefix(self) -> str:
+        """Where the dataset's files are stored: original/ (the files as uploaded) and splits/."""
+        return f"datasets/{self.storage_key}"
 
-    def split_path(self, split: str) -> Path:
-        """The `save_to_disk` directory of a processed split (input_text, target_text, raw_label)."""
+    @property
+    def storage_dir(self) -> Path:
+        """The dataset's files on this machine (in local mode, where they are kept)."""
+        return media.scratch_path(self.storage_prefix)
+
+    def split_name(self, split: str) -> str:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-        return self.storage_dir / "splits" / split
+        return f"{self.storage_prefix}/splits/{split}"
+
+    def split_path(self, split: str) -> Path:
+        """A local copy of the `save_to_disk` directory of a processed split (input_text,
+        target_text, raw_label): the stored files themselves in local mode."""
+        return media.local_dir(self.split_name(split))
+
+    def splits_path(self) -> Path:
+        """A local copy of every processed split, one directory each."""
+        return media.local_dir(f"{self.storage_prefix}/splits")
 
     def has_split(self, split: str) -> bool:
+        # In object storage the row is trusted: asking the store on every page costs a request.
         return (
             split in SPLITS
             and self.split_counts.get(split, 0) > 0
-            and self.split_path(split).is_dir()
+            and (media.is_remote() or media.scratch_path(self.split_name(split)).is_dir())
         )
 
     @property
@@ -190,8 +206,18 @@ class Upload(models.Model):
         return self.id.hex
 
     @property
+    def storage_prefix(self) -> str:
+        """Where the upload's files are stored until it becomes a dataset, by its id alone."""
+        return f"uploads/{self.key}"
+
+    @property
     def dir(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / "uploads" / self.key
+        """The upload's files on this machine (in local mode, where they are kept)."""
+        return media.scratch_path(self.storage_prefix)
+
+    def local_file(self, staged: StagedFile) -> Path:
+        """A local copy of one staged file (fetched from object storage on a worker)."""
+        return media.local_path(f"{self.storage_prefix}/{staged.stored}")
 
     @cached_property
     def staged_files(self) -> list[StagedFile]:

@@ -71,7 +71,7 @@ def measure_token_lengths(dataset_id: int, source: str, max_length: int) -> None
     if dataset is None:
         return
     try:
-        entry = _token_lengths_at(dataset.storage_dir / "splits", dataset.available_splits, source, max_length)
+        entry = _token_lengths_at(dataset.splits_path(), dataset.available_splits, source, max_length)
     except Exception as exc:  # noqa: BLE001 - a tokenizer that will not load is news for the page
         logger.warning("could not measure token lengths with %s", source, exc_info=True)
         first_line = (str(exc).splitlines() or [exc.__class__.__name__])[0]

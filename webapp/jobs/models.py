@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tuning_core.task import headline_metric_of, resolve
+from webapp.lib import media
 from webapp.lib.charts import ChartSpec, training_charts
 
 
@@ -212,13 +213,21 @@ class TuningJob(models.Model):
         return int(100 * self.step / self.total_steps) if self.total_steps else 0
 
     @property
+    def storage_prefix(self) -> str:
+        """Where this job's files are stored (its checkpoint), by the job's id alone."""
+        return f"jobs/{self.pk}"
+
+    @property
     def work_dir(self) -> Path:
-        """Checkpoints and logs of this job, shared by web and worker through MEDIA_ROOT."""
-        return Path(settings.MEDIA_ROOT) / "jobs" / str(self.pk)
+        """This job's files on this machine (in local mode, where they are kept)."""
+        return media.scratch_path(self.storage_prefix)
 
     @property
     def checkpoint_dir(self) -> Path:
         return self.work_dir / "checkpoint"
+
+    def checkpoint_name(self, file_name: str) -> str:
+        return f"{self.storage_prefix}/checkpoint/{file_name}"
 
 
 class JobMetric(models.Model):

@@ -12,7 +12,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -28,12 +27,12 @@ from tuning_core.task import headline_metric_of, resolve
 from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import FINAL_STATUSES, JobLogEntry, JobMethod, JobMetric, JobStatus, TuningJob
+from webapp.lib import media
 from webapp.lib.events import Event, JobStatusData, job_group, publish, user_group
-from webapp.lib.files import remove_tree
 from webapp.lib.heartbeats import live_queues
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import PromptVersion
-from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version
+from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version, remove_version_files
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +195,11 @@ def queue_job(method: str, *, queued: str = "", **fields: Any) -> TuningJob:
 def prompt_config_for_worker(job: TuningJob) -> PromptConfig:
     data = dict(job.prompt_config)
     if data.get("init_from"):
-        data["init_from"] = str(Path(settings.MEDIA_ROOT) / data["init_from"])
+        try:
+            data["init_from"] = str(media.local_path(data["init_from"]))
+        except FileNotFoundError:
+            raise ConfigError(f"The prompt this job continues from ({data['init_from']}) is missing from "
+                              "storage; launch again from another version") from None
     return PromptConfig.from_dict(data)
 
 
@@ -326,10 +329,9 @@ class EvalOutcome:
 
 @dataclass(frozen=True)
 class TrainedPrompt:
-    """Files a worker wrote for a new version (under MEDIA_ROOT) and what to say about them."""
+    """Files a worker stored for a new version and what to say about them."""
 
-    directory: Path
-    tensor_file: str  # relative to MEDIA_ROOT
+    tensor_file: str  # its storage name, prompts/<prompt>/<hex>/prompt.safetensors
     sha256: str
     prompt_length: int
     d_model: int
@@ -373,7 +375,7 @@ def record_result(
     if not owned:
         # Lost the race or the job ended meanwhile: leave no orphan files.
         if trained is not None:
-            remove_tree(trained.directory)
+            remove_version_files(trained.tensor_file)
         return None
     if job.stop_explanation:
         log_job_event(job.pk, job.stop_explanation)
@@ -510,11 +512,11 @@ def delete_job(job: TuningJob) -> None:
     """
     if job.is_active:
         raise JobInUse(f"Job {job.pk} is {job.status}: cancel it first, then delete it")
-    job_id, work_dir, prompt = job.pk, job.work_dir, job.prompt
+    job_id, files, prompt = job.pk, job.storage_prefix, job.prompt
     with transaction.atomic():
         job.delete()
         if not prompt.versions.exists() and not prompt.jobs.exists():
             prompt.delete()
-        transaction.on_commit(lambda: remove_tree(work_dir))
+        transaction.on_commit(lambda: media.delete_prefix(files))
     publish(user_group(job.owner_id), Event(kind="job.status", data={
         "job_id": job_id, "status": "deleted", "final": True}))

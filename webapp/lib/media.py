@@ -37,7 +37,11 @@ def is_remote() -> bool:
 
 def scratch_path(name: str) -> Path:
     """Where this machine writes (or, in local mode, keeps) the file stored as `name`."""
-    return Path(settings.MEDIA_ROOT) / name
+    root = Path(settings.MEDIA_ROOT)
+    path = root / name
+    if ".." in Path(name).parts or Path(name).is_absolute():
+        raise ValueError(f"{name!r} is not a storage name: names are relative and stay inside the media root")
+    return path
 
 
 def publish(path: Path, name: str) -> None:
@@ -67,19 +71,45 @@ def publish_dir(directory: Path, prefix: str) -> list[str]:
     return names
 
 
+def fetch_to(name: str, path: Path) -> bool:
+    """Make the local file `path` hold what is stored as `name` (a checkpoint another machine
+    wrote); False when nothing is stored. In local mode `path` is the stored file itself."""
+    if not is_remote():
+        return scratch_path(name).is_file()
+    if not storage().exists(name):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".fetch-", delete=False) as tmp:
+        with storage().open(name, "rb") as source:
+            shutil.copyfileobj(source, tmp, 1 << 20)
+    os.replace(tmp.name, path)
+    return True
+
+
 def exists(name: str) -> bool:
     return scratch_path(name).exists() if not is_remote() else storage().exists(name)
 
 
 def open_stored(name: str) -> IO[bytes]:
-    """The stored file for reading as a stream (downloads): never a whole copy in memory."""
+    """The stored file for reading as a stream (downloads): never a whole copy in memory.
+    Raises FileNotFoundError when nothing is stored under that name."""
+    if not exists(name):
+        raise FileNotFoundError(f"{name} is not in storage")
     return storage().open(name, "rb")  # type: ignore[no-any-return]
 
 
 def local_path(name: str, sha256: str | None = None) -> Path:
-    """A local file with the content stored as `name` (verified against `sha256` when given)."""
+    """A local file with the content stored as `name` (verified against `sha256` when given).
+    Raises FileNotFoundError when nothing is stored under that name."""
     if not is_remote():
-        return scratch_path(name)
+        path = scratch_path(name)
+        if not path.is_file():
+            raise FileNotFoundError(f"{name} is not in storage")
+        return path
+    if sha256 and media_cache.cached(sha256):
+        return media_cache.fetch(storage(), name, sha256)
+    if not storage().exists(name):
+        raise FileNotFoundError(f"{name} is not in storage")
     return media_cache.fetch(storage(), name, sha256)
 
 

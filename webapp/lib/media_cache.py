@@ -34,6 +34,10 @@ def root() -> Path:
     return Path(settings.LOCAL_CACHE_DIR)
 
 
+def cached(key: str) -> bool:
+    return (root() / key).is_dir()
+
+
 def fetch(store: Storage, name: str, sha256: str | None = None) -> Path:
     """A local copy of the stored file `name`."""
     base = Path(name).name

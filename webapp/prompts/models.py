@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from webapp.lib import media
+
 
 class PromptQuerySet(models.QuerySet["Prompt"]):
     def for_user(self, user: object) -> PromptQuerySet:
@@ -86,16 +88,24 @@ class PromptVersion(models.Model):
 
     @property
     def tensor_path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.tensor_file
+        """Where this machine writes the tensor file (in local mode, where it is kept)."""
+        return media.scratch_path(self.tensor_file)
+
+    def local_tensor(self) -> Path:
+        """A local copy of the tensor file, checked against its sha256 when fetched from object
+        storage. Raises FileNotFoundError when it is gone."""
+        return media.local_path(self.tensor_file, sha256=self.sha256 or None)
 
     def prompt_matrix(self) -> Any:
         """The (p, d) prompt as float32 numpy, read straight from its safetensors file (a few
         hundred KB: no model, no torch work); None when the file is gone."""
         from safetensors.numpy import load_file
 
-        if not self.tensor_path.exists():
+        try:
+            path = self.local_tensor()
+        except FileNotFoundError:
             return None
-        tensors = load_file(str(self.tensor_path))
+        tensors = load_file(str(path))
         return tensors.get("prompt", next(iter(tensors.values()), None))
 
     INIT_LABELS = {

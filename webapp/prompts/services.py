@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 
+from webapp.lib import media
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import EvalRun, ExamplePrediction, Prompt, PromptVersion
 from webapp.prompts.predictions import PREDICTION_COLUMNS, prediction_values
@@ -60,8 +59,8 @@ def create_prompt(owner: Any, name: str, base_model: Any) -> Prompt:
 
 def new_version_dir(prompt: Prompt) -> tuple[Path, str]:
     """A fresh directory for a version's files; names never come from users."""
-    relative = Path("prompts") / str(prompt.pk) / uuid.uuid4().hex
-    return Path(settings.MEDIA_ROOT) / relative, str(relative)
+    relative = f"prompts/{prompt.pk}/{uuid.uuid4().hex}"
+    return media.scratch_path(relative), relative
 
 
 @transaction.atomic
@@ -173,20 +172,19 @@ def delete_version(version: PromptVersion) -> None:
                 f"{locked} cannot be deleted: it is a member of the ensemble(s) {', '.join(ensembles)}. "
                 "Remove it from them first."
             )
-        tensor_path = locked.tensor_path
+        tensor_file = locked.tensor_file
         locked.delete()
-        transaction.on_commit(lambda: _remove_version_files(tensor_path))
+        transaction.on_commit(lambda: remove_version_files(tensor_file))
 
 
-def _remove_version_files(tensor_path: Path) -> None:
-    """A version's directory (its tensor and metadata) when it is one of ours under
-    MEDIA_ROOT/prompts/; otherwise only the tensor file."""
-    prompts_root = (Path(settings.MEDIA_ROOT) / "prompts").resolve()
-    directory = tensor_path.parent.resolve()
-    if directory != prompts_root and prompts_root in directory.parents:
-        shutil.rmtree(directory, ignore_errors=True)
+def remove_version_files(tensor_file: str) -> None:
+    """A version's directory (its tensor and metadata) when it is one of ours, prompts/<prompt>/<hex>/;
+    otherwise only the tensor file."""
+    directory = PurePosixPath(tensor_file).parent
+    if len(directory.parts) == 3 and directory.parts[0] == "prompts":
+        media.delete_prefix(str(directory))
     else:
-        tensor_path.unlink(missing_ok=True)
+        media.delete(tensor_file)
 
 
 NEAREST_K = 5

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
+from webapp.lib import media
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
@@ -161,9 +163,7 @@ def version_peft_response(version: PromptVersion) -> FileResponse:
 
     from tuning_core.export import T5Shape, load_prompt, peft_adapter_files
 
-    path = version.tensor_path
-    if not path.exists():
-        raise Http404("The prompt file is missing from storage")
+    path = _local_tensor(version)
     source = version.base_model.source
     try:
         config = AutoConfig.from_pretrained(source, local_files_only=True)
@@ -188,11 +188,21 @@ def _download_name(version: PromptVersion, suffix: str) -> str:
     return f"{version.prompt.name}-v{version.version}{suffix}".replace("/", "_").replace('"', "")
 
 
+def _local_tensor(version: PromptVersion) -> Path:
+    try:
+        return version.local_tensor()
+    except FileNotFoundError:
+        raise Http404("The prompt file is missing from storage") from None
+
+
 def version_file_response(version: PromptVersion) -> FileResponse:
-    path = version.tensor_path
-    if not path.exists():
-        raise Http404("The prompt file is missing from storage")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=_download_name(version, ".safetensors"),
+    # Streamed from storage (the bucket, in S3 mode) behind the caller's owner check: no URL to
+    # the object ever leaves the server, so a stranger has nothing to replay.
+    try:
+        stream = media.open_stored(version.tensor_file)
+    except FileNotFoundError:
+        raise Http404("The prompt file is missing from storage") from None
+    response = FileResponse(stream, as_attachment=True, filename=_download_name(version, ".safetensors"),
                             content_type="application/octet-stream")
     response["X-Content-SHA256"] = version.sha256
     return response
@@ -205,9 +215,7 @@ def version_npy_response(version: PromptVersion) -> FileResponse:
 
     from tuning_core.export import TENSOR_NAME
 
-    path = version.tensor_path
-    if not path.exists():
-        raise Http404("The prompt file is missing from storage")
+    path = _local_tensor(version)
     buffer = io.BytesIO()
     np.save(buffer, load_file(str(path))[TENSOR_NAME])
     buffer.seek(0)

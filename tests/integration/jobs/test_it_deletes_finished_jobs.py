@@ -54,7 +54,7 @@ def test_it_keeps_the_version_a_job_made(alice, ready_dataset, tiny_base_model, 
 
     job = launch_held(alice, ready_dataset, tiny_base_model)
     claim_job(job.pk, "worker-a")
-    trained = TrainedPrompt(directory=tmp_path, tensor_file="prompts/x/prompt.safetensors", sha256="0" * 64,
+    trained = TrainedPrompt(tensor_file="prompts/x/prompt.safetensors", sha256="0" * 64,
                             prompt_length=4, d_model=32, best_step=10, metrics={"accuracy": 0.5})
     version = record_result(job.pk, "worker-a", trained, [], cancelled=False)
     assert version is not None

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from tuning_core.errors import DataProblem
 from webapp.datasets.models import Dataset
-from webapp.lib.files import remove_tree
+from webapp.lib import media
 
 
 class DatasetInUse(Exception):
@@ -45,11 +45,11 @@ def delete_dataset(dataset: Dataset) -> None:
             raise DatasetInUse(
                 f"{dataset.name!r} is used by {active} queued or running tuning job{'s' if active > 1 else ''}; "
                 "cancel or wait for them before deleting it")
-    storage = dataset.storage_dir
+    files = dataset.storage_prefix
     try:
         with transaction.atomic():
             dataset.delete()
-            transaction.on_commit(lambda: remove_tree(storage))
+            transaction.on_commit(lambda: media.delete_prefix(files))
     except ProtectedError as exc:
         names = ", ".join(f"#{job.pk}" for job in sorted(exc.protected_objects, key=lambda j: j.pk))
         raise DatasetInUse(

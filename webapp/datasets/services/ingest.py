@@ -11,7 +11,6 @@ A Dataset row exists only once it is ready.
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from webapp.datasets.models import SPLITS, Dataset, SplitMode, Upload, UploadSta
 from webapp.datasets.processing import Mapping, ProcessResult, SourceFile, check_mapping, process_files
 from webapp.datasets.services.datasets import problem_dict
 from webapp.datasets.token_lengths import measure_at_processing
+from webapp.lib import media
 from webapp.lib.files import remove_tree
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 
@@ -134,14 +134,14 @@ def _ingest(upload: Upload, on_progress: Callable[[str], None] | None) -> Datase
 def _sources(upload: Upload) -> list[SourceFile]:
     order = {"file": 0, **{s: i for i, s in enumerate(SPLITS)}}
     files = sorted(upload.staged_files, key=lambda f: order.get(f.role, 9))
-    return [SourceFile(role=f.role, path=upload.dir / f.stored, format=f.format, name=f.name) for f in files]
+    return [SourceFile(role=f.role, path=upload.local_file(f), format=f.format, name=f.name) for f in files]
 
 
 def _make_dataset(upload: Upload, mapping: Mapping, result: ProcessResult, work: Path) -> Dataset | None:
-    """Create the ready dataset and move the files to it, all or nothing; None when the upload is
-    no longer processing (another delivery got there first)."""
-    moved: list[tuple[Path, Path]] = []
-    storage: Path | None = None
+    """Create the ready dataset and store its files, all or nothing; None when the upload is no
+    longer processing (another delivery got there first). The upload keeps its own files until
+    the dataset is committed, so a failure here leaves it as it was, for a retry."""
+    stored: str | None = None
     try:
         with transaction.atomic():
             claimed = Upload.objects.select_for_update().filter(pk=upload.pk, status=UploadStatus.PROCESSING).first()
@@ -159,23 +159,17 @@ def _make_dataset(upload: Upload, mapping: Mapping, result: ProcessResult, work:
                 stats=result.stats, problems=[problem_dict(p) for p in result.warnings],
                 token_stats=result.token_stats,
             )
-            storage = dataset.storage_dir
-            (storage / "original").mkdir(parents=True)
+            stored = dataset.storage_prefix
             for f in files:
-                moved.append((claimed.dir / f.stored, storage / "original" / f.stored))
-                shutil.move(*moved[-1])
-            moved.append((work / "splits", storage / "splits"))
-            shutil.move(*moved[-1])
+                media.publish(claimed.local_file(f), f"{stored}/original/{f.stored}")
+            media.publish_dir(work / "splits", f"{stored}/splits")
             Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.DONE, dataset=dataset, progress="",
                                                        problems=[], updated_at=timezone.now())
-            directory = claimed.dir
-            transaction.on_commit(lambda: remove_tree(directory))
+            upload_files = claimed.storage_prefix
+            transaction.on_commit(lambda: media.delete_prefix(upload_files))
     except BaseException:
-        for source, destination in reversed(moved):  # the upload keeps its files for a retry
-            if destination.exists():
-                shutil.move(destination, source)
-        if storage is not None:
-            remove_tree(storage)
+        if stored is not None:
+            media.delete_prefix(stored)
         raise
     upload.refresh_from_db()
     return dataset

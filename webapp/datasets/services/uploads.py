@@ -4,7 +4,6 @@ them, or leaves them for UPLOAD_TTL (then the periodic sweep removes them)."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from tuning_core.reading import format_of
 from webapp.datasets.models import SplitMode, StagedFile, Upload, UploadStatus
 from webapp.datasets.processing import detect_task_kind
 from webapp.datasets.reading import scan_file
-from webapp.lib.files import human_size, remove_tree
+from webapp.lib import media
+from webapp.lib.files import human_size
 
 UPLOAD_TTL = timedelta(hours=24)
 
@@ -44,16 +44,15 @@ def stage_upload(owner: Any, name: str, files: Sequence[IncomingFile]) -> Upload
     problems of every file, leaving nothing behind."""
     staged = _scan_all(files)
     upload_id = uuid.uuid4()
-    directory = Path(settings.MEDIA_ROOT) / "uploads" / upload_id.hex
+    prefix = f"uploads/{upload_id.hex}"
     try:
         with transaction.atomic():
             upload = Upload.objects.create(id=upload_id, owner=owner, files=[f.to_json() for f in staged],
                                            name=name.strip()[:200] or Path(files[0].name).stem[:200])
-            directory.mkdir(parents=True)
             for incoming, kept in zip(files, staged):
-                shutil.copyfile(incoming.path, directory / kept.stored)
+                media.publish(incoming.path, f"{prefix}/{kept.stored}")
     except BaseException:
-        remove_tree(directory)
+        media.delete_prefix(prefix)
         raise
     return upload
 
@@ -108,9 +107,9 @@ def discard_upload(upload: Upload) -> None:
             return
         if claimed.status == UploadStatus.PROCESSING:
             raise UploadBusy(f"{upload.name!r} is being checked; wait for the result before discarding it")
-        directory = claimed.dir
+        files = claimed.storage_prefix
         claimed.delete()
-        transaction.on_commit(lambda: remove_tree(directory))
+        transaction.on_commit(lambda: media.delete_prefix(files))
 
 
 def sweep_stale_uploads(now: datetime | None = None) -> int:
