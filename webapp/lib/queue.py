@@ -51,7 +51,8 @@ def send_now(name: TaskName, *args: object, queue: str | None = None) -> bool:
     A fresh connection to the broker named by the settings at call time, with a short retry:
     a request must not hang for long on a broker that is down.
     """
-    options = {"queue": queue} if queue else {}
+    # Named at call time, not left to the Celery app's configuration, so one setting moves it.
+    options = {"queue": queue or settings.CELERY_TASK_DEFAULT_QUEUE}
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
             app.send_task(str(name), args=list(args), task_id=task_id(name, *args), connection=connection,
