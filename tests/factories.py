@@ -19,6 +19,7 @@ from webapp.datasets.models import Dataset, SplitMode, Upload
 from webapp.datasets.processing import Mapping
 from webapp.datasets.services import IncomingFile, stage_upload, submit_mapping
 from webapp.jobs.services import cancel_job
+from webapp.lib import media
 from webapp.prompts.models import Prompt, PromptVersion
 from webapp.prompts.services import new_version_dir, record_prompt_version
 
@@ -127,6 +128,7 @@ def make_version(prompt: Prompt, *, seed: int, accuracy: float, parent: PromptVe
     through the service training uses."""
     directory, relative = new_version_dir(prompt)
     files = save_prompt(torch.randn(4, 32, generator=torch.Generator().manual_seed(seed)), directory)
+    media.publish_dir(directory, relative)  # as the worker does before recording a version
     return record_prompt_version(
         prompt=prompt, tensor_file=f"{relative}/prompt.safetensors", sha256=files.sha256, prompt_length=4,
         d_model=32, init="from_file" if parent else "class_labels", metrics={"accuracy": accuracy},
