@@ -36,8 +36,16 @@ def model_nbytes(base: FrozenT5) -> int:
     return sum(p.numel() * p.element_size() for p in base.model.parameters())
 
 
+def load_registered(source: str) -> FrozenT5:
+    """Load a base model by its registered source; one in object storage (s3://) is read from this
+    machine's verified copy, fetched on first use."""
+    from webapp.basemodels.services import local_source_of
+
+    return load_base_model(local_source_of(source))
+
+
 class ModelPool:
-    def __init__(self, budget_bytes: int, loader: Loader = load_base_model) -> None:
+    def __init__(self, budget_bytes: int, loader: Loader = load_registered) -> None:
         self.budget_bytes = budget_bytes
         self._loader = loader
         self._models: OrderedDict[str, FrozenT5] = OrderedDict()

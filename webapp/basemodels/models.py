@@ -20,7 +20,7 @@ class BaseModel(models.Model):
     """
 
     name = models.CharField(max_length=120, unique=True)
-    source = models.CharField(max_length=500, help_text="Hub id (google/t5-base-lm-adapt) or local directory")
+    source = models.CharField(max_length=500, help_text="Hub id (google/t5-base-lm-adapt), local directory, or s3://bucket/prefix")
     d_model = models.PositiveIntegerField(help_text="Embedding width: a prompt is a [p, d_model] matrix")
     num_layers = models.PositiveIntegerField()
     num_parameters = models.BigIntegerField()
@@ -29,6 +29,9 @@ class BaseModel(models.Model):
         default=False, help_text="A locally built model with random weights: mechanics only, no accuracy"
     )
     description = models.TextField(blank=True)
+    # For a source in object storage (s3://bucket/prefix): each file's sha256 when it was registered,
+    # which every machine checks its copy against.
+    files = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from webapp.basemodels import sources
 from webapp.basemodels.models import BaseModel
 
 TINY_MODEL_NAME = "tiny-t5 (random weights)"
@@ -42,13 +43,36 @@ def describe_checkpoint(source: str) -> dict[str, int]:
 
 @transaction.atomic
 def register_base_model(name: str, source: str, *, random_weights: bool = False, description: str = "") -> BaseModel:
-    """Create or refresh the registry entry called `name`."""
-    facts = describe_checkpoint(source)
+    """Create or refresh the registry entry called `name`. An s3://bucket/prefix source is read
+    whole once, here, to record each file's sha256."""
+    files: dict[str, str] = {}
+    readable = source
+    if sources.is_s3(source):
+        try:
+            directory, files = sources.snapshot(source)
+        except (OSError, ValueError) as exc:
+            raise BaseModelError(f"Cannot read the model at {source}: {exc}") from exc
+        readable = str(directory)
+    facts = describe_checkpoint(readable)
     model, _ = BaseModel.objects.update_or_create(
         name=name,
-        defaults={"source": source, "random_weights": random_weights, "description": description, **facts},
+        defaults={"source": source, "random_weights": random_weights, "description": description, "files": files,
+                  **facts},
     )
     return model
+
+
+def local_source(base_model: BaseModel, *, fetch: bool = True) -> str:
+    """Where transformers finds `base_model` on this machine (see `sources.local_source`)."""
+    return sources.local_source(base_model.source, base_model.files, fetch=fetch)
+
+
+def local_source_of(source: str, *, fetch: bool = True) -> str:
+    """`local_source` for a source string, as model pools and tokenizers are keyed."""
+    if not sources.is_s3(source):
+        return source
+    files = BaseModel.objects.filter(source=source).values_list("files", flat=True).first()
+    return sources.local_source(source, files or {}, fetch=fetch)
 
 
 def ensure_tiny_model(directory: Path) -> BaseModel:
@@ -64,12 +88,12 @@ def ensure_tiny_model(directory: Path) -> BaseModel:
 
 
 @functools.lru_cache(maxsize=4)
-def local_tokenizer(source: str) -> Any:
+def local_tokenizer(source: str, *, fetch: bool = False) -> Any:
     """A base model's tokenizer from local files only (a web request never waits on the network;
     a hub model is in the local cache once a job used it). Raises OSError when it is not here."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(source, local_files_only=True)
+    return AutoTokenizer.from_pretrained(local_source_of(source, fetch=fetch), local_files_only=True)
 
 
 def as_the_model_sees(source: str, text: str, max_input_length: int) -> str:

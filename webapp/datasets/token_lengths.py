@@ -34,7 +34,8 @@ def tokenizer_choices() -> list[tuple[str, str]]:
 
 
 def _load_tokenizer(source: str) -> Any:
-    return local_tokenizer(source)  # local files only: measuring never waits on the network
+    # Local files only: measuring never waits on the hub (a model in object storage is fetched once).
+    return local_tokenizer(source, fetch=True)
 
 
 def token_length_key(source: str, max_length: int) -> str:

@@ -156,29 +156,36 @@ def media_storage_settings() -> dict[str, Any]:
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     if kind != "s3":
         raise ImproperlyConfigured(f"MEDIA_STORAGE={kind!r} is not a storage: use local (the default) or s3")
+    bucket = env_str("S3_BUCKET", "").strip()
+    if not _BUCKET.match(bucket):
+        raise ImproperlyConfigured(
+            f"S3_BUCKET={bucket!r} is not a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens")
+    prefix = env_str("S3_PREFIX", "").strip().strip("/")
+    if prefix and not re.fullmatch(r"[A-Za-z0-9._/-]+", prefix):
+        raise ImproperlyConfigured(
+            f"S3_PREFIX={prefix!r} may hold only letters, digits, '.', '_', '-' and '/'")
+    return {"BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**s3_connection_settings(), "bucket_name": bucket, "location": prefix}}
+
+
+def s3_connection_settings() -> dict[str, Any]:
+    """django-storages' S3Storage options for the object store the S3_* variables name (endpoint and
+    keys; the bucket is the caller's): media, and base models stored as s3://bucket/prefix."""
     endpoint = env_str("S3_ENDPOINT_URL", "").strip()
     parts = urlsplit(endpoint)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ImproperlyConfigured(
             f"S3_ENDPOINT_URL={endpoint!r} must be the object store's http(s) URL, e.g. http://minio:9000 "
             "or https://s3.eu-west-1.amazonaws.com")
-    bucket = env_str("S3_BUCKET", "").strip()
-    if not _BUCKET.match(bucket):
-        raise ImproperlyConfigured(
-            f"S3_BUCKET={bucket!r} is not a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens")
     keys = {name: env_str(name, "").strip() for name in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")}
     for name, value in keys.items():
         if not value:
-            raise ImproperlyConfigured(f"{name} is empty: MEDIA_STORAGE=s3 needs the object store's keys")
-    prefix = env_str("S3_PREFIX", "").strip().strip("/")
-    if prefix and not re.fullmatch(r"[A-Za-z0-9._/-]+", prefix):
-        raise ImproperlyConfigured(
-            f"S3_PREFIX={prefix!r} may hold only letters, digits, '.', '_', '-' and '/'")
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "endpoint_url": endpoint, "bucket_name": bucket, "location": prefix,
+            raise ImproperlyConfigured(f"{name} is empty: files in object storage need the store's keys")
+    return {
+        "endpoint_url": endpoint,
         "access_key": keys["S3_ACCESS_KEY_ID"], "secret_key": keys["S3_SECRET_ACCESS_KEY"],
         "region_name": env_str("S3_REGION", "us-east-1").strip() or "us-east-1",
         # Our names are unique by construction (ids, content hashes): overwrite, never rename.
         "file_overwrite": True, "default_acl": None, "querystring_auth": True, "querystring_expire": 300,
         "addressing_style": "path", "signature_version": "s3v4",
-    }}
+    }

@@ -61,13 +61,54 @@ def fetch_dir(store: Storage, prefix: str, names: list[str]) -> Path:
     return _entry(_listing_key(store, prefix, names), fill)
 
 
+def fetch_verified_dir(store: Storage, manifest: dict[str, str]) -> Path:
+    """A local directory holding each file of `manifest` (relative name -> sha256), every one
+    checked against its sha256: a base model registered from object storage."""
+
+    def fill(entry: Path) -> None:
+        for relative, sha256 in manifest.items():
+            _download(store, relative, entry / relative)
+            if sha256_file(entry / relative) != sha256:
+                raise CorruptCopy(f"The stored file {relative} differs from the one registered (sha256 "
+                                  f"{sha256[:12]}…): it changed since; register the model again")
+
+    return _entry(manifest_key(manifest), fill)
+
+
+def snapshot_dir(store: Storage, names: list[str]) -> tuple[Path, dict[str, str]]:
+    """Fetch every name of `store` into the cache and say each one's sha256: what a later
+    `fetch_verified_dir` checks against."""
+    manifest: dict[str, str] = {}
+    scratch = Path(tempfile.mkdtemp(dir=_ready_root(), prefix=".fetch-"))
+    try:
+        for name in names:
+            _download(store, name, scratch / name)
+            manifest[name] = sha256_file(scratch / name)
+        return _entry(manifest_key(manifest), lambda entry: _move_into(scratch, entry)), manifest
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _move_into(source: Path, entry: Path) -> None:
+    for path in source.iterdir():
+        os.replace(path, entry / path.name)
+
+
+def manifest_key(manifest: dict[str, str]) -> str:
+    return hashlib.sha256("\n".join(f"{n}\0{s}" for n, s in sorted(manifest.items())).encode()).hexdigest()
+
+
+def _ready_root() -> Path:
+    root().mkdir(parents=True, exist_ok=True)
+    return root()
+
+
 def _entry(key: str, fill: Callable[[Path], None]) -> Path:
     entry = root() / key
     if entry.is_dir():
         os.utime(entry)  # recently used
         return entry
-    root().mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(dir=root(), prefix=".fetch-"))
+    partial = Path(tempfile.mkdtemp(dir=_ready_root(), prefix=".fetch-"))
     try:
         fill(partial)
         os.rename(partial, entry)

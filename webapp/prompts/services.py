@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 
+from webapp.basemodels.services import local_source
 from webapp.lib import media
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import EvalRun, ExamplePrediction, Prompt, PromptVersion
@@ -232,7 +233,7 @@ def compute_nearest_tokens(version_id: int) -> None:
         matrix = version.prompt_matrix()
         if matrix is None:
             raise PromptFileError("The prompt file is missing from storage")
-        rows = nearest_tokens_in_checkpoint(version.base_model.source, matrix, k)
+        rows = nearest_tokens_in_checkpoint(local_source(version.base_model), matrix, k)
     except (ModelLoadError, PromptFileError, OSError, ValueError) as exc:
         result: dict[str, Any] = {"status": "failed", "k": k, "error": str(exc)}
     else:

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE
+from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE, local_source
 from webapp.lib import media
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
@@ -166,7 +166,7 @@ def version_peft_response(version: PromptVersion) -> FileResponse:
     path = _local_tensor(version)
     source = version.base_model.source
     try:
-        config = AutoConfig.from_pretrained(source, local_files_only=True)
+        config = AutoConfig.from_pretrained(local_source(version.base_model, fetch=False), local_files_only=True)
     except OSError:
         raise Http404(f"The base model's config.json ({source}) is not on this server") from None
     prompt, _ = load_prompt(path)
