@@ -19,12 +19,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(path.stem for path in (ROOT / "bench").glob("*.py"))
-# These two run on the test session's PostgreSQL (tests/support/processes.py's service_env):
-# compare_page builds and drops a database of its own beside it; upload_memory writes its user,
-# session and upload into it, which transaction=True flushes afterwards.
+# These run on the test session's PostgreSQL (tests/support/processes.py's service_env):
+# compare_page and storage build and drop a database of their own beside it (one after the
+# other: this file runs in one process); upload_memory writes its user, session and upload into
+# it, which transaction=True flushes afterwards.
 ON_THE_DATABASE = {
     "compare_page": pytest.mark.django_db,
     "upload_memory": pytest.mark.django_db(transaction=True),
+    "storage": pytest.mark.django_db,
 }
 TIMEOUT_S = 120
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -76,7 +75,9 @@ def fetch_to(name: str, path: Path) -> bool:
     wrote); False when nothing is stored. In local mode `path` is the stored file itself."""
     if not is_remote():
         return scratch_path(name).is_file()
-    if not storage().exists(name):
+    try:
+        media_cache.stamp(storage(), name)
+    except FileNotFoundError:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".fetch-", delete=False) as tmp:
@@ -106,10 +107,6 @@ def local_path(name: str, sha256: str | None = None) -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"{name} is not in storage")
         return path
-    if sha256 and media_cache.cached(sha256):
-        return media_cache.fetch(storage(), name, sha256)
-    if not storage().exists(name):
-        raise FileNotFoundError(f"{name} is not in storage")
     return media_cache.fetch(storage(), name, sha256)
 
 
@@ -117,7 +114,7 @@ def local_dir(prefix: str) -> Path:
     """A local directory with every file stored under `prefix/`, as they are now."""
     if not is_remote():
         return scratch_path(prefix)
-    return media_cache.fetch_dir(storage(), prefix, list_names(prefix))
+    return media_cache.fetch_dir(storage(), prefix)
 
 
 def list_names(prefix: str) -> list[str]:
@@ -125,21 +122,15 @@ def list_names(prefix: str) -> list[str]:
     if not is_remote():
         root = scratch_path(prefix)
         return sorted(f"{prefix}/{p.relative_to(root).as_posix()}" for p in root.rglob("*") if p.is_file())
-    return sorted(_walk(storage(), prefix.rstrip("/")))
-
-
-def _walk(store: Storage, prefix: str) -> Iterator[str]:
-    directories, files = store.listdir(prefix)
-    yield from (f"{prefix}/{name}" for name in files)
-    for directory in directories:
-        yield from _walk(store, f"{prefix}/{directory}")
+    return sorted(media_cache.stamps_under(storage(), prefix))
 
 
 def delete_prefix(prefix: str) -> None:
     """Delete everything stored under `prefix/` (already gone is fine), and this machine's scratch copy."""
     if is_remote():
-        for name in list_names(prefix):
-            storage().delete(name)
+        store = storage()
+        # One request per thousand objects, not one per object.
+        store.bucket.objects.filter(Prefix=store._normalize_name(prefix.rstrip("/")) + "/").delete()  # type: ignore[attr-defined]
     shutil.rmtree(scratch_path(prefix), ignore_errors=True)
 
 

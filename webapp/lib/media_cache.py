@@ -2,10 +2,13 @@
 
 Each copy is an entry, a directory named by a key: a file's sha256 when the caller knows it (prompt
 versions record theirs, and the copy is checked against it), otherwise a hash of what the store
-says about the objects (names, sizes, modified times), so a replaced object (a newer checkpoint) is
-fetched again. An entry is filled under a temporary name and renamed into place whole, so processes
+says about the objects (names, sizes, ETags), so a replaced object (a newer checkpoint) is fetched
+again. An entry is filled under a temporary name and renamed into place whole, so processes
 sharing the cache never read a part. Past LOCAL_CACHE_MAX_BYTES the least recently used entries
 go, except those used in the last minutes (whoever fetched them may not have opened them yet).
+
+What the store says is asked with as few requests as S3 allows: one HEAD for a file, one LIST
+for a folder (django-storages' generic `size`/`get_modified_time` would cost two per file).
 """
 
 from __future__ import annotations
@@ -38,8 +41,64 @@ def cached(key: str) -> bool:
     return (root() / key).is_dir()
 
 
+# ------------------------------------------------------------------------------------------------
+# what the store says about its objects
+
+
+def _is_s3(store: Storage) -> bool:
+    return hasattr(store, "bucket") and hasattr(store, "_normalize_name")
+
+
+def _missing(exc: Exception) -> bool:
+    from botocore.exceptions import ClientError
+
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}
+
+
+def stamp(store: Storage, name: str) -> str:
+    """Size and version of the stored object; FileNotFoundError when there is none."""
+    if not _is_s3(store):
+        if not store.exists(name):
+            raise FileNotFoundError(f"{name} is not in storage")
+        return f"{store.size(name)}:{store.get_modified_time(name).timestamp()}"
+    obj = store.bucket.Object(store._normalize_name(name))  # type: ignore[attr-defined]
+    try:
+        obj.load()  # one HEAD
+    except Exception as exc:
+        if _missing(exc):
+            raise FileNotFoundError(f"{name} is not in storage") from None
+        raise
+    return f"{obj.content_length}:{obj.e_tag}"
+
+
+def stamps_under(store: Storage, prefix: str) -> dict[str, str]:
+    """Every stored name under `prefix/` (any depth) with its stamp."""
+    prefix = prefix.rstrip("/")
+    if not _is_s3(store):
+        return {name: stamp(store, name) for name in _walk(store, prefix)}
+    location = store._normalize_name(prefix) + "/"  # type: ignore[attr-defined]
+    start = len(location) - len(prefix) - 1  # the bucket key's characters before our name
+    return {o.key[start:]: f"{o.size}:{o.e_tag}"
+            for o in store.bucket.objects.filter(Prefix=location)}  # type: ignore[attr-defined]
+
+
+def _walk(store: Storage, prefix: str) -> list[str]:
+    try:
+        directories, files = store.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    names = [f"{prefix}/{name}" for name in files]
+    for directory in directories:
+        names += _walk(store, f"{prefix}/{directory}")
+    return names
+
+
+# ------------------------------------------------------------------------------------------------
+# fetching into entries
+
+
 def fetch(store: Storage, name: str, sha256: str | None = None) -> Path:
-    """A local copy of the stored file `name`."""
+    """A local copy of the stored file `name`; FileNotFoundError when there is none."""
     base = Path(name).name
 
     def fill(entry: Path) -> None:
@@ -47,18 +106,21 @@ def fetch(store: Storage, name: str, sha256: str | None = None) -> Path:
         if sha256 and sha256_file(entry / base) != sha256:
             raise CorruptCopy(f"The stored file {name} does not match its recorded sha256 {sha256[:12]}…")
 
-    return _entry(sha256 or _listing_key(store, name, [name]), fill) / base
+    key = sha256 or _key(name, {name: stamp(store, name)})
+    return _entry(key, fill) / base
 
 
-def fetch_dir(store: Storage, prefix: str, names: list[str]) -> Path:
-    """A local directory holding every name of `names` (all under `prefix/`) at its relative path."""
+def fetch_dir(store: Storage, prefix: str) -> Path:
+    """A local directory holding every file stored under `prefix/`, at its relative path."""
+    stamps = stamps_under(store, prefix)
     start = len(prefix.rstrip("/")) + 1
 
     def fill(entry: Path) -> None:
-        for name in names:
+        entry.mkdir(exist_ok=True)
+        for name in stamps:
             _download(store, name, entry / name[start:])
 
-    return _entry(_listing_key(store, prefix, names), fill)
+    return _entry(_key(prefix, stamps), fill)
 
 
 def fetch_verified_dir(store: Storage, manifest: dict[str, str]) -> Path:
@@ -89,13 +151,18 @@ def snapshot_dir(store: Storage, names: list[str]) -> tuple[Path, dict[str, str]
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def manifest_key(manifest: dict[str, str]) -> str:
+    return _key("", manifest)
+
+
+def _key(prefix: str, stamps: dict[str, str]) -> str:
+    listing = "\n".join(f"{n}\0{s}" for n, s in sorted(stamps.items()))
+    return hashlib.sha256(f"{prefix}\n{listing}".encode()).hexdigest()
+
+
 def _move_into(source: Path, entry: Path) -> None:
     for path in source.iterdir():
         os.replace(path, entry / path.name)
-
-
-def manifest_key(manifest: dict[str, str]) -> str:
-    return hashlib.sha256("\n".join(f"{n}\0{s}" for n, s in sorted(manifest.items())).encode()).hexdigest()
 
 
 def _ready_root() -> Path:
@@ -123,13 +190,13 @@ def _entry(key: str, fill: Callable[[Path], None]) -> Path:
 
 def _download(store: Storage, name: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with store.open(name, "rb") as source, target.open("wb") as out:
-        shutil.copyfileobj(source, out, 1 << 20)
-
-
-def _listing_key(store: Storage, prefix: str, names: list[str]) -> str:
-    listing = "\n".join(f"{n}\0{store.size(n)}\0{store.get_modified_time(n).timestamp()}" for n in names)
-    return hashlib.sha256(f"{prefix}\n{listing}".encode()).hexdigest()
+    try:
+        with store.open(name, "rb") as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    except Exception as exc:
+        if _missing(exc):
+            raise FileNotFoundError(f"{name} is not in storage") from None
+        raise
 
 
 def _size(entry: Path) -> int:
