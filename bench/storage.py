@@ -174,7 +174,6 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import setup_test_environment
-
     from engine import build_model
 
     from tests.support.processes import free_port, port_open
