@@ -9,6 +9,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from webapp.lib import media
 from webapp.lib.heartbeats import TrainingGroup, fresh_heartbeats, redis_client
 from webapp.lib.prediction_calls import prediction_server_alive
 
@@ -26,6 +27,7 @@ class Health:
     database: ComponentHealth
     redis: ComponentHealth
     worker: ComponentHealth
+    storage: ComponentHealth
     # Shown, but not part of `ok`: uploading, training and every page work without it; only
     # predict calls need it (and say so with a 503 of their own).
     serving: ComponentHealth
@@ -34,7 +36,7 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        return all(c.status == "ok" for c in (self.database, self.redis, self.worker))
+        return all(c.status == "ok" for c in (self.database, self.redis, self.worker, self.storage))
 
     def to_dict(self) -> dict[str, object]:
         components = {k: asdict(v) for k, v in vars(self).items() if isinstance(v, ComponentHealth)}
@@ -71,6 +73,13 @@ def check_worker() -> ComponentHealth:
     return ComponentHealth("ok", f"{len(fresh)} worker(s) alive: {names}")
 
 
+def check_storage() -> ComponentHealth:
+    try:
+        return ComponentHealth("ok", media.where())
+    except Exception as exc:  # a bucket that is gone, refused keys, an unwritable folder: all "down"
+        return ComponentHealth("down", f"file storage unreachable: {exc.__class__.__name__}: {exc}"[:300])
+
+
 def check_serving() -> ComponentHealth:
     try:
         alive = prediction_server_alive()
@@ -91,6 +100,6 @@ def training_groups() -> tuple[tuple[str, TrainingGroup], ...]:
 
 
 def check_all() -> Health:
-    return Health(database=check_database(), redis=check_redis(), worker=check_worker(), serving=check_serving(),
-                  training_groups=training_groups())
+    return Health(database=check_database(), redis=check_redis(), worker=check_worker(), storage=check_storage(),
+                  serving=check_serving(), training_groups=training_groups())
 

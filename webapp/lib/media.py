@@ -29,6 +29,20 @@ def storage() -> Storage:
     return storages["default"]
 
 
+def where() -> str:
+    """Where the files are, checked now: raises when the storage cannot be reached or written."""
+    if not is_remote():
+        root = Path(settings.MEDIA_ROOT)
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK):
+            raise PermissionError(f"{root} is not writable")
+        return f"local files under {root}"
+    store = storage()
+    store.bucket.meta.client.head_bucket(Bucket=store.bucket.name)  # type: ignore[attr-defined]
+    location = f"/{store.location}" if store.location else ""  # type: ignore[attr-defined]
+    return f"bucket {store.bucket.name}{location} at {settings.STORAGES['default']['OPTIONS']['endpoint_url']}"  # type: ignore[attr-defined]
+
+
 def is_remote() -> bool:
     """Whether files live in object storage, so local copies must be fetched and published."""
     return settings.MEDIA_STORAGE == "s3"
