@@ -26,7 +26,7 @@ from webapp.datasets.models import SPLITS, Dataset, Upload, UploadStatus
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 from webapp.lib.files import human_size
-from webapp.lib.http import is_fragment_request
+from webapp.lib.http import is_fragment_request, refused_or_done
 
 
 @login_required
@@ -149,13 +149,9 @@ def mapping_distribution(request: HttpRequest, upload_id: uuid.UUID) -> HttpResp
 @require_POST
 def discard(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
     upload = services.get_upload_for_user(request.user, upload_id)
-    try:
-        services.discard_upload(upload)
-    except services.UploadBusy as exc:
-        messages.error(request, str(exc))
-        return redirect("datasets:upload_page", upload_id=upload.pk)
-    messages.info(request, "The upload was discarded.")
-    return redirect("datasets:index")
+    return refused_or_done(request, lambda: services.discard_upload(upload), services.UploadBusy,
+                           back=redirect("datasets:upload_page", upload_id=upload.pk), then=redirect("datasets:index"),
+                           done="The upload was discarded.", level=messages.INFO)
 
 
 @login_required
@@ -241,13 +237,9 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = services.get_dataset_for_user(request.user, pk)
-    try:
-        services.delete_dataset(dataset)
-    except services.DatasetInUse as exc:
-        messages.error(request, str(exc))
-        return redirect("datasets:detail", pk=dataset.pk)
-    messages.success(request, f"Deleted {dataset.name!r}.")
-    return redirect("datasets:index")
+    return refused_or_done(request, lambda: services.delete_dataset(dataset), services.DatasetInUse,
+                           back=redirect("datasets:detail", pk=dataset.pk), then=redirect("datasets:index"),
+                           done=f"Deleted {dataset.name!r}.")
 
 
 @login_required

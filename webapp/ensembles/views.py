@@ -33,7 +33,7 @@ from webapp.ensembles.services import (
     save_ensemble,
 )
 from webapp.jobs.services import JobLaunchError
-from webapp.lib.http import is_fragment_request
+from webapp.lib.http import is_fragment_request, refused_or_done
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.queries import confusion_table
 
@@ -203,13 +203,9 @@ def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     ensemble = get_ensemble_for_user(request.user, pk)
-    try:
-        delete_ensemble(ensemble)
-    except EnsembleInUse as exc:
-        messages.error(request, str(exc))
-        return redirect("ensembles:detail", pk=ensemble.pk)
-    messages.success(request, f"Deleted the ensemble {ensemble.name}")
-    return redirect("ensembles:index")
+    return refused_or_done(request, lambda: delete_ensemble(ensemble), EnsembleInUse,
+                           back=redirect("ensembles:detail", pk=ensemble.pk), then=redirect("ensembles:index"),
+                           done=f"Deleted the ensemble {ensemble.name}")
 
 
 @login_required

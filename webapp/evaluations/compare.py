@@ -19,6 +19,7 @@ from django.http import Http404
 
 from tuning_core.prompt_geometry import PromptNorms, label_words_among, pairwise_cosine, prompt_norms
 from tuning_core.significance import N_RESAMPLES, PairedComparison, compare_paired
+from webapp.lib.paging import PageLinks
 from webapp.prompts.models import EvalRun, ExamplePrediction, PromptVersion
 from webapp.prompts.queries import CONFIG_LABELS, config_rows, confusion_table
 
@@ -315,20 +316,12 @@ class Disagreement:
 
 
 @dataclass
-class DisagreementPage:
+class DisagreementPage(PageLinks):
     rows: list[Disagreement] = field(default_factory=list)
     matching: int = 0
     page: int = 1
     num_pages: int = 1
     gold_labels: list[str] = field(default_factory=list)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.num_pages
 
 
 def disagreements(versions: list[PromptVersion], runs: dict[int, EvalRun | None], *, gold: str = "",

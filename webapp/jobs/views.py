@@ -24,7 +24,7 @@ from webapp.jobs.services import (
     launch_job,
 )
 from webapp.lib.heartbeats import live_queues
-from webapp.lib.http import is_fragment_request
+from webapp.lib.http import is_fragment_request, refused_or_done
 
 
 @login_required
@@ -129,13 +129,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)
-    try:
-        delete_job(job)
-    except JobInUse as exc:
-        messages.error(request, str(exc))
-        return redirect("jobs:detail", pk=job.pk)
-    messages.success(request, f"Deleted job {pk}.")
-    return redirect("jobs:index")
+    return refused_or_done(request, lambda: delete_job(job), JobInUse, back=redirect("jobs:detail", pk=job.pk),
+                           then=redirect("jobs:index"), done=f"Deleted job {pk}.")
 
 
 @login_required

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from django.db.models import F, Q, QuerySet
 
 from tuning_core.metrics import token_f1
+from webapp.lib.paging import PageLinks
 from webapp.prompts.models import EvalRun, ExamplePrediction
 
 Sort = Literal["", "confidence", "-confidence"]
@@ -57,20 +58,12 @@ class PredictionRow:
 
 
 @dataclass(frozen=True)
-class PredictionPage:
+class PredictionPage(PageLinks):
     rows: list[PredictionRow]
     matching: int  # predictions that pass the filter, over all pages
     total: int  # predictions of the run
     page: int
     num_pages: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.num_pages
 
 
 def label_confidence(scores: dict[str, float], predicted: str) -> tuple[float | None, float | None]:

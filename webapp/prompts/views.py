@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE, local_source
 from webapp.lib import media
+from webapp.lib.http import refused_or_done
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
@@ -130,13 +131,9 @@ def version_rename(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def version_delete(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(versions_of(request), pk=pk)
-    try:
-        delete_version(version)
-    except VersionInUse as exc:
-        messages.error(request, str(exc))
-        return redirect("prompts:version", pk=version.pk)
-    messages.success(request, f"Deleted {version} and its files")
-    return redirect("prompts:detail", pk=version.prompt_id)
+    return refused_or_done(request, lambda: delete_version(version), VersionInUse,
+                           back=redirect("prompts:version", pk=version.pk),
+                           then=redirect("prompts:detail", pk=version.prompt_id), done=f"Deleted {version} and its files")
 
 
 @login_required
