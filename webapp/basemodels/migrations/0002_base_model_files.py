@@ -15,6 +15,13 @@ class Migration(migrations.Migration):
             name='files',
             field=models.JSONField(blank=True, default=dict),
         ),
+        # A default in the database too: code that does not know the column yet (a web process of
+        # the previous release during a rolling deploy, or a migration test's historical models)
+        # still inserts rows, as base models with no recorded files.
+        migrations.RunSQL(
+            "ALTER TABLE jobs_basemodel ALTER COLUMN files SET DEFAULT '{}'::jsonb",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
         migrations.AlterField(
             model_name='basemodel',
             name='source',
