@@ -25,25 +25,27 @@ def test_it_copies_json_predictions_into_rows_and_back(alice: Any) -> None:
     before = [(app, name) for app, name in MigrationExecutor(connection).loader.get_migration(*MIGRATION).dependencies
               if app == "prompts"]
     old = migrate(before)
-    user_model = old.get_model("auth", "User")
-    owner = user_model.objects.get(pk=alice.pk)
-    base = old.get_model("jobs", "BaseModel").objects.create(
-        name="tiny", source="/nowhere", d_model=4, num_layers=1, num_parameters=1, vocab_size=8)
-    prompt = old.get_model("prompts", "Prompt").objects.create(owner=owner, name="p", base_model=base)
-    version = old.get_model("prompts", "PromptVersion").objects.create(
-        prompt=prompt, version=1, base_model=base, prompt_length=1, d_model=4, init="random", tensor_file="x",
-        sha256="0")
-    dataset = old.get_model("datasets", "Dataset").objects.create(
-        owner=owner, name="d", input_template="{text}", label_column="label")
-    predictions = [
-        {"index": 0, "input_text": "good film", "target_text": "positive", "predicted": "positive",
-         "correct": True, "valid": True, "scores": {"positive": -0.1, "negative": -2.1}},
-        {"index": 1, "input_text": "dull film", "target_text": "negative", "predicted": "positive",
-         "correct": False, "valid": True, "scores": {"positive": -0.5, "negative": -0.5}},
-    ]
-    run = old.get_model("prompts", "EvalRun").objects.create(
-        prompt_version=version, dataset=dataset, split="test", mode="rank", predictions=predictions, num_examples=2)
+    # Forward again whatever happens, even a failure while writing the old rows: a database left
+    # migrated back fails every later test of this process.
     try:
+        user_model = old.get_model("auth", "User")
+        owner = user_model.objects.get(pk=alice.pk)
+        base = old.get_model("jobs", "BaseModel").objects.create(
+            name="tiny", source="/nowhere", d_model=4, num_layers=1, num_parameters=1, vocab_size=8)
+        prompt = old.get_model("prompts", "Prompt").objects.create(owner=owner, name="p", base_model=base)
+        version = old.get_model("prompts", "PromptVersion").objects.create(
+            prompt=prompt, version=1, base_model=base, prompt_length=1, d_model=4, init="random", tensor_file="x",
+            sha256="0")
+        dataset = old.get_model("datasets", "Dataset").objects.create(
+            owner=owner, name="d", input_template="{text}", label_column="label")
+        predictions = [
+            {"index": 0, "input_text": "good film", "target_text": "positive", "predicted": "positive",
+             "correct": True, "valid": True, "scores": {"positive": -0.1, "negative": -2.1}},
+            {"index": 1, "input_text": "dull film", "target_text": "negative", "predicted": "positive",
+             "correct": False, "valid": True, "scores": {"positive": -0.5, "negative": -0.5}},
+        ]
+        run = old.get_model("prompts", "EvalRun").objects.create(
+            prompt_version=version, dataset=dataset, split="test", mode="rank", predictions=predictions, num_examples=2)
         new = migrate([MIGRATION])
         rows = list(new.get_model("prompts", "ExamplePrediction").objects.filter(eval_run_id=run.pk).order_by("index"))
         assert [(r.index, r.gold, r.predicted, r.correct) for r in rows] == [
