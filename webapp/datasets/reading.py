@@ -7,7 +7,6 @@ reader `tuning_core.data.read_table` uses. What is left here serves the upload p
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,23 +60,39 @@ class FileScan:
 
 
 class _Counting:
-    """Value counts per column, and per split-like column the counts within each of its values."""
+    """Value counts per column, and per split-like column the counts within each of its values.
+
+    Runs once per row of files up to the upload limit, inside the upload's request: plain dicts,
+    and no work for split columns once no column can be one (after the first rows, usually)."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, Counter[str]] = {}
+        self.counts: dict[str, dict[str, int]] = {}
         self.many: set[str] = set()
-        self.by_split: dict[str, dict[str, dict[str, Counter[str]]]] | None = None
+        self.by_split: dict[str, dict[str, dict[str, dict[str, int]]]] | None = None
 
-    def add(self, texts: dict[str, str]) -> None:
-        for key, text in texts.items():
-            if key in self.many:
-                continue
-            seen = self.counts.setdefault(key, Counter())
-            seen[text] += 1
-            if len(seen) > DISTINCT_CAP:
-                self._too_many(key)
+    def add(self, row: dict[str, Any]) -> None:
+        counts = self.counts
+        for key, value in row.items():
+            text = cell_text(value).strip()
+            seen = counts.get(key)
+            if seen is None:
+                if key in self.many:
+                    continue
+                seen = counts[key] = {}
+            n = seen.get(text)
+            if n is None:
+                seen[text] = 1
+                if len(seen) > DISTINCT_CAP:
+                    self._too_many(key)
+            else:
+                seen[text] = n + 1
         if self.by_split is None:  # every column of the first row may turn out to name splits
-            self.by_split = {key: {} for key in texts}
+            self.by_split = {key: {} for key in row}
+        if self.by_split:
+            self._add_within_splits({key: cell_text(value).strip() for key, value in row.items()})
+
+    def _add_within_splits(self, texts: dict[str, str]) -> None:
+        assert self.by_split is not None
         for key in list(self.by_split):
             split = texts.get(key, "")
             if split.lower() not in SPLIT_ALIASES:
@@ -86,7 +101,8 @@ class _Counting:
             within = self.by_split[key].setdefault(split, {})
             for column, text in texts.items():
                 if column != key and column not in self.many:
-                    within.setdefault(column, Counter())[text] += 1
+                    seen = within.setdefault(column, {})
+                    seen[text] = seen.get(text, 0) + 1
 
     def _too_many(self, key: str) -> None:
         self.many.add(key)
@@ -98,9 +114,7 @@ class _Counting:
     def scan(self, columns: list[str], rows: int, preview: list[dict[str, str]]) -> FileScan:
         return FileScan(
             columns=columns, rows=rows, preview=preview,
-            counts={k: dict(v) for k, v in self.counts.items()}, many=sorted(self.many),
-            by_split={key: {split: {c: dict(v) for c, v in within.items()} for split, within in splits.items()}
-                      for key, splits in (self.by_split or {}).items()},
+            counts=self.counts, many=sorted(self.many), by_split=self.by_split or {},
         )
 
 
@@ -118,9 +132,8 @@ def scan_file(path: Path, fmt: str, name: str) -> FileScan:
     rows = 0
     for _, obj in iter_rows(path, fmt, name, problems):
         rows += 1
-        for key in obj:
-            columns.setdefault(key, None)
-        counting.add({key: cell_text(value).strip() for key, value in obj.items()})
+        columns.update(dict.fromkeys(obj))
+        counting.add(obj)
         if len(preview) < PREVIEW_ROWS:
             preview.append({k: cell_text(v) for k, v in obj.items()})
     if problems:
