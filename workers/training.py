@@ -27,6 +27,7 @@ from tuning_core.train import CHECKPOINT_FILE, ProgressEvent, TrainingRun, Train
 from webapp.jobs import services
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.lib import media
+from webapp.lib.files import remove_tree
 from webapp.lib.splits import load_split
 from webapp.prompts.services import new_version_dir, remove_version_files
 from workers.db_retry import DB_ERRORS, with_db_retry
@@ -245,7 +246,13 @@ def _save_version_files(
         "label_words": result.label_words, "metrics": result.best_metrics, "best_step": result.best_step,
         "job_id": job.pk, "input_template": job.dataset.input_template,
     })
-    media.publish_dir(directory, relative)  # the version's row is recorded only after this
+    try:
+        media.publish_dir(directory, relative)  # the version's row is recorded only after this
+    except BaseException:
+        media.delete_prefix(relative)  # no row will point at a part of it
+        raise
+    if media.is_remote():
+        remove_tree(directory)  # this machine's copy: the stored one is the version's
     return services.TrainedPrompt(
         tensor_file=f"{relative}/{files.tensor_path.relative_to(directory).as_posix()}",
         sha256=files.sha256, prompt_length=int(result.prompt.shape[0]), d_model=int(result.prompt.shape[1]),

@@ -41,24 +41,24 @@ def describe_checkpoint(source: str) -> dict[str, int]:
     }
 
 
-@transaction.atomic
 def register_base_model(name: str, source: str, *, random_weights: bool = False, description: str = "") -> BaseModel:
     """Create or refresh the registry entry called `name`. An s3://bucket/prefix source is read
-    whole once, here, to record each file's sha256."""
+    whole once, here (before any transaction: it may take minutes), to record each file's sha256."""
     files: dict[str, str] = {}
     readable = source
     if sources.is_s3(source):
         try:
             directory, files = sources.snapshot(source)
-        except (OSError, ValueError) as exc:
+        except sources.STORE_ERRORS as exc:
             raise BaseModelError(f"Cannot read the model at {source}: {exc}") from exc
         readable = str(directory)
     facts = describe_checkpoint(readable)
-    model, _ = BaseModel.objects.update_or_create(
-        name=name,
-        defaults={"source": source, "random_weights": random_weights, "description": description, "files": files,
-                  **facts},
-    )
+    with transaction.atomic():
+        model, _ = BaseModel.objects.update_or_create(
+            name=name,
+            defaults={"source": source, "random_weights": random_weights, "description": description,
+                      "files": files, **facts},
+        )
     return model
 
 
@@ -71,7 +71,8 @@ def local_source_of(source: str, *, fetch: bool = True) -> str:
     """`local_source` for a source string, as model pools and tokenizers are keyed."""
     if not sources.is_s3(source):
         return source
-    files = BaseModel.objects.filter(source=source).values_list("files", flat=True).first()
+    # Registered under several names, the source's latest registration holds its current files.
+    files = BaseModel.objects.filter(source=source).order_by("-pk").values_list("files", flat=True).first()
     return sources.local_source(source, files or {}, fetch=fetch)
 
 

@@ -12,12 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage
 
 from webapp.lib import media_cache
 from webapp.lib.env import s3_connection_settings
 
 S3_SCHEME = "s3://"
+# What reading a model from the store can raise: gone or damaged (OSError, CorruptCopy), a malformed
+# URL (ValueError), unset or malformed S3_* variables, refused keys or a missing bucket (boto3).
+STORE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, ImproperlyConfigured, BotoCoreError, ClientError)
 
 
 class ModelNotHere(OSError):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from webapp.core.health import check_all
 from webapp.datasets.models import Dataset
 from webapp.jobs.models import ACTIVE_STATUSES, TuningJob
+from webapp.lib.http import NotHere
 from webapp.prompts.models import PromptVersion
 
 logger = logging.getLogger(__name__)
@@ -39,16 +40,17 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _error_page(request: HttpRequest, template: str, heading: str, status: int) -> HttpResponse:
+def _error_page(request: HttpRequest, template: str, heading: str, status: int, reason: str = "") -> HttpResponse:
     """An error inside the site's layout, with a way back (the referring page, when it is ours)."""
     referer = request.META.get("HTTP_REFERER", "")
     back = referer if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}) else ""
-    return render(request, template, {"heading": heading, "request_path": request.path, "back": back},
-                  status=status)
+    return render(request, template, {"heading": heading, "request_path": request.path, "back": back,
+                                      "reason": reason.rstrip(".")}, status=status)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _error_page(request, "404.html", "Page not found", 404)
+    reason = str(exception) if isinstance(exception, NotHere) else ""
+    return _error_page(request, "404.html", "Page not found", 404, reason)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

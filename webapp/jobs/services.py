@@ -30,6 +30,7 @@ from webapp.jobs.models import FINAL_STATUSES, JobLogEntry, JobMethod, JobMetric
 from webapp.lib import media
 from webapp.lib.events import Event, JobStatusData, job_group, publish, user_group
 from webapp.lib.heartbeats import live_queues
+from webapp.lib.media_cache import CorruptCopy
 from webapp.lib.queue import TaskName, enqueue_on_commit, send_now, task_id
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.services import create_prompt, record_eval_run, record_prompt_version, remove_version_files
@@ -200,6 +201,8 @@ def prompt_config_for_worker(job: TuningJob) -> PromptConfig:
         except FileNotFoundError:
             raise ConfigError(f"The prompt this job continues from ({data['init_from']}) is missing from "
                               "storage; launch again from another version") from None
+        except CorruptCopy as exc:
+            raise ConfigError(f"{exc}; launch again from another version") from None
     return PromptConfig.from_dict(data)
 
 
@@ -517,6 +520,6 @@ def delete_job(job: TuningJob) -> None:
         job.delete()
         if not prompt.versions.exists() and not prompt.jobs.exists():
             prompt.delete()
-        transaction.on_commit(lambda: media.delete_prefix(files))
+        transaction.on_commit(lambda: media.delete_prefix(files), robust=True)
     publish(user_group(job.owner_id), Event(kind="job.status", data={
         "job_id": job_id, "status": "deleted", "final": True}))

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+class NotHere(Http404):
+    """A 404 whose message is written for the person reading the page ("The prompt file is missing
+    from storage"): the 404 page shows it. Other 404s' messages are Django's and stay in the logs."""
 
 
 def is_fragment_request(request: HttpRequest) -> bool:

@@ -25,6 +25,15 @@ from django.core.files.storage import Storage, storages
 from webapp.lib import media_cache
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def storage() -> Storage:
     return storages["default"]
 
@@ -68,6 +77,7 @@ def publish(path: Path, name: str) -> None:
         with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".publish-", delete=False) as tmp:
             with path.open("rb") as source:
                 shutil.copyfileobj(source, tmp)
+        os.chmod(tmp.name, 0o666 & ~_UMASK)  # as a plain write would leave it, not the temporary's 0600
         os.replace(tmp.name, target)
         return
     with path.open("rb") as source:
@@ -95,8 +105,7 @@ def fetch_to(name: str, path: Path) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".fetch-", delete=False) as tmp:
-        with storage().open(name, "rb") as source:
-            shutil.copyfileobj(source, tmp, 1 << 20)
+        media_cache.download(storage(), name, Path(tmp.name))
     os.replace(tmp.name, path)
     return True
 
@@ -140,12 +149,19 @@ def list_names(prefix: str) -> list[str]:
 
 
 def delete_prefix(prefix: str) -> None:
-    """Delete everything stored under `prefix/` (already gone is fine), and this machine's scratch copy."""
-    if is_remote():
-        store = storage()
-        # One request per thousand objects, not one per object.
-        store.bucket.objects.filter(Prefix=store._normalize_name(prefix.rstrip("/")) + "/").delete()  # type: ignore[attr-defined]
+    """Delete everything stored under `prefix/` (already gone is fine), and this machine's scratch copy.
+
+    Called after the rows that owned the files are committed, with `on_commit(..., robust=True)`:
+    a failure here is logged (the objects stay, orphaned) and never undoes the commit."""
     shutil.rmtree(scratch_path(prefix), ignore_errors=True)
+    if not is_remote():
+        return
+    store = storage()
+    # One request per thousand objects, not one per object; S3 answers 200 and lists what failed.
+    answers = store.bucket.objects.filter(Prefix=store._normalize_name(prefix.rstrip("/")) + "/").delete()  # type: ignore[attr-defined]
+    failed = [e.get("Key", "?") for answer in answers for e in answer.get("Errors", [])]
+    if failed:
+        raise OSError(f"{len(failed)} objects under {prefix}/ could not be deleted (first: {failed[0]})")
 
 
 def delete(name: str) -> None:

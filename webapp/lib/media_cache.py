@@ -29,7 +29,7 @@ from tuning_core.export import sha256_file
 KEEP_RECENT_SECONDS = 600
 
 
-class CorruptCopy(Exception):
+class CorruptCopy(OSError):
     """A fetched file's sha256 differs from the one recorded when it was stored."""
 
 
@@ -102,7 +102,7 @@ def fetch(store: Storage, name: str, sha256: str | None = None) -> Path:
     base = Path(name).name
 
     def fill(entry: Path) -> None:
-        _download(store, name, entry / base)
+        download(store, name, entry / base)
         if sha256 and sha256_file(entry / base) != sha256:
             raise CorruptCopy(f"The stored file {name} does not match its recorded sha256 {sha256[:12]}…")
 
@@ -118,7 +118,7 @@ def fetch_dir(store: Storage, prefix: str) -> Path:
     def fill(entry: Path) -> None:
         entry.mkdir(exist_ok=True)
         for name in stamps:
-            _download(store, name, entry / name[start:])
+            download(store, name, entry / name[start:])
 
     return _entry(_key(prefix, stamps), fill)
 
@@ -129,7 +129,7 @@ def fetch_verified_dir(store: Storage, manifest: dict[str, str]) -> Path:
 
     def fill(entry: Path) -> None:
         for relative, sha256 in manifest.items():
-            _download(store, relative, entry / relative)
+            download(store, relative, entry / relative)
             if sha256_file(entry / relative) != sha256:
                 raise CorruptCopy(f"The stored file {relative} differs from the one registered (sha256 "
                                   f"{sha256[:12]}…): it changed since; register the model again")
@@ -144,7 +144,7 @@ def snapshot_dir(store: Storage, names: list[str]) -> tuple[Path, dict[str, str]
     scratch = Path(tempfile.mkdtemp(dir=_ready_root(), prefix=".fetch-"))
     try:
         for name in names:
-            _download(store, name, scratch / name)
+            download(store, name, scratch / name)
             manifest[name] = sha256_file(scratch / name)
         return _entry(manifest_key(manifest), lambda entry: _move_into(scratch, entry)), manifest
     finally:
@@ -173,8 +173,11 @@ def _ready_root() -> Path:
 def _entry(key: str, fill: Callable[[Path], None]) -> Path:
     entry = root() / key
     if entry.is_dir():
-        os.utime(entry)  # recently used
-        return entry
+        try:
+            os.utime(entry)  # recently used
+            return entry
+        except FileNotFoundError:  # evicted by another process just now: fetch it again
+            pass
     partial = Path(tempfile.mkdtemp(dir=_ready_root(), prefix=".fetch-"))
     try:
         fill(partial)
@@ -188,9 +191,14 @@ def _entry(key: str, fill: Callable[[Path], None]) -> Path:
     return entry
 
 
-def _download(store: Storage, name: str, target: Path) -> None:
+def download(store: Storage, name: str, target: Path) -> None:
+    """Stream the stored `name` into the local file `target`, never whole in memory (an S3 object
+    is read in parts by boto3; django-storages' file would buffer it all)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if _is_s3(store):
+            store.bucket.Object(store._normalize_name(name)).download_file(str(target))  # type: ignore[attr-defined]
+            return
         with store.open(name, "rb") as source, target.open("wb") as out:
             shutil.copyfileobj(source, out, 1 << 20)
     except Exception as exc:
@@ -199,15 +207,33 @@ def _download(store: Storage, name: str, target: Path) -> None:
         raise
 
 
-def _size(entry: Path) -> int:
-    return sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
+# A partial fetch this old belongs to a process that died mid-download.
+STALE_PARTIAL_SECONDS = 24 * 3600
+
+
+def _used_and_size(entry: Path) -> tuple[float, int] | None:
+    """When the entry was last used and its bytes; None when another process removed it meanwhile."""
+    try:
+        return entry.stat().st_mtime, sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
+    except FileNotFoundError:
+        return None
 
 
 def evict(limit: int | None = None) -> int:
-    """Remove least recently used entries until the cache fits `limit` bytes; returns bytes freed."""
+    """Remove least recently used entries until the cache fits `limit` bytes; returns bytes freed.
+    Other processes may evict at the same time: an entry gone meanwhile is simply not counted."""
     limit = settings.LOCAL_CACHE_MAX_BYTES if limit is None else limit
-    entries = sorted((e.stat().st_mtime, _size(e), e) for e in root().iterdir()
-                     if e.is_dir() and not e.name.startswith("."))
+    entries = []
+    for entry in root().iterdir():
+        found = _used_and_size(entry) if entry.is_dir() else None
+        if found is None:
+            continue
+        if entry.name.startswith("."):
+            if found[0] < time.time() - STALE_PARTIAL_SECONDS:
+                shutil.rmtree(entry, ignore_errors=True)
+            continue
+        entries.append((found[0], found[1], entry))
+    entries.sort()
     total = sum(size for _, size, _ in entries)
     recent = time.time() - KEEP_RECENT_SECONDS
     freed = 0

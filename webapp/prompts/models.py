@@ -98,12 +98,12 @@ class PromptVersion(models.Model):
 
     def prompt_matrix(self) -> Any:
         """The (p, d) prompt as float32 numpy, read straight from its safetensors file (a few
-        hundred KB: no model, no torch work); None when the file is gone."""
+        hundred KB: no model, no torch work); None when the file is gone or damaged."""
         from safetensors.numpy import load_file
 
         try:
             path = self.local_tensor()
-        except FileNotFoundError:
+        except OSError:  # gone, or not the recorded bytes (CorruptCopy): nothing to show
             return None
         tensors = load_file(str(path))
         return tensors.get("prompt", next(iter(tensors.values()), None))

@@ -175,7 +175,7 @@ def delete_version(version: PromptVersion) -> None:
             )
         tensor_file = locked.tensor_file
         locked.delete()
-        transaction.on_commit(lambda: remove_version_files(tensor_file))
+        transaction.on_commit(lambda: remove_version_files(tensor_file), robust=True)
 
 
 def remove_version_files(tensor_file: str) -> None:

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from webapp.basemodels.services import RANDOM_WEIGHTS_NOTICE, local_source
 from webapp.lib import media
-from webapp.lib.http import refused_or_done
+from webapp.lib.http import NotHere, refused_or_done
+from webapp.lib.media_cache import CorruptCopy
 from webapp.prompts.forms import EvaluateVersionForm, PredictionFilterForm, RenamePromptForm, VersionNotesForm
 from webapp.prompts.models import EvalRun, Prompt, PromptVersion
 from webapp.prompts.predictions import label_options, select_predictions
@@ -165,7 +166,7 @@ def version_peft_response(version: PromptVersion) -> FileResponse:
     try:
         config = AutoConfig.from_pretrained(local_source(version.base_model, fetch=False), local_files_only=True)
     except OSError:
-        raise Http404(f"The base model's config.json ({source}) is not on this server") from None
+        raise NotHere(f"The base model's config.json ({source}) is not on this server") from None
     prompt, _ = load_prompt(path)
     # The adapter names the model as whoever downloads it loads it: by hub id, or by its name here.
     shape = T5Shape(source=version.base_model.hub_id or version.base_model.name, d_model=int(config.d_model),
@@ -189,7 +190,9 @@ def _local_tensor(version: PromptVersion) -> Path:
     try:
         return version.local_tensor()
     except FileNotFoundError:
-        raise Http404("The prompt file is missing from storage") from None
+        raise NotHere("The prompt file is missing from storage") from None
+    except CorruptCopy as exc:  # the stored bytes are not those recorded: never serve them
+        raise NotHere(str(exc)) from None
 
 
 def version_file_response(version: PromptVersion) -> FileResponse:
@@ -198,7 +201,7 @@ def version_file_response(version: PromptVersion) -> FileResponse:
     try:
         stream = media.open_stored(version.tensor_file)
     except FileNotFoundError:
-        raise Http404("The prompt file is missing from storage") from None
+        raise NotHere("The prompt file is missing from storage") from None
     response = FileResponse(stream, as_attachment=True, filename=_download_name(version, ".safetensors"),
                             content_type="application/octet-stream")
     response["X-Content-SHA256"] = version.sha256

@@ -56,6 +56,14 @@ def test_deletes_take_their_objects(s3: S3Server, s3_media: str, alice: Any, bob
     version = make_version(Prompt.objects.create(owner=alice, name="p", base_model=base_model), seed=1, accuracy=0.5)
     assert stored(s3, s3_media, version.tensor_file) == [f"media/{version.tensor_file}"]
     assert owner.get(f"/api/v1/versions/{version.pk}/download/").status_code == 200
+    # Bytes that are not the recorded ones are never served as the version.
+    s3.client().put_object(Bucket=s3_media, Key=f"media/{version.tensor_file}", Body=b"other bytes")
+    page = Client()
+    page.force_login(alice)
+    damaged = page.get(f"/prompts/versions/{version.pk}/download.npy")
+    assert damaged.status_code == 404
+    assert b"does not match its recorded sha256" in damaged.content
+    assert version.prompt_matrix() is None
     assert stranger.get(f"/api/v1/versions/{version.pk}/download/").status_code == 404
     delete_version(version)
     assert not stored(s3, s3_media, version.tensor_file.rsplit("/", 1)[0] + "/")

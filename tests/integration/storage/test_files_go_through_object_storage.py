@@ -79,7 +79,14 @@ def test_the_cache_evicts_the_least_recently_used_copies(s3_media: str, tmp_path
         past = copy.parent.stat().st_mtime - age
         os.utime(copy.parent, (past, past))
 
+    abandoned = tmp_path / "cache" / ".fetch-of-a-killed-process"  # a download its process never finished
+    abandoned.mkdir()
+    (abandoned / "part").write_bytes(bytes(50))
+    long_ago = abandoned.stat().st_mtime - media_cache.STALE_PARTIAL_SECONDS - 1
+    os.utime(abandoned, (long_ago, long_ago))
+
     with override_settings(LOCAL_CACHE_MAX_BYTES=250):
         assert media_cache.evict() == 100
     assert [c.exists() for c in copies] == [False, True, True]
+    assert not abandoned.exists()
     assert media.local_path("files/f0").read_bytes() == bytes(100)  # fetched again when asked for

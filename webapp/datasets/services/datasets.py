@@ -49,7 +49,7 @@ def delete_dataset(dataset: Dataset) -> None:
     try:
         with transaction.atomic():
             dataset.delete()
-            transaction.on_commit(lambda: media.delete_prefix(files))
+            transaction.on_commit(lambda: media.delete_prefix(files), robust=True)
     except ProtectedError as exc:
         names = ", ".join(f"#{job.pk}" for job in sorted(exc.protected_objects, key=lambda j: j.pk))
         raise DatasetInUse(

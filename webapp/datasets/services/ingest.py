@@ -166,7 +166,7 @@ def _make_dataset(upload: Upload, mapping: Mapping, result: ProcessResult, work:
             Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.DONE, dataset=dataset, progress="",
                                                        problems=[], updated_at=timezone.now())
             upload_files = claimed.storage_prefix
-            transaction.on_commit(lambda: media.delete_prefix(upload_files))
+            transaction.on_commit(lambda: media.delete_prefix(upload_files), robust=True)
     except BaseException:
         if stored is not None:
             media.delete_prefix(stored)

@@ -109,7 +109,7 @@ def discard_upload(upload: Upload) -> None:
             raise UploadBusy(f"{upload.name!r} is being checked; wait for the result before discarding it")
         files = claimed.storage_prefix
         claimed.delete()
-        transaction.on_commit(lambda: media.delete_prefix(files))
+        transaction.on_commit(lambda: media.delete_prefix(files), robust=True)
 
 
 def sweep_stale_uploads(now: datetime | None = None) -> int:
