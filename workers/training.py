@@ -114,6 +114,8 @@ def run_job(job: TuningJob, worker: str) -> None:
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
+        if media.is_remote():  # this machine's scratch copy: a takeover resumes from the bucket's
+            remove_tree(job.work_dir)
 
 
 def failure_message(exc: BaseException) -> str:

@@ -106,6 +106,7 @@ def test_workers_and_the_server_share_only_the_bucket(s3: S3Server, alice: Any, 
             assert keys(s3, bucket, version.tensor_file)
             assert not keys(s3, bucket, f"{job.storage_prefix}/"), "a finished job's checkpoint objects go"
             assert files_under(tmp_path / "b" / "cache"), "worker B read the dataset through its cache"
+            assert not files_under(tmp_path / "b" / "media"), "worker B keeps nothing of the job in its scratch space"
             assert not files_under(web / "media"), "the web keeps nothing on its own disk"
 
             # A third machine serves the version from its own cache.
