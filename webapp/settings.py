@@ -187,6 +187,8 @@ CELERY_BEAT_SCHEDULE = {
 # A running job retries its database writes (progress, log, result) with backoff for this
 # long while PostgreSQL is unavailable, instead of failing; past it the job fails as before.
 JOB_DB_RETRY_SECONDS = env_int("JOB_DB_RETRY_SECONDS", 300, minimum=0)
+# The same for the object store (MEDIA_STORAGE=s3): a job's data and its new version wait this long.
+JOB_STORAGE_RETRY_SECONDS = env_int("JOB_STORAGE_RETRY_SECONDS", 300, minimum=0)
 # Queued work whose message is in no queue this long after it was sent is sent again
 # (a broker that restarted empty, or was down when the work was created).
 RESEND_LOST_WORK_AFTER = env_int("RESEND_LOST_WORK_AFTER", 60, minimum=1)

@@ -34,6 +34,7 @@ from workers.db_retry import DB_ERRORS, with_db_retry
 from workers.evaluation import run_ensemble_evaluation, run_evaluation
 from workers.model_pool import get_pool
 from workers.progress import JobProgress
+from workers.storage_retry import CheckpointPublisher, with_storage_retry
 from workers.training_groups import get_groups
 
 logger = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def _say(job: TuningJob, message: str) -> None:
 def _load_split(job: TuningJob, split: str) -> Any:
     if not job.dataset.has_split(split):
         return None
-    return load_split(job.dataset.split_path(split))
+    return load_split(with_storage_retry(f"job {job.pk} {split} split", lambda: job.dataset.split_path(split)))
 
 
 def _run(job: TuningJob, worker: str, max_rate: int) -> None:
@@ -162,7 +163,8 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
 
     # The checkpoint in storage may come from another machine (a worker that died): resume from it.
     checkpoint = job.checkpoint_dir / CHECKPOINT_FILE
-    if media.fetch_to(job.checkpoint_name(CHECKPOINT_FILE), checkpoint):
+    if with_storage_retry(f"job {job.pk} checkpoint", lambda: media.fetch_to(job.checkpoint_name(CHECKPOINT_FILE),
+                                                                              checkpoint)):
         resumed_at = int(load_checkpoint(checkpoint)["step"])
         with_db_retry(f"job {job.pk} resume", lambda: services.record_resume(job.pk, resumed_at))
 
@@ -170,7 +172,7 @@ def _run(job: TuningJob, worker: str, max_rate: int) -> None:
         base, prompt_config, train_config, train_data, validation_data,
         checkpoint_dir=job.checkpoint_dir, on_progress=ProgressRecorder(job.pk, max_rate),
         should_stop=CancelCheck(job.pk),
-        on_checkpoint=lambda path: media.publish(path, job.checkpoint_name(path.name)),
+        on_checkpoint=CheckpointPublisher(job.checkpoint_name, lambda message: _say(job, message)),
     )
     # Trained by this process's group for the base model, beside the other jobs on it.
     result = get_groups().train(
@@ -248,8 +250,8 @@ def _save_version_files(
         "label_words": result.label_words, "metrics": result.best_metrics, "best_step": result.best_step,
         "job_id": job.pk, "input_template": job.dataset.input_template,
     })
-    try:
-        media.publish_dir(directory, relative)  # the version's row is recorded only after this
+    try:  # the version's row is recorded only after this
+        with_storage_retry(f"job {job.pk} version files", lambda: media.publish_dir(directory, relative))
     except BaseException:
         media.delete_prefix(relative)  # no row will point at a part of it
         raise
