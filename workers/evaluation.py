@@ -17,6 +17,7 @@ from webapp.lib.splits import load_split
 from workers.db_retry import with_db_retry
 from workers.model_pool import get_pool
 from workers.progress import JobProgress
+from workers.storage_retry import with_storage_retry
 
 
 class EvaluationCancelled(Exception):
@@ -65,8 +66,8 @@ def run_evaluation(job: TuningJob, worker: str, should_stop: Any) -> None:
     assert version is not None, "an evaluation job names the version it evaluates"
     _say(job.pk, f"Loading the base model {job.base_model.name}")
     base = get_pool().get(job.base_model.source).base
-    prompt, _ = load_prompt(version.local_tensor(), base=base)
-    data = load_split(job.dataset.split_path(config.split))
+    prompt, _ = load_prompt(with_storage_retry(f"job {job.pk} prompt", version.local_tensor), base=base)
+    data = load_split(with_storage_retry(f"job {job.pk} split", lambda: job.dataset.split_path(config.split)))
     _say(job.pk, f"Scoring {len(data):,} {config.split} rows of {job.dataset.name} with {version}")
     try:
         result = evaluate(
@@ -106,9 +107,11 @@ def run_ensemble_evaluation(job: TuningJob, worker: str, should_stop: Any) -> No
     missing = [pk for pk in config.member_ids if pk not in versions]
     if missing:
         raise EnsembleMemberGone(f"Member version(s) {missing} were deleted; edit the ensemble and evaluate again")
-    prompts = [load_prompt(versions[pk].local_tensor(), base=base)[0]
+    prompts = [load_prompt(with_storage_retry(f"job {job.pk} member", versions[pk].local_tensor), base=base)[0]
                for pk in config.member_ids]
-    splits = {split: load_split(job.dataset.split_path(split)) for split in config.splits}
+    splits = {split: load_split(with_storage_retry(f"job {job.pk} {split} split",
+                                                   lambda split=split: job.dataset.split_path(split)))
+              for split in config.splits}
     total = sum(len(data) for data in splits.values())
     progress = EvaluationProgress(job.pk, settings.JOB_PROGRESS_MAX_RATE, should_stop)
     results, offset = {}, 0

@@ -1,7 +1,8 @@
 """Object storage that goes away for a moment must not fail a job that has run for an hour.
 
-What a job cannot do without (fetching its data at the start, storing its new version at the end)
-is retried with backoff for up to JOB_STORAGE_RETRY_SECONDS. A checkpoint is only insurance: one
+What a job cannot do without (fetching its data and prompts at the start, storing its new version
+at the end) is retried with backoff for up to JOB_STORAGE_RETRY_SECONDS, in training, evaluation
+and ensemble-evaluation jobs alike. A checkpoint is only insurance: one
 that cannot be stored is told in the job's log and training goes on; the next one tries again.
 """
 
