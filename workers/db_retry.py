@@ -15,6 +15,8 @@ from typing import TypeVar
 
 from django.db import InterfaceError, OperationalError
 
+from workers.backoff import backoff_delays, first_line
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -31,20 +33,18 @@ def with_db_retry(what: str, call: Callable[[], T], *, done: Callable[[], bool] 
     from django.conf import settings
     from django.db import connection
 
-    deadline = time.monotonic() + settings.JOB_DB_RETRY_SECONDS
-    delay = 0.5
+    delays = backoff_delays(settings.JOB_DB_RETRY_SECONDS)
     while True:
         try:
             return call()
         except DB_ERRORS as exc:
-            if time.monotonic() + delay > deadline:
+            delay = next(delays, None)
+            if delay is None:
                 logger.error("%s: the database stayed unavailable for %d s; giving up", what,
                              settings.JOB_DB_RETRY_SECONDS)
                 raise
-            logger.warning("%s: the database is unavailable (%s); retrying in %.1f s", what,
-                           str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__, delay)
+            logger.warning("%s: the database is unavailable (%s); retrying in %.1f s", what, first_line(exc), delay)
             connection.close()  # the next query opens a fresh connection
             time.sleep(delay)
-            delay = min(delay * 2, 8.0)
         if done is not None and with_db_retry(f"{what} (checking)", done):
             return None

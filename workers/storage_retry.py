@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from webapp.lib import media
 from webapp.lib.media_cache import CorruptCopy
+from workers.backoff import backoff_delays, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +37,16 @@ def with_storage_retry(what: str, call: Callable[[], T]) -> T:
     """`call()`, retried with backoff while the object store is unavailable, for a bounded time."""
     from django.conf import settings
 
-    deadline = time.monotonic() + settings.JOB_STORAGE_RETRY_SECONDS
-    delay = 0.5
+    delays = backoff_delays(settings.JOB_STORAGE_RETRY_SECONDS)
     while True:
         try:
             return call()
         except Exception as exc:
-            if not _unavailable(exc) or time.monotonic() + delay > deadline:
+            delay = next(delays, None) if _unavailable(exc) else None
+            if delay is None:
                 raise
-            logger.warning("%s: the file storage is unavailable (%s); retrying in %.1f s", what,
-                           str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__, delay)
+            logger.warning("%s: the file storage is unavailable (%s); retrying in %.1f s", what, first_line(exc), delay)
             time.sleep(delay)
-            delay = min(delay * 2, 8.0)
 
 
 class CheckpointPublisher:
