@@ -20,6 +20,7 @@ def test_a_new_user_is_told_to_upload_first(page, asgi_server, alice) -> None:
     log_in(page, asgi_server, "alice", PASSWORD)
     next_step = page.get_by_role("region", name="Next step")
     expect(next_step).to_contain_text("Start with data")
+    expect(page.locator("#storage-health")).to_contain_text("local files under")  # where uploads will go
     next_step.get_by_role("link", name="Upload a dataset").click()
     page.wait_for_url(f"{asgi_server}/datasets/new/")
 
