@@ -123,7 +123,7 @@ def one_job(user: Any, base_model: Any, csv_path: Path, args: argparse.Namespace
     version = PromptVersion.objects.get(job=job)
     marks.append(time.perf_counter())
     base = get_pool().get(base_model.source).base
-    prompt = PromptCache(media.local_path).get(base, version.tensor_file)
+    prompt = PromptCache(media.local_path).get(base, version.tensor_file, version.sha256)
     rows = [{"input_text": f"review: the film was {w}", "target_text": "positive"}
             for w in (WORDS["positive"] * args.predict)[: args.predict]]
     evaluate(base, prompt, rows, mode="rank", label_words=["negative", "positive"])

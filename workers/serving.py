@@ -52,18 +52,18 @@ class PromptCache:
     `local_path` gives a local copy of a stored file (`webapp.lib.media.local_path`: the file
     itself, or a copy in this machine's cache when files live in object storage)."""
 
-    def __init__(self, local_path: Callable[[str], Path], size: int = PROMPT_CACHE_SIZE) -> None:
+    def __init__(self, local_path: Callable[[str, str | None], Path], size: int = PROMPT_CACHE_SIZE) -> None:
         self.local_path, self.size = local_path, size
         self._tensors: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
 
-    def get(self, base: FrozenT5, relative: str) -> torch.Tensor:
+    def get(self, base: FrozenT5, relative: str, sha256: str | None = None) -> torch.Tensor:
         key = (base.info.source, relative)
         if key in self._tensors:
             self._tensors.move_to_end(key)
             return self._tensors[key]
         try:
-            path = self.local_path(relative)
-        except (ValueError, FileNotFoundError) as exc:
+            path = self.local_path(relative, sha256 or None)
+        except (ValueError, OSError) as exc:  # not a storage name, gone, or not the recorded bytes
             raise TuningError(f"The prompt file {relative} cannot be read: {exc}") from None
         tensor = load_prompt(path, base=base)[0]
         self._tensors[key] = tensor
@@ -129,7 +129,9 @@ class PredictionServer:
 
     def _request(self, base: FrozenT5, part: Part) -> ServeRequest:
         return ServeRequest(
-            prompts=[self.prompts.get(base, f) for f in part["prompts"]], texts=part["texts"],
+            prompts=[self.prompts.get(base, f, sha or None) for f, sha in
+                     zip(part["prompts"], part.get("sha256s") or [""] * len(part["prompts"]), strict=True)],
+            texts=part["texts"],
             label_words=part["labels"], max_input_length=part["max_input_length"],
             max_target_length=part["max_target_length"])
 

@@ -64,7 +64,7 @@ def _plan(version: PromptVersion, inputs: Sequence[str]) -> dict[str, Any]:
         raise PlaygroundError(str(exc), field="versions") from None
     rendered = [render_line(setup, line, line_number=i + 1, version=version) for i, line in enumerate(inputs)]
     return {
-        "id": version.pk, "name": str(version), "tensor_file": setup.tensor_file,
+        "id": version.pk, "name": str(version), "tensor_file": setup.tensor_file, "sha256": setup.sha256,
         "kind": setup.kind, "labels": list(setup.labels or []), "template": setup.template,
         "rendered": rendered,
         # What the page shows as "the model saw": the input cut as the engine cuts it.
@@ -137,7 +137,8 @@ def _ask_server(source: str, scorers: dict[str, dict[str, Any]]) -> dict[str, di
     answers: dict[str, dict[str, Any]] = {}
     for precision, parts in by_precision.items():
         reply = ask(source, precision, [
-            {"prompts": [scorers[pk]["tensor_file"] for pk in pks], "texts": list(key[1]),
+            {"prompts": [scorers[pk]["tensor_file"] for pk in pks],
+             "sha256s": [scorers[pk]["sha256"] for pk in pks], "texts": list(key[1]),
              "labels": None if key[2] is None else list(key[2]), "max_input_length": key[3],
              "max_target_length": key[4]} for key, pks in parts])
         for (_, pks), answer in zip(parts, reply["parts"]):

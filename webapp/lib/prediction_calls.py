@@ -17,7 +17,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import redis
 from django.conf import settings
@@ -28,7 +28,10 @@ POLL_S = 0.0005  # how often the batching window looks for more calls
 
 
 class Part(TypedDict):
-    prompts: list[str]  # prompt files, relative to MEDIA_ROOT
+    prompts: list[str]  # the prompt files' storage names
+    # Each file's recorded sha256 (in the order of `prompts`): a server that fetches a file from
+    # object storage checks its copy against it. Absent in calls of an older web process.
+    sha256s: NotRequired[list[str]]
     texts: list[str]  # inputs through the template
     labels: list[str] | None  # None: generate text
     max_input_length: int

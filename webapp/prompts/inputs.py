@@ -29,6 +29,7 @@ class InputError(Exception):
 @dataclass(frozen=True)
 class VersionSetup:
     tensor_file: str
+    sha256: str
     template: str
     labels: list[str] | None  # None: a generation prompt
     max_input_length: int
@@ -65,6 +66,7 @@ def version_setup(version: PromptVersion) -> VersionSetup:
     max_input_length, max_target_length, precision = trained_settings(version)
     return VersionSetup(
         tensor_file=version.tensor_file,
+        sha256=version.sha256,
         template=dataset.input_template,
         labels=list(dataset.label_words) if dataset.task_kind == "classification" else None,
         max_input_length=max_input_length,

@@ -50,7 +50,8 @@ def render_inputs(setup: VersionSetup, inputs: Sequence[Input]) -> list[str]:
 
 def _part(setups: Sequence[VersionSetup], texts: list[str]) -> Part:
     first = setups[0]
-    return {"prompts": [s.tensor_file for s in setups], "texts": texts, "labels": first.labels,
+    return {"prompts": [s.tensor_file for s in setups], "sha256s": [s.sha256 for s in setups], "texts": texts,
+            "labels": first.labels,
             "max_input_length": first.max_input_length, "max_target_length": first.max_target_length}
 
 
