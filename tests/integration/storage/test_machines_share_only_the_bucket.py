@@ -86,7 +86,8 @@ def test_workers_and_the_server_share_only_the_bucket(s3: S3Server, alice: Any, 
                      what="worker A to process the upload")
             dataset = Upload.objects.get(pk=upload.pk).dataset
             assert keys(s3, bucket, f"{dataset.storage_prefix}/splits/train/")
-            assert not keys(s3, bucket, f"uploads/{upload.key}/"), "the upload's objects go once it is a dataset"
+            wait_for(lambda: not keys(s3, bucket, f"uploads/{upload.key}/"), timeout=60,  # just after the commit
+                     what="the upload's objects deleted once it is a dataset")
 
             # Worker A trains until a checkpoint is in the bucket, then dies without a word.
             job = launch(alice, dataset, base_model, max_steps=300, eval_every=50)
