@@ -46,12 +46,22 @@ window.SPS = (function () {
     if (!withoutTokens(current).isEqualNode(withoutTokens(fresh))) current.replaceWith(fresh);
   }
 
+  // The page is navigating away (a form was sent, a link followed): a refresh must neither start
+  // nor follow a redirect then. After "Log out", a refresh that a socket opening just then
+  // started is redirected to the login page with ?next=, and following it would replace the
+  // logout's own navigation. Forgotten after a while, as a download starts no new page.
+  let leavingAt = 0;
+  window.addEventListener("beforeunload", () => { leavingAt = Date.now(); });
+  const leaving = () => Date.now() - leavingAt < 5000;
+
   // Replace the element with id `targetId` by the same element from `url`'s HTML. A redirect
   // means the thing moved (an upload that became a dataset, an expired session): the page follows
   // it. With `followIfGone`, so does an answer without the element (an upload rejected back to its
   // mapping form, which answers 400).
   async function refreshFragment(url, targetId, { followIfGone = false } = {}) {
+    if (leaving()) return;
     const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (leaving()) return;
     if (response.redirected) {
       window.location.assign(response.url);
       return;
