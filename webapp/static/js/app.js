@@ -58,16 +58,23 @@ window.SPS = (function () {
   // means the thing moved (an upload that became a dataset, an expired session): the page follows
   // it. With `followIfGone`, so does an answer without the element (an upload rejected back to its
   // mapping form, which answers 400).
+  // Answers can arrive out of order (two changes of a form field in quick succession): only the
+  // latest refresh asked for an element may touch it, or an older answer would overwrite a newer.
+  const latestRefresh = {};
   async function refreshFragment(url, targetId, { followIfGone = false } = {}) {
     if (leaving()) return;
+    const ticket = (latestRefresh[targetId] = (latestRefresh[targetId] || 0) + 1);
+    const stillLatest = () => ticket === latestRefresh[targetId] && !leaving();
     const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-    if (leaving()) return;
+    if (!stillLatest()) return;
     if (response.redirected) {
       window.location.assign(response.url);
       return;
     }
     if (!response.ok && !followIfGone) return;
-    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    const html = await response.text();
+    if (!stillLatest()) return;
+    const doc = new DOMParser().parseFromString(html, "text/html");
     const fresh = doc.getElementById(targetId);
     const current = document.getElementById(targetId);
     if (!fresh && followIfGone) window.location.assign(response.url);
