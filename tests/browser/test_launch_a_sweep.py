@@ -8,7 +8,9 @@ import pytest
 from tests.factories import make_ready_dataset
 from tests.support.accounts import PASSWORD
 from tests.support.browser import log_in
+from tests.support.jobs import wait_for_status
 from webapp.basemodels.services import register_base_model
+from webapp.jobs.models import FINAL_STATUSES, JobMethod, TuningJob
 from webapp.sweeps.models import Sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -51,6 +53,10 @@ def test_a_sweep_launched_from_the_form_fills_in_live(page, asgi_server, celery_
     page.get_by_role("button", name="Ensemble the best k").click()
     page.wait_for_url(f"{asgi_server}/ensembles/*/")
     expect(page.locator("h1")).to_contain_text("lengths: best 3")
+    # The worker scores the ensemble now: let it end here, so its writes never meet the next
+    # test's flushed tables.
+    evaluation = TuningJob.objects.get(method=JobMethod.ENSEMBLE_EVALUATION)
+    wait_for_status(evaluation, *FINAL_STATUSES, timeout=120)
 
 
 def test_the_form_names_a_run_that_cannot_be_trained(page, asgi_server, alice, tiny_model_dir) -> None:
