@@ -53,10 +53,11 @@ def test_a_sweep_launched_from_the_form_fills_in_live(page, asgi_server, celery_
     page.get_by_role("button", name="Ensemble the best k").click()
     page.wait_for_url(f"{asgi_server}/ensembles/*/")
     expect(page.locator("h1")).to_contain_text("lengths: best 3")
-    # The worker scores the ensemble now: let it end here, so its writes never meet the next
-    # test's flushed tables.
+    # The worker scores the ensemble now, and the page refreshes when it ends: let both end here,
+    # so that no write and no request meets the flush of the tables after the test.
     evaluation = TuningJob.objects.get(method=JobMethod.ENSEMBLE_EVALUATION)
     wait_for_status(evaluation, *FINAL_STATUSES, timeout=120)
+    page.wait_for_load_state("networkidle")
 
 
 def test_the_form_names_a_run_that_cannot_be_trained(page, asgi_server, alice, tiny_model_dir) -> None:

@@ -6,13 +6,18 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.test import override_settings
 
+from tests.support.jobs import HELD_QUEUE
 from webapp.core.reconcile import resend_lost_work
 from webapp.prompts.models import PromptVersion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# A queue no worker consumes: a worker that took the resent message would write to the tables as
+# this test's flush empties them.
+@override_settings(CELERY_TASK_DEFAULT_QUEUE=HELD_QUEUE)
 def test_a_lost_request_is_sent_again_once(lineage_versions) -> None:
     lost, fresh, done = lineage_versions
     # Written without a message, as when the broker was down or restarted empty.
