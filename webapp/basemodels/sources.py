@@ -42,18 +42,10 @@ def _store(source: str) -> Storage:
     return S3Storage(**s3_connection_settings(), bucket_name=parts.netloc, location=parts.path.strip("/"))
 
 
-def _names(store: Storage, prefix: str = "") -> list[str]:
-    directories, files = store.listdir(prefix)
-    names = [f"{prefix}/{f}" if prefix else f for f in files]
-    for directory in directories:
-        names += _names(store, f"{prefix}/{directory}" if prefix else directory)
-    return sorted(names)
-
-
 def snapshot(source: str) -> tuple[Path, dict[str, str]]:
     """Fetch an S3 model's files into this machine's cache: their directory and each file's sha256."""
     store = _store(source)
-    names = _names(store)
+    names = media_cache.walk(store)
     if "config.json" not in names:
         raise FileNotFoundError(f"{source} holds no config.json: point at the folder of a saved T5 model")
     return media_cache.snapshot_dir(store, names)

@@ -75,22 +75,24 @@ def stamps_under(store: Storage, prefix: str) -> dict[str, str]:
     """Every stored name under `prefix/` (any depth) with its stamp."""
     prefix = prefix.rstrip("/")
     if not _is_s3(store):
-        return {name: stamp(store, name) for name in _walk(store, prefix)}
+        return {name: stamp(store, name) for name in walk(store, prefix)}
     location = store._normalize_name(prefix) + "/"  # type: ignore[attr-defined]
     start = len(location) - len(prefix) - 1  # the bucket key's characters before our name
     return {o.key[start:]: f"{o.size}:{o.e_tag}"
             for o in store.bucket.objects.filter(Prefix=location)}  # type: ignore[attr-defined]
 
 
-def _walk(store: Storage, prefix: str) -> list[str]:
+def walk(store: Storage, prefix: str = "") -> list[str]:
+    """Every name `store` holds under `prefix` (the whole store when empty), at any depth, sorted."""
     try:
         directories, files = store.listdir(prefix)
     except FileNotFoundError:
         return []
-    names = [f"{prefix}/{name}" for name in files]
+    under = f"{prefix}/" if prefix else ""
+    names = [f"{under}{name}" for name in files]
     for directory in directories:
-        names += _walk(store, f"{prefix}/{directory}")
-    return names
+        names += walk(store, f"{under}{directory}")
+    return sorted(names)
 
 
 # ------------------------------------------------------------------------------------------------

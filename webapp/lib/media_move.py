@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 from unittest import mock
@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.module_loading import import_string
 
+from webapp.lib import media_cache
 from webapp.lib.env import media_storage_settings
 
 Side = Literal["local", "s3"]
@@ -49,14 +50,10 @@ def storage_for(side: Side) -> Storage:
     return import_string(config["BACKEND"])(**config["OPTIONS"])
 
 
-def all_names(store: Storage, prefix: str = "") -> Iterator[str]:
-    directories, files = store.listdir(prefix)
-    for name in sorted(files):
-        if not name.startswith(TEMPORARY_PREFIXES):
-            yield f"{prefix}/{name}" if prefix else name
-    for directory in sorted(directories):
-        if not directory.startswith(TEMPORARY_PREFIXES):
-            yield from all_names(store, f"{prefix}/{directory}" if prefix else directory)
+def all_names(store: Storage) -> list[str]:
+    """Every file of `store`, but those being written when the run started."""
+    return [name for name in media_cache.walk(store)
+            if not any(part.startswith(TEMPORARY_PREFIXES) for part in name.split("/"))]
 
 
 def _sha256(store: Storage, name: str) -> str:
