@@ -33,7 +33,6 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _children import last_json_line, run_python  # noqa: E402
 from train_step import WORDS, compare  # noqa: E402
 
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig  # noqa: E402
@@ -114,30 +114,27 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def run_ours(args: argparse.Namespace, model: Path, train: Path, val: Path, out: Path) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "tuning_core", "train", "--base-model", str(model), "--train", str(train),
-           "--validation", str(val), "--max-steps", str(args.steps), "--batch-size", str(args.batch_size),
-           "--eval-every", str(args.eval_every), "--prompt-length", str(args.prompt_length),
-           "--max-input-length", str(args.max_length), "--device", "cpu", "--out", str(out)]
+    argv = ["-m", "tuning_core", "train", "--base-model", str(model), "--train", str(train),
+            "--validation", str(val), "--max-steps", str(args.steps), "--batch-size", str(args.batch_size),
+            "--eval-every", str(args.eval_every), "--prompt-length", str(args.prompt_length),
+            "--max-input-length", str(args.max_length), "--device", "cpu", "--out", str(out)]
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=_env(args), capture_output=True, text=True)
+    done = run_python(argv, in_process=args.smoke, env=_env(args))
     wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"tuning_core train failed:\n{done.stderr[-3000:]}")
+    last_json_line(done)  # raises with its stderr if it failed
     result = json.loads(done.stdout)["result"]
     return {"wall_s": wall, "train_loop_s": result["elapsed_seconds"], "precision": result["precision"]}
 
 
 def run_peft(args: argparse.Namespace, model: Path, train: Path, val: Path) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__)), "--peft-loop", "--model", str(model), "--train", str(train),
-           "--validation", str(val), "--steps", str(args.steps), "--batch-size", str(args.batch_size),
-           "--eval-every", str(args.eval_every), "--prompt-length", str(args.prompt_length),
-           "--max-length", str(args.max_length)]
+    argv = [str(Path(__file__)), "--peft-loop", "--model", str(model), "--train", str(train),
+            "--validation", str(val), "--steps", str(args.steps), "--batch-size", str(args.batch_size),
+            "--eval-every", str(args.eval_every), "--prompt-length", str(args.prompt_length),
+            "--max-length", str(args.max_length)]
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=_env(args), capture_output=True, text=True)
+    done = run_python(argv, in_process=args.smoke, env=_env(args))
     wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"PEFT loop failed:\n{done.stderr[-3000:]}")
-    return {"wall_s": wall, **json.loads(done.stdout.strip().splitlines()[-1])}
+    return {"wall_s": wall, **json.loads(last_json_line(done))}
 
 
 def _env(args: argparse.Namespace) -> dict[str, str]:

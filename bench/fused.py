@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _children import last_json_line, run_python  # noqa: E402
 from engine import SHAPES, build_model, data_files, read_rows  # noqa: E402
 
 from tuning_core.config import PromptConfig, TrainConfig  # noqa: E402
@@ -122,16 +123,19 @@ def _first_step(base: Any, rows: list[dict[str, str]], args: argparse.Namespace)
 
 
 def _run(args: argparse.Namespace, mode: str, k: int, model: Path, train_csv: Path) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", "--mode", mode, "--k", str(k), "--model", str(model),
-           "--train", str(train_csv), *_shared_flags(args)]
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    argv = [__file__, "--child", "--mode", mode, "--k", str(k), "--model", str(model),
+            "--train", str(train_csv), *_shared_flags(args)]
+    return json.loads(last_json_line(run_python(argv, in_process=args.smoke)))
 
 
 def _processes(args: argparse.Namespace, k: int, model: Path, train_csv: Path) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", "--mode", "sequential", "--k", "1", "--model", str(model),
-           "--train", str(train_csv), *_shared_flags(args)]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(k)]
-    outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    argv = [__file__, "--child", "--mode", "sequential", "--k", "1", "--model", str(model),
+            "--train", str(train_csv), *_shared_flags(args)]
+    if args.smoke:  # one after another in this process (bench/_children.py): that it runs
+        outs = [json.loads(last_json_line(run_python(argv, in_process=True))) for _ in range(k)]
+    else:
+        procs = [subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, text=True) for _ in range(k)]
+        outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
     # From the first training step anywhere to the last one: loading and imports are left out,
     # as they are on the other sides.
     seconds = max(o["end"] for o in outs) - min(o["start"] for o in outs)

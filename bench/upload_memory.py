@@ -67,11 +67,14 @@ def make_csv(path: Path, size: int) -> None:
             out.write(row)
 
 
-def session_cookie() -> str:
-    """A logged-in session for the bench user (created on first use)."""
+def migrated_session_cookie() -> str:
+    """A logged-in session for the bench user (created on first use), on a migrated database."""
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -162,8 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         args.size_mb = 1
     size = args.size_mb * MB
     limit = size + 8 * MB  # the accepted file fits; the refused body is twice this
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-    session = session_cookie()
+    session = migrated_session_cookie()
     with tempfile.TemporaryDirectory(prefix="sps-bench-upload-") as tmp:
         media = Path(tmp)
         accepted, refused = media / "accepted.csv", media / "refused.csv"

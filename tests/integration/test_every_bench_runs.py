@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHES = sorted(path.stem for path in (ROOT / "bench").glob("*.py"))
+# bench/_*.py are what benches share, not benches.
+BENCHES = sorted(path.stem for path in (ROOT / "bench").glob("*.py") if not path.stem.startswith("_"))
 # These run on the test session's PostgreSQL (tests/support/processes.py's service_env):
 # compare_page and storage build and drop a database of their own beside it (one after the
 # other: this file runs in one process); upload_memory writes its user, session and upload into
