@@ -15,8 +15,9 @@ from tests.support.processes import daphne_server, free_port, port_open
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def small_limit_server(service_logs) -> Iterator[str]:
+    """One Daphne with a 64 KB limit for the module's tests (each start imports the app: seconds)."""
     port = free_port()
     server = daphne_server(service_logs, port, UPLOAD_MAX_BYTES="64KB")
     server.start(ready=lambda: port_open(port), timeout=60)

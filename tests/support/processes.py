@@ -15,6 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.support.forked import ForkedProcess
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -50,15 +52,19 @@ class ServiceProcess:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    # A Python service that imports torch: forked from a server that has imported it already
+    # (tests/support/forked.py) instead of a fresh interpreter.
+    forked: bool = False
+    process: subprocess.Popen[bytes] | ForkedProcess | None = field(default=None, init=False)
 
     def start(self, ready: Callable[[], bool], timeout: float = 60) -> None:
-        log = self.log_path.open("ab")
-        # A new session, so kill() takes the worker's child processes too.
-        self.process = subprocess.Popen(
-            self.argv, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        if self.forked:
+            self.process = ForkedProcess(self.argv, self.env, REPO_ROOT, self.log_path)
+        else:
+            # A new session, so kill() takes the process's children too.
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(self.argv, cwd=REPO_ROOT, env=self.env, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -101,13 +107,13 @@ def celery_worker(log_dir: Path, hostname: str, queues: str = "default,gpu", **e
     ]
     return ServiceProcess(
         "celery worker", argv, service_env(WORKER_HEARTBEAT_INTERVAL="1", **env),
-        log_dir / f"{hostname}.log",
+        log_dir / f"{hostname}.log", forked=True,
     )
 
 
 def daphne_server(log_dir: Path, port: int, **env: str) -> ServiceProcess:
     argv = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "webapp.asgi:application"]
-    return ServiceProcess("daphne", argv, service_env(**env), log_dir / f"daphne-{port}.log")
+    return ServiceProcess("daphne", argv, service_env(**env), log_dir / f"daphne-{port}.log", forked=True)
 
 
 def redis_server(log_dir: Path, port: int) -> ServiceProcess:
@@ -135,4 +141,5 @@ def heartbeat_seen(hostname: str) -> bool:
 
 def prediction_server(log_dir: Path, **env: str) -> ServiceProcess:
     argv = [sys.executable, "-m", "workers.serving"]
-    return ServiceProcess("prediction server", argv, service_env(**env), log_dir / "prediction-server.log")
+    return ServiceProcess("prediction server", argv, service_env(**env), log_dir / "prediction-server.log",
+                          forked=True)
