@@ -356,13 +356,8 @@ def stack_prompts(prompts: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
     return stack, mask
 
 
-def prepend_prompt(
-    base: FrozenT5,
-    prompt: Tensor,
-    input_ids: Tensor,
-    attention_mask: Tensor,
-    prompt_mask: Tensor | None = None,
-) -> tuple[Tensor, Tensor]:
+def prepend_prompt(base: FrozenT5, prompt: Tensor, input_ids: Tensor, attention_mask: Tensor,
+                   prompt_mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Build the encoder input `[P; X_e]` and its mask.
 
     prompt: (p, d) shared by every row, or (B, p, d) one per row (then `prompt_mask` (B, p) may
@@ -385,13 +380,8 @@ def prepend_prompt(
     return embeds, mask
 
 
-def encode(
-    base: FrozenT5,
-    prompt: Tensor,
-    input_ids: Tensor,
-    attention_mask: Tensor,
-    prompt_mask: Tensor | None = None,
-) -> tuple[Tensor, Tensor]:
+def encode(base: FrozenT5, prompt: Tensor, input_ids: Tensor, attention_mask: Tensor,
+           prompt_mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Run the encoder on `[P; X_e]`. Returns hidden states (B, p+n, d) and their mask (B, p+n)."""
     embeds, mask = prepend_prompt(base, prompt, input_ids, attention_mask, prompt_mask)
     hidden = base.model.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state

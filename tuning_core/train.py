@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import torch
 from torch import Tensor
@@ -290,6 +290,23 @@ def _resume(
     return RunProgress.from_state(state), state["rng"]
 
 
+class RunHooks(TypedDict, total=False):
+    """What a caller may attach to a run, each optional."""
+
+    # Where checkpoints go (one at every evaluation, and when cancelled). If it already holds one
+    # from the same configuration, training resumes from it and ends exactly as an uninterrupted
+    # run would.
+    checkpoint_dir: str | Path | None
+    # Called with a ProgressEvent every `log_every` steps and after each evaluation.
+    on_progress: Callable[[ProgressEvent], None] | None
+    # Checked before every step; True stops training with stopped_reason "cancelled" (after
+    # writing a checkpoint).
+    should_stop: Callable[[], bool] | None
+    # Called with the checkpoint's path each time one is completely written (a caller may copy it
+    # elsewhere, e.g. to object storage, so another machine can resume).
+    on_checkpoint: Callable[[Path], None] | None
+
+
 class TrainingRun:
     """One prompt's training: its data, prompt, optimizer, progress, checkpoints and callbacks.
 
@@ -299,24 +316,14 @@ class TrainingRun:
     gradient of its prompt on the batch it asked for.
     """
 
-    def __init__(
-        self,
-        base: FrozenT5,
-        prompt_config: PromptConfig,
-        train_config: TrainConfig,
-        train_data: Any,
-        validation_data: Any | None = None,
-        *,
-        checkpoint_dir: str | Path | None = None,
-        on_progress: Callable[[ProgressEvent], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
-        on_checkpoint: Callable[[Path], None] | None = None,
-    ) -> None:
-        """on_checkpoint: called with the checkpoint's path each time one is completely written
-        (a caller may copy it elsewhere, e.g. to object storage, so another machine can resume)."""
+    def __init__(self, base: FrozenT5, prompt_config: PromptConfig, train_config: TrainConfig, train_data: Any,
+                 validation_data: Any | None = None, **hooks: Unpack[RunHooks]) -> None:
         self.started = time.perf_counter()
         self.base, self.prompt_config, self.cfg = base, prompt_config, train_config
-        self.on_progress, self.should_stop, self.on_checkpoint = on_progress, should_stop, on_checkpoint
+        self.on_progress = hooks.get("on_progress")
+        self.should_stop = hooks.get("should_stop")
+        self.on_checkpoint = hooks.get("on_checkpoint")
+        checkpoint_dir = hooks.get("checkpoint_dir")
         self.data = _prepare_data(base.tokenizer, prompt_config, train_config, train_data, validation_data)
         self.precision = resolve_precision(train_config.precision, base.device)  # fp32 or bf16 here
         initial_prompt = init_prompt(base, prompt_config, seed=train_config.seed)
@@ -495,27 +502,12 @@ class TrainingRun:
         return metrics, False
 
 
-def train(
-    base: FrozenT5,
-    prompt_config: PromptConfig,
-    train_config: TrainConfig,
-    train_data: Any,
-    validation_data: Any | None = None,
-    *,
-    checkpoint_dir: str | Path | None = None,
-    on_progress: Callable[[ProgressEvent], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> TrainResult:
+def train(base: FrozenT5, prompt_config: PromptConfig, train_config: TrainConfig, train_data: Any,
+          validation_data: Any | None = None, **hooks: Unpack[RunHooks]) -> TrainResult:
     """Train a soft prompt; the base model stays frozen.
 
     train_data, validation_data: Datasets (or anything `as_text_dataset` accepts) with
-        `input_text` and `target_text`.
-    checkpoint_dir: where checkpoints go (one at every evaluation, and when cancelled). If it
-        already holds one from the same configuration, training resumes from it and ends exactly
-        as an uninterrupted run would.
-    on_progress: called with a ProgressEvent every `log_every` steps and after each evaluation.
-    should_stop: checked before every step; when it returns True, training stops with
-        stopped_reason "cancelled" (after writing a checkpoint).
+        `input_text` and `target_text`. hooks: see RunHooks.
 
     Evaluations during training score a fixed, stratified sample of `eval_sample` validation rows
     (result.eval_sample_rows says how many; None: the whole split); score the returned prompt on
@@ -525,8 +517,7 @@ def train(
     (or label words are given), otherwise exact match of greedy decoding; higher is better and
     the best prompt is kept. Raises NonFiniteLossError when the loss becomes NaN or infinite.
     """
-    run = TrainingRun(base, prompt_config, train_config, train_data, validation_data,
-                      checkpoint_dir=checkpoint_dir, on_progress=on_progress, should_stop=should_stop)
+    run = TrainingRun(base, prompt_config, train_config, train_data, validation_data, **hooks)
     if not run.over:
         _seed_global_rng(run)
         cfg, device = run.cfg, base.device
