@@ -26,7 +26,7 @@ from webapp.datasets.models import SPLITS, Dataset, Upload, UploadStatus
 from webapp.datasets.processing import MAX_CLASSES, SPLIT_DEFAULTS
 from webapp.datasets.uploads import incoming, install_upload_handler, refused_problems
 from webapp.lib.files import human_size
-from webapp.lib.http import is_fragment_request, refused_or_done
+from webapp.lib.http import refused_or_done, render_live
 
 
 @login_required
@@ -34,8 +34,7 @@ from webapp.lib.http import is_fragment_request, refused_or_done
 def index(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.for_user(request.user)
     waiting = Upload.objects.for_user(request.user).waiting()
-    template = "datasets/index.html#dataset-list" if is_fragment_request(request) else "datasets/index.html"
-    return render(request, template, {"datasets": datasets, "waiting": waiting})
+    return render_live(request, "datasets/index.html", "dataset-list", {"datasets": datasets, "waiting": waiting})
 
 
 # The upload handler must be in place before CSRF checking reads request.POST.
@@ -82,8 +81,7 @@ def upload_page(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
             return redirect("datasets:index")
         return redirect("datasets:detail", pk=upload.dataset_id)
     if upload.status == UploadStatus.PROCESSING:
-        template = "datasets/processing.html#upload-status" if is_fragment_request(request) else "datasets/processing.html"
-        return render(request, template, {"upload": upload})
+        return render_live(request, "datasets/processing.html", "upload-status", {"upload": upload})
     return _mapping(request, upload)
 
 
@@ -182,8 +180,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if model_name:
         context.update(_token_context(dataset, model_name, dict(models)[model_name],
                                       params.get("max_length") or token_lengths.DEFAULT_MAX_INPUT_LENGTH))
-    template = "datasets/detail.html#dataset-detail" if is_fragment_request(request) else "datasets/detail.html"
-    return render(request, template, context)
+    return render_live(request, "datasets/detail.html", "dataset-detail", context)
 
 
 def _token_context(dataset: Dataset, model_name: str, source: str, max_length: int) -> dict[str, Any]:

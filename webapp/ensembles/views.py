@@ -33,7 +33,7 @@ from webapp.ensembles.services import (
     save_ensemble,
 )
 from webapp.jobs.services import JobLaunchError
-from webapp.lib.http import is_fragment_request, refused_or_done
+from webapp.lib.http import refused_or_done, render_live
 from webapp.prompts.models import PromptVersion
 from webapp.prompts.queries import confusion_table
 
@@ -176,9 +176,7 @@ def _detail_context(request: HttpRequest, ensemble: Ensemble, evaluate_form: Eva
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     ensemble = get_ensemble_for_user(request.user, pk)
     context = _detail_context(request, ensemble)
-    if is_fragment_request(request):
-        return render(request, "ensembles/detail.html#ensemble-live", context)
-    return render(request, "ensembles/detail.html", context)
+    return render_live(request, "ensembles/detail.html", "ensemble-live", context)
 
 
 @login_required
@@ -232,6 +230,4 @@ def playground(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('playground:index')}?run={run.pk}")
         status = 400
     context = {"form": form, "run": run, "rows": playground_rows(run) if run else []}
-    if is_fragment_request(request):
-        return render(request, "ensembles/playground.html#playground-results", context)
-    return render(request, "ensembles/playground.html", context, status=status)
+    return render_live(request, "ensembles/playground.html", "playground-results", context, status=status)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from webapp.evaluations.transfer import Matrix, TransferForm, launch_missing_evaluations, transfer_matrix
-from webapp.lib.http import is_fragment_request
+from webapp.lib.http import render_live
 
 PAGE = "evaluations/transfer.html"
 
@@ -36,9 +36,8 @@ def transfer(request: HttpRequest) -> HttpResponse:
     form = TransferForm(request.GET or None, user=request.user)
     matrix = _matrix_of(form) if form.is_valid() else None
     context = {"form": form, "matrix": matrix, "query": _query(matrix) if matrix else ""}
-    if is_fragment_request(request):
-        return render(request, f"{PAGE}#transfer-matrix", context)
-    return render(request, PAGE, context, status=400 if form.is_bound and not form.is_valid() else 200)
+    return render_live(request, PAGE, "transfer-matrix", context,
+                       status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @login_required

@@ -24,7 +24,7 @@ from webapp.jobs.services import (
     launch_job,
 )
 from webapp.lib.heartbeats import live_queues
-from webapp.lib.http import is_fragment_request, refused_or_done
+from webapp.lib.http import refused_or_done, render_live
 
 
 @login_required
@@ -37,8 +37,7 @@ def index(request: HttpRequest) -> HttpResponse:
             jobs = jobs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["kind"]:
             jobs = jobs.filter(method=form.cleaned_data["kind"])
-    template = "jobs/index.html#jobs-table" if is_fragment_request(request) else "jobs/index.html"
-    return render(request, template, {"jobs": jobs[:200], "filter_form": form})
+    return render_live(request, "jobs/index.html", "jobs-table", {"jobs": jobs[:200], "filter_form": form})
 
 
 @login_required
@@ -96,9 +95,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "every_setting": json.dumps({"prompt_config": job.prompt_config, "train_config": job.train_config},
                                     indent=2, sort_keys=True),
     }
-    if is_fragment_request(request):
-        return render(request, "jobs/detail.html#job-summary", context)
-    return render(request, "jobs/detail.html", context)
+    return render_live(request, "jobs/detail.html", "job-summary", context)
 
 
 def waiting_for(job: TuningJob) -> dict[str, object]:

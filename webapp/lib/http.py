@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 class NotHere(Http404):
@@ -16,6 +18,15 @@ class NotHere(Http404):
 def is_fragment_request(request: HttpRequest) -> bool:
     """A live page asking for one partial (SPS.refreshFragment sends this header)."""
     return request.headers.get("HX-Request") == "true"
+
+
+def render_live(request: HttpRequest, template: str, fragment: str, context: dict[str, Any], *,
+                status: int = 200) -> HttpResponse:
+    """The page, or only its partial `fragment` when the live page asks for it: one template serves
+    both, so the first render and each live update cannot differ."""
+    if is_fragment_request(request):
+        return render(request, f"{template}#{fragment}", context)
+    return render(request, template, context, status=status)
 
 
 def refused_or_done(request: HttpRequest, action: Callable[[], object],

@@ -12,7 +12,7 @@ from webapp.jobs.forms import initial_from_job
 from webapp.jobs.models import JobStatus
 from webapp.jobs.services import get_job_for_user
 from webapp.lib.charts import METRIC_BOUNDS, ChartSpec, chart_spec
-from webapp.lib.http import is_fragment_request
+from webapp.lib.http import render_live
 from webapp.sweeps.forms import RECIPE_ON_FORM, BestKForm, SweepForm
 from webapp.sweeps.models import Sweep
 from webapp.sweeps.parallel import parallel_view
@@ -96,9 +96,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                "best": best[:1], "kept": len(best),
                "compare_query": "&".join(f"v={row.version_id}" for row in best[:3]),
                "job_ids": ",".join(str(row.job_id) for row in rows)}
-    if is_fragment_request(request):
-        return render(request, "sweeps/detail.html#sweep-live", context)
-    return render(request, "sweeps/detail.html", context)
+    return render_live(request, "sweeps/detail.html", "sweep-live", context)
 
 
 @login_required

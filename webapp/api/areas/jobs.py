@@ -12,17 +12,9 @@ from pydantic import ConfigDict, Field
 
 from webapp.api.errors import ApiError
 from webapp.api.schemas import Blankable, NamedRef, errors
+from webapp.jobs import services
 from webapp.jobs.forms import JobLaunchForm
 from webapp.jobs.models import TuningJob
-from webapp.jobs.services import (
-    AlreadyLaunched,
-    JobInUse,
-    JobLaunchError,
-    cancel_job,
-    delete_job,
-    get_job_for_user,
-    launch_job,
-)
 
 router = Router(tags=["jobs"])
 
@@ -171,17 +163,17 @@ def launch(request: HttpRequest, payload: JobLaunch) -> Status:
     if not form.is_valid():
         raise ApiError.from_form(form, "The job cannot be launched: fix the fields named in details")
     try:
-        job = launch_job(request.user, form.to_request())
-    except AlreadyLaunched as exc:
+        job = services.launch_job(request.user, form.to_request())
+    except services.AlreadyLaunched as exc:
         return Status(200, job_json(exc.job))
-    except JobLaunchError as exc:
+    except services.JobLaunchError as exc:
         raise ApiError(400, str(exc), [{"field": exc.field, "message": str(exc)}]) from None
     return Status(201, job_json(job))
 
 
 @router.get("/jobs/{int:id}/", response={200: JobOut, **errors(404)}, summary="One job")
 def get_job(request: HttpRequest, id: int) -> dict[str, Any]:
-    return job_json(get_job_for_user(request.user, id))
+    return job_json(services.get_job_for_user(request.user, id))
 
 
 @router.delete("/jobs/{int:id}/", response={204: None, **errors(404, 409)},
@@ -189,10 +181,10 @@ def get_job(request: HttpRequest, id: int) -> dict[str, Any]:
                description="Deleted with its metrics, log and checkpoint files. 409: the job is queued or "
                            "running; cancel it first.")
 def remove_job(request: HttpRequest, id: int) -> Status:
-    job = get_job_for_user(request.user, id)
+    job = services.get_job_for_user(request.user, id)
     try:
-        delete_job(job)
-    except JobInUse as exc:
+        services.delete_job(job)
+    except services.JobInUse as exc:
         raise ApiError(409, str(exc)) from None
     return Status(204, None)
 
@@ -200,7 +192,7 @@ def remove_job(request: HttpRequest, id: int) -> Status:
 @router.get("/jobs/{int:id}/metrics/", response={200: JobMetrics, **errors(404)},
             summary="The training-loss and validation series")
 def job_metrics(request: HttpRequest, id: int) -> dict[str, Any]:
-    job = get_job_for_user(request.user, id)
+    job = services.get_job_for_user(request.user, id)
     points = [{"kind": m.kind, "step": m.step, "loss": m.loss, "learning_rate": m.learning_rate,
                "metrics": m.values, "elapsed_seconds": m.elapsed_seconds} for m in job.metrics.all()]
     return {"job": job.pk, "results": points}
@@ -210,7 +202,7 @@ def job_metrics(request: HttpRequest, id: int) -> dict[str, Any]:
              summary="Cancel: stops at the next step, keeps the best prompt so far",
              description="409: the job already ended.")
 def cancel(request: HttpRequest, id: int) -> Status:
-    job = get_job_for_user(request.user, id)
+    job = services.get_job_for_user(request.user, id)
     if not job.is_active:
         raise ApiError(409, f"Job {job.pk} already ended ({job.status}); nothing to cancel")
-    return Status(202, job_json(cancel_job(job)))
+    return Status(202, job_json(services.cancel_job(job)))
