@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.forked import ForkedProcess
+
 ROOT = Path(__file__).resolve().parents[2]
 # bench/_*.py are what benches share, not benches.
 BENCHES = sorted(path.stem for path in (ROOT / "bench").glob("*.py") if not path.stem.startswith("_"))
@@ -65,28 +67,27 @@ def _env(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
                        TEST_DATABASE_NAME=f"{connection.settings_dict['NAME']}_bench", **common)
 
 
-def _tail(text: str, chars: int = 4000) -> str:
+def _tail(path: Path, chars: int = 4000) -> str:
+    text = path.read_text(errors="replace") if path.exists() else ""
     return text[-chars:] if text.strip() else "(nothing)"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _params())
 def test_the_bench_runs_at_its_smoke_size(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    # A session of its own, so that a timeout also ends the processes the bench started (its
-    # PEFT loop, prediction servers, Redis, Daphne).
-    process = subprocess.Popen([sys.executable, f"bench/{name}.py", "--smoke"], cwd=ROOT,
-                               env=_env(name, request, tmp_path), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # Forked from the test process's fork server (tests/support/forked.py), as `python bench/….py`
+    # would run but without importing torch and transformers again; in a session of its own, so
+    # that a timeout also ends the processes the bench started (prediction servers, Redis, Daphne).
+    output = tmp_path / "output.log"
+    process = ForkedProcess([sys.executable, f"bench/{name}.py", "--smoke"], _env(name, request, tmp_path), ROOT,
+                            output)
     try:
-        stdout, stderr = process.communicate(timeout=TIMEOUT_S)
+        returncode = process.wait(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(f"bench/{name}.py --smoke ran past {TIMEOUT_S} s\n--- stdout\n{_tail(stdout)}\n"
-                    f"--- stderr\n{_tail(stderr)}")
-    assert process.returncode == 0, (
-        f"bench/{name}.py --smoke exited with {process.returncode}\n--- stdout\n{_tail(stdout)}\n"
-        f"--- stderr\n{_tail(stderr)}")
+        process.wait(timeout=30)
+        pytest.fail(f"bench/{name}.py --smoke ran past {TIMEOUT_S} s\n--- output\n{_tail(output)}")
+    assert returncode == 0, f"bench/{name}.py --smoke exited with {returncode}\n--- output\n{_tail(output)}"
 
 
 @pytest.mark.parametrize("name", BENCHES)

@@ -71,13 +71,18 @@ def _run(argv: list[str], env: dict[str, str], cwd: str, log_path: str) -> None:
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
-    program, *rest = argv
-    if rest[:1] == ["-m"]:
-        sys.argv = [rest[1], *rest[2:]]
-        runpy.run_module(rest[1], run_name="__main__", alter_sys=True)
-    else:
-        sys.argv = list(argv)
-        runpy.run_path(program, run_name="__main__")
+    if argv[0] == sys.executable and argv[1] == "-m":  # python -m module args…
+        sys.argv = [argv[2], *argv[3:]]
+        runpy.run_module(argv[2], run_name="__main__", alter_sys=True)
+        return
+    # python script args…, or a console script (itself a Python file) args…
+    script_argv = argv[1:] if argv[0] == sys.executable else argv
+    script = Path(script_argv[0]).resolve()
+    # As a fresh interpreter would: the script's folder first, and not the test run's own entries
+    # (the working folder), so a script that forgot to put the repository on its path still fails.
+    sys.path[:] = [str(script.parent), *(p for p in sys.path if p and Path(p).resolve() != Path(cwd).resolve())]
+    sys.argv = list(script_argv)
+    runpy.run_path(str(script), run_name="__main__")
 
 
 @atexit.register
