@@ -56,7 +56,9 @@ def test_it_finishes_a_job_when_redis_shuts_down_mid_job(
     assert job.status == JobStatus.SUCCEEDED, job.error_message
     assert job.attempts == 1
     assert PromptVersion.objects.filter(job=job).count() == 1
-    assert "announcement to job-" in worker.log_path.read_text(errors="replace")
+    # The first announcement to fail may be the job's or its owner's (whichever the worker sent
+    # first after Redis went); the rest are quiet for a few seconds, and a short job may end in them.
+    assert "dropped: the channel layer failed" in worker.log_path.read_text(errors="replace")
 
 
 def _answers(url: str) -> bool:
