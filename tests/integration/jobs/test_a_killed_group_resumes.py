@@ -39,8 +39,8 @@ def test_every_job_of_a_killed_group_resumes_from_its_own_checkpoint(
                         eval_every=40)
         wait_for(lambda: TuningJob.objects.get(pk=anchor.pk).step > 0, timeout=120, what="the anchor training")
         jobs = [anchor,
-                launch(alice, ready_dataset, tiny_base_model, prompt_name="second", max_steps=400, eval_every=40),
-                launch(bob, make_ready_dataset(bob), tiny_base_model, prompt_name="third", max_steps=400,
+                launch(alice, ready_dataset, tiny_base_model, prompt_name="second", max_steps=200, eval_every=40),
+                launch(bob, make_ready_dataset(bob), tiny_base_model, prompt_name="third", max_steps=200,
                        eval_every=40, seed=2)]
     wait_for(lambda: all(_checkpointed(job) for job in jobs), timeout=120, what="a checkpoint of every job")
     groups = set(TuningJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("fused_group", flat=True))
