@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 # force it (`force_native_bf16`), and `SPS_NATIVE_BF16=1 make test` runs the suite as an AMX machine.
 os.environ.setdefault("SPS_NATIVE_BF16", "0")
 
+# The session's services stop when nothing is left to run: a graceful shutdown that waits for
+# leftover work (a job a test launched and left training, a socket Chromium left open) saves
+# nothing, and it once held a fresh-clone run for 20 s.
+SESSION_END_GRACE_S = 3
+
 # Django-dependent imports live inside the fixtures: tuning_core's tests run without Django
 # (`pytest tests/unit/tuning_core -p no:django`).
 
@@ -96,7 +101,7 @@ def celery_worker_process(
         worker = celery_worker(service_logs, hostname)
     worker.start(ready=lambda: heartbeat_seen(hostname), timeout=90)
     yield worker
-    worker.stop()
+    worker.stop(grace=SESSION_END_GRACE_S)
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +120,7 @@ def prediction_server_process(django_db_setup: None, django_db_blocker, service_
     client = redis.Redis.from_url(settings.REDIS_URL)
     server.start(ready=lambda: bool(client.exists(keys().alive)), timeout=60)
     yield server
-    server.stop()
+    server.stop(grace=SESSION_END_GRACE_S)
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +133,7 @@ def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) ->
         server = daphne_server(service_logs, port)
     server.start(ready=lambda: port_open(port), timeout=60)
     yield f"http://127.0.0.1:{port}"
-    server.stop()
+    server.stop(grace=SESSION_END_GRACE_S)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -86,11 +86,12 @@ class ServiceProcess:
             os.killpg(self.process.pid, sig)
             self.process.wait(timeout=30)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 20) -> None:
+        """SIGTERM, and SIGKILL after `grace` seconds."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.kill()
 
