@@ -27,9 +27,27 @@
     const setText = (id, text) => { const n = document.getElementById(id); if (n) n.textContent = text; };
 
     let refreshing = null;
+    // The worker announces every step but records them in the database less often, so a summary
+    // re-read from the database can be behind this page: it would put "Preparing" back and move the
+    // bar back. After each re-read the last announced step is shown again where it is newer.
+    let lastProgress = null;
+    function showStep(d) {
+      const bar = document.getElementById("job-progress");
+      if (!bar || Number(bar.value) > d.step) return;
+      bar.setAttribute("max", d.total_steps);
+      bar.value = d.step;
+      setText("job-step", d.step);
+      // Preparation is over once steps count: the "Preparing: …" line goes.
+      const phase = document.getElementById("job-phase");
+      if (phase && d.step > 0) phase.closest("p").remove();
+      if (d.loss !== null && d.loss !== undefined) setText("job-loss", d.loss.toFixed(4));
+      if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", humanDuration(d.eta_seconds));
+    }
+    const showLastStep = () => { if (lastProgress) showStep(lastProgress); };
+
     const refreshSummary = () => {
       clearTimeout(refreshing);
-      refreshing = setTimeout(() => SPS.refreshFragment(detailUrl, "job-summary"), 100);
+      refreshing = setTimeout(() => SPS.refreshFragment(detailUrl, "job-summary").then(showLastStep), 100);
     };
 
     // Whatever happened between rendering and connecting is in the database: re-read it.
@@ -37,6 +55,7 @@
     const dropStaleMessages = () => document.querySelectorAll("main > .messages").forEach((m) => m.remove());
     async function resync() {
       const doc = await SPS.refreshElements(detailUrl, ["job-summary", "job-log"]);
+      showLastStep();
       const summary = document.getElementById("job-summary");
       if (summary && summary.dataset.status !== renderedStatus) dropStaleMessages();
       for (const [chart, id] of [[lossChart, "job-loss-chart-data"], [metricChart, "job-metric-chart-data"]]) {
@@ -48,15 +67,8 @@
     const connection = SPS.listen(`/ws/jobs/${jobId}/`, (event) => {
       const d = event.data;
       if (event.kind === "job.progress") {
-        const bar = document.getElementById("job-progress");
-        bar.setAttribute("max", d.total_steps);
-        bar.value = d.step;
-        setText("job-step", d.step);
-        // Preparation is over once steps count: the "Preparing: …" line goes.
-        const phase = document.getElementById("job-phase");
-        if (phase && d.step > 0) phase.closest("p").remove();
-        if (d.loss !== null && d.loss !== undefined) setText("job-loss", d.loss.toFixed(4));
-        if (d.eta_seconds !== null && d.eta_seconds !== undefined) setText("job-eta", humanDuration(d.eta_seconds));
+        lastProgress = d;
+        showStep(d);
         if (lossChart) lossChart.setXMax(d.total_steps);
         if (metricChart) metricChart.setXMax(d.total_steps);
         if (d.point === "step" && d.loss !== null && d.loss !== undefined && lossChart) lossChart.append(0, d.step, d.loss);
