@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -515,11 +515,18 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _command(sub: Any, name: str, summary: str, run: Callable[[argparse.Namespace], None],
+             description: str) -> argparse.ArgumentParser:
+    """A sub-command: `summary` in the command list, `description` in its own --help; `run` runs it."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+    parser.set_defaults(func=run)
+    return parser
+
+
 def _add_train_command(sub: Any) -> None:
-    t = sub.add_parser(
-        "train",
-        help="train a soft prompt",
-        description="Train a soft prompt; writes prompt.safetensors, prompt.json and "
+    t = _command(
+        sub, "train", "train a soft prompt", cmd_train,
+        "Train a soft prompt; writes prompt.safetensors, prompt.json and "
         "metrics.jsonl into --out (and a checkpoint to resume from).",
     )
     _add_model_options(t)
@@ -534,7 +541,6 @@ def _add_train_command(sub: Any) -> None:
     _add_schedule_options(t)
     _add_step_options(t)
     _add_train_output_options(t)
-    t.set_defaults(func=cmd_train)
 
 
 def _add_prompt_options(t: argparse.ArgumentParser) -> None:
@@ -626,10 +632,9 @@ def _add_train_output_options(t: argparse.ArgumentParser) -> None:
 
 
 def _add_evaluate_command(sub: Any) -> None:
-    e = sub.add_parser(
-        "evaluate",
-        help="score a prompt on a dataset",
-        description="Score a prompt by rank classification or greedy generation.",
+    e = _command(
+        sub, "evaluate", "score a prompt on a dataset", cmd_evaluate,
+        "Score a prompt by rank classification or greedy generation.",
     )
     _add_model_options(e)
     e.add_argument(
@@ -648,14 +653,12 @@ def _add_evaluate_command(sub: Any) -> None:
     e.add_argument("--batch-size", type=int, default=64, metavar="N")
     e.add_argument("--max-input-length", type=int, default=256, metavar="N")
     e.add_argument("--predictions", metavar="FILE", help="write per-example predictions (JSONL)")
-    e.set_defaults(func=cmd_evaluate)
 
 
 def _add_ensemble_command(sub: Any) -> None:
-    en = sub.add_parser(
-        "ensemble",
-        help="majority vote of several prompts",
-        description="Score several prompts in one batched pass and vote.",
+    en = _command(
+        sub, "ensemble", "majority vote of several prompts", cmd_ensemble,
+        "Score several prompts in one batched pass and vote.",
     )
     _add_model_options(en)
     en.add_argument(
@@ -671,51 +674,43 @@ def _add_ensemble_command(sub: Any) -> None:
     en.add_argument("--voting", choices=["majority", "soft"], default="majority",
                     help="majority vote, ties by summed log-likelihood (the paper); or soft: highest mean "
                          "log-probability over the label set")
-    en.set_defaults(func=cmd_ensemble)
 
 
 def _add_neighbors_command(sub: Any) -> None:
-    n = sub.add_parser(
-        "neighbors",
-        help="nearest vocabulary tokens of each prompt position",
-        description="For each prompt token, the k nearest vocabulary tokens (cosine).",
+    n = _command(
+        sub, "neighbors", "nearest vocabulary tokens of each prompt position", cmd_neighbors,
+        "For each prompt token, the k nearest vocabulary tokens (cosine).",
     )
     _add_model_options(n)
     n.add_argument("--prompt", required=True, metavar="FILE")
     n.add_argument("--k", type=int, default=5)
-    n.set_defaults(func=cmd_neighbors)
 
 
 def _add_export_command(sub: Any) -> None:
-    x = sub.add_parser(
-        "export",
-        help="export a prompt as a PEFT adapter or .npy",
-        description="Write a PEFT prompt-tuning adapter directory or a .npy array.",
+    x = _command(
+        sub, "export", "export a prompt as a PEFT adapter or .npy", cmd_export,
+        "Write a PEFT prompt-tuning adapter directory or a .npy array.",
     )
     _add_model_options(x)
     x.add_argument("--prompt", required=True, metavar="FILE")
     x.add_argument("--format", choices=["peft", "npy"], required=True)
     x.add_argument("--out", required=True, metavar="PATH")
-    x.set_defaults(func=cmd_export)
 
 
 def _add_tiny_model_command(sub: Any) -> None:
-    tm = sub.add_parser(
-        "tiny-model",
-        help="build a tiny random T5 for tests and demos",
-        description="Write a tiny random T5 with a SentencePiece tokenizer (seconds, no download).",
+    tm = _command(
+        sub, "tiny-model", "build a tiny random T5 for tests and demos", cmd_tiny_model,
+        "Write a tiny random T5 with a SentencePiece tokenizer (seconds, no download).",
     )
     tm.add_argument("--out", required=True, metavar="DIR")
     tm.add_argument("--shape", choices=["t5", "t5.1.1"], default="t5.1.1")
     tm.add_argument("--seed", type=int, default=0)
-    tm.set_defaults(func=cmd_tiny_model)
 
 
 def _add_sweep_command(sub: Any) -> None:
-    sw = sub.add_parser(
-        "sweep",
-        help="train a grid of runs together on one model (the paper's ablations)",
-        description="Train every point of a grid together with the fused trainer (one model copy, every "
+    sw = _command(
+        sub, "sweep", "train a grid of runs together on one model (the paper's ablations)", cmd_sweep,
+        "Train every point of a grid together with the fused trainer (one model copy, every "
         "run stepped each step); writes results.csv (a row per run), panels.json (the metric against each "
         "numeric axis, mean and sd over the seeds) and each run's best prompt into --out.",
     )
@@ -730,7 +725,6 @@ def _add_sweep_command(sub: Any) -> None:
     sw.add_argument("--precision", choices=[value.value for value in Precision], default=None,
                     help="for every run (default: the recipe's, else auto)")
     sw.add_argument("--out", required=True, metavar="DIR")
-    sw.set_defaults(func=cmd_sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
