@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,7 +101,9 @@ def celery_worker_process(
     with django_db_blocker.unblock():
         worker = celery_worker(service_logs, hostname)
     worker.start(ready=lambda: heartbeat_seen(hostname), timeout=90)
+    _session_worker["queues"] = worker.argv[worker.argv.index("-Q") + 1].split(",")
     yield worker
+    _session_worker.clear()
     worker.stop(grace=SESSION_END_GRACE_S)
 
 
@@ -134,6 +137,38 @@ def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) ->
     server.start(ready=lambda: port_open(port), timeout=60)
     yield f"http://127.0.0.1:{port}"
     server.stop(grace=SESSION_END_GRACE_S)
+
+
+# The queues of the session's worker once it runs (it consumes what the pages and services launch).
+_session_worker: dict[str, list[str]] = {}
+BACKGROUND_WORK_TIMEOUT_S = 60
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A transactional test's tables are truncated after it: not while the session's worker still
+    works on something the test started (a job launched from a page, then cancelled). The
+    TRUNCATE and the worker's locks deadlocked in fresh-clone runs."""
+    marker = item.get_closest_marker("django_db")
+    if _session_worker and marker is not None and marker.kwargs.get("transaction"):
+        _await_no_background_work(_session_worker["queues"])
+    yield
+
+
+def _await_no_background_work(queues: list[str]) -> None:
+    import redis
+    from django.conf import settings
+
+    from tests.support.waiting import broker_holds_work
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    deadline = time.monotonic() + BACKGROUND_WORK_TIMEOUT_S
+    while broker_holds_work(client, queues):
+        if time.monotonic() > deadline:
+            warnings.warn(f"the session's worker was still busy {BACKGROUND_WORK_TIMEOUT_S} s after the test: "
+                          "its tables are flushed under it", stacklevel=1)
+            return
+        time.sleep(0.05)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
