@@ -9,9 +9,10 @@ import pytest
 
 from tests.factories import make_ready_dataset
 from tests.support.accounts import PASSWORD
-from tests.support.browser import log_in
+from tests.support.browser import log_in, outside_event_loop
 from webapp.basemodels.services import register_base_model
 from webapp.jobs.models import TuningJob
+from webapp.jobs.services import cancel_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,3 +43,6 @@ def test_sending_the_launch_form_twice_makes_one_job(page, asgi_server, alice, t
     assert second["url"] == first["url"]
     assert "This form was sent before" in second["text"]
     assert TuningJob.objects.for_user(alice).count() == 1
+    # The job is real and the session's worker trains it: stop it rather than let the end of the
+    # test wait for it (tests/conftest.py flushes the tables only once the worker is idle).
+    outside_event_loop(cancel_job, TuningJob.objects.for_user(alice).get())
