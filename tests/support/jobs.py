@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.support.waiting import wait_for
 from webapp.basemodels.models import BaseModel
 from webapp.datasets.models import Dataset
-from webapp.jobs.models import TuningJob
+from webapp.jobs.models import JobStatus, TuningJob
 from webapp.jobs.services import JobRequest, launch_job
 
 # A queue no worker consumes: a job launched onto it waits until the test releases it.
@@ -85,3 +86,13 @@ def stream_job_events(user: Any, job: TuningJob, timeout: float = 120) -> list[d
         return events
 
     return async_to_sync(listen)()
+
+
+def outlasts(job: TuningJob, outage: Any, met_it: Callable[[], bool], what: str, timeout: float = 120,
+             ends_within: float = 300) -> TuningJob:
+    """Keep `outage` (a CuttableProxy) cut until the running job has met it (`met_it`, described
+    by `what`), then await the job's end."""
+    with outage.away():
+        wait_for(met_it, timeout, what=what)
+        assert TuningJob.objects.get(pk=job.pk).status == JobStatus.RUNNING
+    return wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=ends_within)

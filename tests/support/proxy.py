@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.support.processes import free_port
 
@@ -68,6 +70,16 @@ class CuttableProxy:
     def restore(self) -> None:
         with self.lock:
             self.is_cut = False
+
+    @contextmanager
+    def away(self) -> Iterator[None]:
+        """The far side unreachable for the block: an outage that lasts until what the test
+        awaits inside it has happened."""
+        self.cut()
+        try:
+            yield
+        finally:
+            self.restore()
 
     def close(self) -> None:
         self.closed = True

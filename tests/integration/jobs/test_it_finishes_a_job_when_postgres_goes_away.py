@@ -38,15 +38,14 @@ def test_it_finishes_a_job_when_postgres_is_away_for_a_while(
             job = launch(alice, ready_dataset, tiny_base_model, max_steps=600, eval_every=100)
 
         wait_for(lambda: job.metrics.filter(kind="eval").exists(), timeout=120, what="a first evaluation")
-        proxy.cut()
         # The outage lasts until a write of the job has met it and is waiting: that is the event
         # this test is about, and no fixed sleep could say it happened.
-        wait_for(lambda: "the database is unavailable" in worker.log_path.read_text(errors="replace"),
-                 timeout=60, what="a write that waits for the database")
-        job.refresh_from_db()
-        assert job.status == JobStatus.RUNNING, "the job ended before the outage"
-        assert job.step < job.total_steps, "the job ended before the outage"
-        proxy.restore()
+        with proxy.away():
+            wait_for(lambda: "the database is unavailable" in worker.log_path.read_text(errors="replace"),
+                     timeout=60, what="a write that waits for the database")
+            job.refresh_from_db()
+            assert job.status == JobStatus.RUNNING, "the job ended before the outage"
+            assert job.step < job.total_steps, "the job ended before the outage"
 
         job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=300)
         # The worker removes the job's folder just after it records the result: give it that moment

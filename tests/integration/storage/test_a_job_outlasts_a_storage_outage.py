@@ -14,7 +14,7 @@ import pytest
 from django.test import override_settings
 
 from tests.factories import make_ready_dataset
-from tests.support.jobs import launch, wait_for_status
+from tests.support.jobs import launch, outlasts
 from tests.support.processes import celery_worker
 from tests.support.proxy import CuttableProxy
 from tests.support.s3 import S3Server, s3_storages
@@ -50,13 +50,8 @@ def test_training_goes_on_while_the_store_is_away(s3: S3Server, alice: Any, tiny
             job = launch(alice, dataset, base_model, max_steps=600, eval_every=100)
 
             wait_for(lambda: job.metrics.filter(kind="eval").exists(), timeout=120, what="a first evaluation")
-            proxy.cut()
-            wait_for(lambda: logged(job, "A checkpoint could not be stored"), timeout=120,
-                     what="a checkpoint that meets the outage")
-            assert TuningJob.objects.get(pk=job.pk).status == JobStatus.RUNNING
-            proxy.restore()
-
-            job = wait_for_status(job, JobStatus.SUCCEEDED, JobStatus.FAILED, timeout=300)
+            job = outlasts(job, proxy, lambda: logged(job, "A checkpoint could not be stored"),
+                           "a checkpoint that meets the outage")
         finally:
             worker.stop()
             proxy.close()
