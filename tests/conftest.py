@@ -8,7 +8,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -101,7 +101,11 @@ def celery_worker_process(
     with django_db_blocker.unblock():
         worker = celery_worker(service_logs, hostname)
     worker.start(ready=lambda: heartbeat_seen(hostname), timeout=90)
-    _session_worker["queues"] = worker.argv[worker.argv.index("-Q") + 1].split(",")
+    import redis
+    from django.conf import settings
+
+    _session_worker.update(queues=[settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_GPU_QUEUE],
+                           broker=redis.Redis.from_url(settings.REDIS_URL))
     yield worker
     _session_worker.clear()
     worker.stop(grace=SESSION_END_GRACE_S)
@@ -139,8 +143,8 @@ def asgi_server(django_db_setup: None, django_db_blocker, service_logs: Path) ->
     server.stop(grace=SESSION_END_GRACE_S)
 
 
-# The queues of the session's worker once it runs (it consumes what the pages and services launch).
-_session_worker: dict[str, list[str]] = {}
+# The session's worker's queues and its broker, once it runs (it takes what pages and services launch).
+_session_worker: dict[str, Any] = {}
 BACKGROUND_WORK_TIMEOUT_S = 60
 
 
@@ -151,19 +155,15 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     TRUNCATE and the worker's locks deadlocked in fresh-clone runs."""
     marker = item.get_closest_marker("django_db")
     if _session_worker and marker is not None and marker.kwargs.get("transaction"):
-        _await_no_background_work(_session_worker["queues"])
+        _await_no_background_work(_session_worker["broker"], _session_worker["queues"])
     yield
 
 
-def _await_no_background_work(queues: list[str]) -> None:
-    import redis
-    from django.conf import settings
-
+def _await_no_background_work(broker: Any, queues: list[str]) -> None:
     from tests.support.waiting import broker_holds_work
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
     deadline = time.monotonic() + BACKGROUND_WORK_TIMEOUT_S
-    while broker_holds_work(client, queues):
+    while broker_holds_work(broker, queues):
         if time.monotonic() > deadline:
             warnings.warn(f"the session's worker was still busy {BACKGROUND_WORK_TIMEOUT_S} s after the test: "
                           "its tables are flushed under it", stacklevel=1)
