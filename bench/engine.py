@@ -48,8 +48,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _children import last_json_line, run_python  # noqa: E402
 from train_step import WORDS, compare  # noqa: E402
 
+from tuning_core.batches import epoch_batches  # noqa: E402
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig  # noqa: E402
-from tuning_core.data import as_text_dataset, epoch_batches, stratified_sample, tokenize  # noqa: E402
+from tuning_core.data import as_text_dataset, stratified_sample, tokenize  # noqa: E402
 from tuning_core.evaluate import label_token_ids, score_labels  # noqa: E402
 from tuning_core.model import FrozenT5, SoftPrompt, dropout_override, load_base_model, native_bf16  # noqa: E402
 from tuning_core.prompt_init import init_prompt  # noqa: E402

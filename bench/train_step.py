@@ -32,8 +32,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tuning_core.batches import collate
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
-from tuning_core.data import TokenizedData, collate, tokenize
+from tuning_core.data import TokenizedData, tokenize
 from tuning_core.evaluate import generate_texts, label_token_ids, score_labels
 from tuning_core.model import FrozenT5, SoftPrompt, load_base_model, resolve_precision
 from tuning_core.prompt_init import init_prompt

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from enum import Enum
 from typing import Any
 
 import torch
@@ -22,7 +20,6 @@ from tuning_core.config import DEFAULT_SCORING, ScoringOptions
 from tuning_core.data import as_text_dataset, tokenize
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import (
-    Prediction,
     Progress,
     build_predictions,
     label_token_ids,
@@ -31,83 +28,7 @@ from tuning_core.evaluate import (
 )
 from tuning_core.metrics import classification_metrics
 from tuning_core.model import FrozenT5
-
-
-class Voting(str, Enum):
-    MAJORITY = "majority"  # most members' choice; ties by summed log-likelihood (the paper)
-    SOFT = "soft"  # highest mean log-probability over the label set
-
-
-@dataclass(frozen=True)
-class EnsemblePrediction:
-    index: int
-    input_text: str
-    target_text: str
-    predicted: str
-    correct: bool
-    votes: dict[str, int]  # label -> number of members choosing it
-    member_predictions: list[str]
-    summed_scores: dict[str, float]  # label -> log-likelihood summed over members
-    # label -> mean over members of log Pr(label | x) normalised over the label set
-    mean_log_probs: dict[str, float] = field(default_factory=dict)
-    # majority: votes of the winner minus the runner-up's (0..K); soft: the winner's ensemble
-    # probability minus the runner-up's (softmax of mean_log_probs, 0..1)
-    margin: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class EnsembleResult:
-    metrics: dict[str, Any]  # the ensemble's classification metrics
-    member_metrics: list[dict[str, Any]]  # each member's own metrics, in input order
-    agreement: dict[str, Any]
-    predictions: list[EnsemblePrediction]
-    label_words: list[str]
-    voting: Voting = Voting.MAJORITY
-    # each member's own predictions with its label scores, as `evaluate` gives them, from the
-    # same pass (left out of to_dict: K copies of the data)
-    member_predictions: list[list[Prediction]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metrics": self.metrics,
-            "member_metrics": self.member_metrics,
-            "agreement": self.agreement,
-            "label_words": self.label_words,
-            "voting": self.voting.value,
-            "predictions": [p.to_dict() for p in self.predictions],
-        }
-
-
-def majority_vote(member_predictions: Sequence[int], summed_scores: Sequence[float]) -> int:
-    """Index of the label most members chose; ties broken by summed log-likelihood, then by order."""
-    counts: dict[int, int] = {}
-    for j in member_predictions:
-        counts[j] = counts.get(j, 0) + 1
-    top = max(counts.values())
-    tied = sorted(j for j, c in counts.items() if c == top)
-    return max(tied, key=lambda j: (summed_scores[j], -j))
-
-
-def soft_vote(mean_log_probs: Sequence[float]) -> int:
-    """Index of the label with the highest mean log-probability; ties go to the first label."""
-    return max(range(len(mean_log_probs)), key=lambda j: (mean_log_probs[j], -j))
-
-
-def vote_margin(voting: Voting, member_predictions: Sequence[int], mean_log_probs: Sequence[float],
-                winner: int) -> float:
-    """How clearly the vote was won (see EnsemblePrediction.margin)."""
-    if voting is Voting.SOFT:
-        probs = torch.tensor(mean_log_probs).softmax(0).tolist()
-        runner_up = max((p for j, p in enumerate(probs) if j != winner), default=0.0)
-        return probs[winner] - runner_up
-    counts = [0] * len(mean_log_probs)
-    for j in member_predictions:
-        counts[j] += 1
-    runner_up = max((c for j, c in enumerate(counts) if j != winner), default=0)
-    return float(counts[winner] - runner_up)
+from tuning_core.voting import EnsemblePrediction, EnsembleResult, Voting, majority_vote, soft_vote, vote_margin
 
 
 def score_texts(
@@ -126,34 +47,6 @@ def score_texts(
                          max_target_length=scoring.max_target_length)
     return score_labels(base, prompts, tokenized, label_token_ids(base, labels, scoring.max_target_length),
                         batch_size=scoring.batch_size, precision=scoring.precision)
-
-
-def vote(member_scores: Tensor, voting: Voting | str = Voting.MAJORITY) -> tuple[int, list[int]]:
-    """One example's vote from its members' label scores (K, L): the winning label index and the
-    label each member chose."""
-    choices = member_scores.argmax(dim=1).tolist()
-    if Voting(voting) is Voting.SOFT:
-        return soft_vote(member_scores.log_softmax(dim=1).mean(dim=0).tolist()), choices
-    return majority_vote(choices, member_scores.sum(dim=0).tolist()), choices
-
-
-@dataclass(frozen=True)
-class VoteOutcome:
-    """One input's vote, as the predict API and the playground show it."""
-
-    winner: str
-    votes: dict[str, int]  # label -> members choosing it
-    member_labels: list[str]  # each member's own choice, in member order
-    probabilities: dict[str, float]  # softmax of the members' mean log-probability over the labels
-
-
-def explain_vote(member_scores: Tensor, labels: Sequence[str], voting: Voting | str = Voting.MAJORITY) -> VoteOutcome:
-    """`vote` on one input's (K, L) label scores, with the counts and soft probabilities beside it."""
-    winner, choices = vote(member_scores, voting)
-    mean = member_scores.log_softmax(dim=1).mean(dim=0)
-    return VoteOutcome(winner=labels[winner], votes={label: choices.count(j) for j, label in enumerate(labels)},
-                       member_labels=[labels[c] for c in choices],
-                       probabilities=dict(zip(labels, mean.softmax(0).tolist())))
 
 
 def evaluate_ensemble(

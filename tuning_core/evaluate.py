@@ -17,16 +17,9 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from tuning_core.batches import collate, eval_batches, pad
 from tuning_core.config import DEFAULT_SCORING, Precision, ScoringOptions
-from tuning_core.data import (
-    TokenizedData,
-    as_text_dataset,
-    collate,
-    eval_batches,
-    label_set,
-    pad,
-    tokenize,
-)
+from tuning_core.data import TokenizedData, as_text_dataset, label_set, tokenize
 from tuning_core.errors import DataError, DataProblem, PromptFileError
 from tuning_core.metrics import classification_metrics, text_metrics
 from tuning_core.model import (

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from tuning_core.checksum import sha256_file
 from tuning_core.errors import PromptFileError
 from tuning_core.model import FrozenT5
 
@@ -39,14 +40,6 @@ class PromptFiles:
     metadata_path: Path
     sha256: str
     metadata: dict[str, Any]
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _as_matrix(prompt: Tensor) -> Tensor:

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from torch import Tensor
 
+from tuning_core.checksum import sha256_file
 from tuning_core.config import PromptConfig, TrainConfig
 from tuning_core.data import TokenizedData
-from tuning_core.export import sha256_file
 from tuning_core.model import FrozenT5, resolve_precision
 
 # TrainConfig fields a resumed run may change: they decide when to stop or how often to report,

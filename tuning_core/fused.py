@@ -47,8 +47,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from tuning_core.batches import pad
 from tuning_core.config import Precision
-from tuning_core.data import pad
 from tuning_core.errors import ConfigError
 from tuning_core.evaluate import EvalResult, label_token_ids, rank_result, score_labels
 from tuning_core.model import (

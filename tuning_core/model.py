@@ -30,6 +30,7 @@ from torch import Tensor, nn
 
 from tuning_core.config import Precision
 from tuning_core.errors import ConfigError, ModelLoadError, first_line
+from tuning_core.hub import is_hub_id
 
 # ----------------------------------------------------------------------------------------------
 # base model
@@ -211,11 +212,6 @@ def quiet_untied_head_warning() -> None:
     target = logging.getLogger("transformers.modeling_utils")
     if not any(isinstance(f, _UntiedT5HeadIsExpected) for f in target.filters):
         target.addFilter(_UntiedT5HeadIsExpected())
-
-
-def is_hub_id(source: str) -> bool:
-    """A Hugging Face hub id ("t5-base", "google/t5-base-lm-adapt") rather than a local path."""
-    return not (source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source)
 
 
 def load_base_model(

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from tuning_core.batches import pad
 from tuning_core.config import Precision
-from tuning_core.data import pad, truncate_ids
+from tuning_core.data import truncate_ids
 from tuning_core.evaluate import check_prompt, inference, label_log_likelihoods, label_token_ids
 from tuning_core.model import FrozenT5, encode, prepend_prompt, shift_right, stack_prompts
 

@@ -27,16 +27,9 @@ import torch
 from torch import Tensor
 
 from tuning_core.adafactor import T5xAdafactor
+from tuning_core.batches import collate, epoch_batches
 from tuning_core.config import OptimizerName, Precision, PromptConfig, TrainConfig
-from tuning_core.data import (
-    TokenizedData,
-    as_text_dataset,
-    collate,
-    epoch_batches,
-    select_rows,
-    stratified_sample,
-    tokenize,
-)
+from tuning_core.data import TokenizedData, as_text_dataset, select_rows, stratified_sample, tokenize
 from tuning_core.errors import ConfigError, DataError, DataProblem, NonFiniteLossError
 from tuning_core.evaluate import EvalResult, evaluate_tokenized, resolve_labels
 from tuning_core.fingerprint import differences, run_fingerprint

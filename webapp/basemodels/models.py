@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from tuning_core.model import is_hub_id
+from tuning_core.hub import is_hub_id
 
 
 class BaseModel(models.Model):

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tuning_core.ensemble import EnsembleResult, Voting
+from tuning_core.voting import EnsembleResult, Voting
 from webapp.datasets.models import Dataset
 from webapp.ensembles.models import Ensemble
 from webapp.jobs.configs import EnsembleEvaluationConfig

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import torch
 from django.utils import timezone
 
-from tuning_core.ensemble import explain_vote
+from tuning_core.voting import explain_vote, first_max, softmax
 from webapp.basemodels.services import as_the_model_sees
 from webapp.ensembles.models import Ensemble, PlaygroundRun
 from webapp.ensembles.services import EnsembleError
@@ -147,8 +146,8 @@ def _ask_server(source: str, scorers: dict[str, dict[str, Any]]) -> dict[str, di
     return answers
 
 
-def _probabilities(scores: torch.Tensor, labels: list[str]) -> dict[str, float]:
-    return dict(zip(labels, scores.softmax(dim=0).tolist()))
+def _probabilities(scores: list[float], labels: list[str]) -> dict[str, float]:
+    return dict(zip(labels, softmax(scores), strict=True))
 
 
 def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -159,8 +158,8 @@ def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str
         if "texts" in answers[pk]:
             return [{"text": text} for text in answers[pk]["texts"]]
         labels = scorers[pk]["labels"]
-        return [{"predicted": labels[int(torch.tensor(row).argmax())],
-                 "probabilities": _probabilities(torch.tensor(row), labels)} for row in answers[pk]["scores"]]
+        return [{"predicted": labels[first_max(row)], "probabilities": _probabilities(row, labels)}
+                for row in answers[pk]["scores"]]
 
     out_versions = [{"id": int(pk), "name": scorers[str(pk)]["name"], "kind": scorers[str(pk)]["kind"],
                      "rendered": _seen(scorers[str(pk)]), "rows": version_rows(str(pk))}
@@ -169,10 +168,9 @@ def playground_results(n_inputs: int, targets: dict[str, Any], answers: dict[str
     for ensemble in targets["ensembles"]:
         members = [str(pk) for pk in ensemble["members"]]
         labels = scorers[members[0]]["labels"]
-        stacked = torch.tensor([answers[pk]["scores"] for pk in members])  # (K, N, L)
         rows = []
         for i in range(n_inputs):
-            outcome = explain_vote(stacked[:, i, :], labels, ensemble["voting"])
+            outcome = explain_vote([answers[pk]["scores"][i] for pk in members], labels, ensemble["voting"])
             rows.append({"predicted": outcome.winner, "votes": outcome.votes, "probabilities": outcome.probabilities,
                          "members": [{"name": scorers[pk]["name"], "predicted": label}
                                      for pk, label in zip(members, outcome.member_labels)]})

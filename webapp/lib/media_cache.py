@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import Storage
 
-from tuning_core.export import sha256_file
+from tuning_core.checksum import sha256_file
 
 KEEP_RECENT_SECONDS = 600
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import torch
 from django.conf import settings
 
-from tuning_core.ensemble import Voting, explain_vote
+from tuning_core.voting import Voting, explain_vote, first_max, softmax
 from webapp.ensembles.models import Ensemble
 from webapp.lib.prediction_calls import Part, ask
 from webapp.prompts.inputs import InputError, VersionSetup, render_input, version_setup
@@ -56,9 +55,8 @@ def _part(setups: Sequence[VersionSetup], texts: list[str]) -> Part:
 
 
 def _label_scores(row: list[float], labels: list[str]) -> list[dict[str, Any]]:
-    probabilities = torch.tensor(row).softmax(0).tolist()
     scores = [{"label": label, "probability": p, "log_likelihood": ll}
-              for label, p, ll in zip(labels, probabilities, row)]
+              for label, p, ll in zip(labels, softmax(row), row, strict=True)]
     return sorted(scores, key=lambda s: -s["probability"])
 
 
@@ -74,8 +72,7 @@ def predict_version(version: PromptVersion, inputs: Sequence[Input], *, return_s
             predictions.append({"input": text, "label": None, "text": answer["texts"][0][i], "scores": None})
             continue
         row = answer["scores"][0][i]
-        best = max(range(len(row)), key=lambda j: (row[j], -j))
-        predictions.append({"input": text, "label": setup.labels[best], "text": None,
+        predictions.append({"input": text, "label": setup.labels[first_max(row)], "text": None,
                             "scores": _label_scores(row, setup.labels) if return_scores else None})
     return {"version": version.pk, "labels": setup.labels, "predictions": predictions}
 
@@ -95,13 +92,14 @@ def predict_ensemble(ensemble: Ensemble, inputs: Sequence[Input], *, return_scor
     rendered = [render_inputs(setups[g[0]], inputs) for g in groups]
     reply = ask(ensemble.base_model.source, setups[0].precision,
                 [_part([setups[k] for k in g], texts) for g, texts in zip(groups, rendered)])
-    scores = torch.empty(len(members), len(inputs), len(labels))  # (K, N, L) in member order
+    scores: list[list[list[float]]] = [[] for _ in members]  # (K, N, L) in member order
     for g, answer in zip(groups, reply["parts"]):
-        scores[g] = torch.tensor(answer["scores"])
+        for k, member_scores in zip(g, answer["scores"], strict=True):
+            scores[k] = member_scores
     voting = Voting(ensemble.voting)
     predictions = []
     for i in range(len(inputs)):
-        outcome = explain_vote(scores[:, i, :], labels, voting)
+        outcome = explain_vote([member[i] for member in scores], labels, voting)
         predictions.append({
             "input": rendered[0][i], "label": outcome.winner, "votes": outcome.votes,
             "members": [{"version": m.pk, "label": label} for m, label in zip(members, outcome.member_labels)],

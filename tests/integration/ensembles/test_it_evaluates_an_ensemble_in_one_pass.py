@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.accounts import logged_in
 from tests.support.jobs import wait_for_status
-from tuning_core.ensemble import majority_vote
+from tuning_core.voting import majority_vote
 from webapp.ensembles.models import Ensemble
 from webapp.jobs.models import JobStatus, TuningJob
 from webapp.prompts.models import EvalRun

@@ -17,13 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.worker
 def test_the_prediction_server_answers_typed_inputs(alice, bob, members, prediction_server_process, tiny_base) -> None:
-    import torch
-
     from tuning_core.config import ScoringOptions
-    from tuning_core.ensemble import vote
     from tuning_core.evaluate import evaluate
     from tuning_core.export import load_prompt
     from tuning_core.model import load_base_model
+    from tuning_core.voting import vote
 
     for member in members:  # fp32 on both sides: bf16 rounding could flip a near tie of a random model
         job = member.job
@@ -52,7 +50,7 @@ def test_the_prediction_server_answers_typed_inputs(alice, bob, members, predict
         assert [r["predicted"] for r in target["rows"]] == [p.predicted for p in result.predictions]
     voted = run.results["ensembles"][0]["rows"]
     for i, row in enumerate(voted):
-        scores = torch.tensor([[r.predictions[i].scores[label] for label in ("negative", "positive")] for r in alone])
+        scores = [[r.predictions[i].scores[label] for label in ("negative", "positive")] for r in alone]
         assert row["predicted"] == ["negative", "positive"][vote(scores)[0]]
         assert sum(row["votes"].values()) == 3
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from tests.support.s3 import S3Server
-from tuning_core.export import sha256_file
+from tuning_core.checksum import sha256_file
 from webapp.basemodels.services import BaseModelError, local_source, register_base_model
 from webapp.basemodels.sources import ModelNotHere
 from webapp.lib.media_cache import CorruptCopy

@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from tests.support.s3 import S3Server
-from tuning_core.export import sha256_file
+from tuning_core.checksum import sha256_file
 from webapp.lib import media, media_cache
 
 

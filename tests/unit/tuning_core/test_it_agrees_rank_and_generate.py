@@ -12,8 +12,9 @@ import pytest
 import torch
 
 from tests.support.toy_reviews import sentiment_rows
+from tuning_core.batches import collate, epoch_batches
 from tuning_core.config import InitMethod, PromptConfig
-from tuning_core.data import collate, epoch_batches, tokenize
+from tuning_core.data import tokenize
 from tuning_core.evaluate import evaluate
 from tuning_core.model import (
     load_base_model,

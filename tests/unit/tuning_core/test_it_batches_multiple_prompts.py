@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from tuning_core.batches import collate
 from tuning_core.config import InitMethod, PromptConfig
-from tuning_core.data import collate, tokenize
+from tuning_core.data import tokenize
 from tuning_core.model import (
     multi_prompt_forward,
     prompted_forward,

@@ -75,7 +75,8 @@ def test_it_is_deterministic_in_the_seed(base):
 
 
 def test_it_allows_prompts_of_512_tokens(base, train_rows):
-    from tuning_core.data import collate, tokenize
+    from tuning_core.batches import collate
+    from tuning_core.data import tokenize
     from tuning_core.model import prompted_forward, shift_right
 
     prompt = init_prompt(base, PromptConfig(prompt_length=512, init=InitMethod.RANDOM))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tuning_core.__main__ import build_parser, train_config_from_args
-from tuning_core.data import epoch_batches
+from tuning_core.batches import epoch_batches
 
 BASE = ["train", "--base-model", "m", "--train", "t.csv", "--out", "o"]
 

@@ -12,8 +12,9 @@ import torch
 from peft import PromptTuningConfig, TaskType, get_peft_model
 from transformers import T5ForConditionalGeneration
 
+from tuning_core.batches import collate, epoch_batches
 from tuning_core.config import InitMethod, PromptConfig, TrainConfig
-from tuning_core.data import collate, epoch_batches, tokenize
+from tuning_core.data import tokenize
 from tuning_core.model import set_dropout
 from tuning_core.prompt_init import init_prompt
 from tuning_core.train import make_optimizer, train

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuning_core.data import epoch_batches, format_examples, is_classification, read_table, tokenize
+from tuning_core.batches import epoch_batches
+from tuning_core.data import format_examples, is_classification, read_table, tokenize
 
 
 def test_it_fills_a_template_from_several_columns(tmp_path):

@@ -10,8 +10,10 @@ import torch
 from peft import PeftModel
 from transformers import T5ForConditionalGeneration
 
+from tuning_core.batches import collate
+from tuning_core.checksum import sha256_file
 from tuning_core.config import InitMethod, PromptConfig
-from tuning_core.data import collate, tokenize
+from tuning_core.data import tokenize
 from tuning_core.errors import PromptFileError
 from tuning_core.export import (
     export_npy,
@@ -19,7 +21,6 @@ from tuning_core.export import (
     import_peft,
     load_prompt,
     save_prompt,
-    sha256_file,
 )
 from tuning_core.model import prompted_forward, shift_right
 from tuning_core.prompt_init import init_prompt

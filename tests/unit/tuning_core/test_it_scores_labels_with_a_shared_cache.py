@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from tuning_core.batches import collate, pad
 from tuning_core.config import InitMethod, PromptConfig
-from tuning_core.data import collate, pad, tokenize
+from tuning_core.data import tokenize
 from tuning_core.evaluate import (
     label_log_likelihoods,
     label_log_likelihoods_naive,

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from tuning_core.config import InitMethod, PromptConfig, ScoringOptions
-from tuning_core.ensemble import evaluate_ensemble, majority_vote
+from tuning_core.ensemble import evaluate_ensemble
 from tuning_core.evaluate import evaluate
 from tuning_core.prompt_init import init_prompt
+from tuning_core.voting import majority_vote
 
 LABELS = ["negative", "positive"]
 # Compared in fp32: a pass of three prompts and a pass of one round differently in bf16, and a
@@ -82,7 +83,8 @@ def test_a_soft_vote_takes_the_highest_mean_log_probability(base, val_rows):
 
 
 def test_typed_texts_are_scored_and_voted_as_in_an_evaluation(base, val_rows):
-    from tuning_core.ensemble import score_texts, vote
+    from tuning_core.ensemble import score_texts
+    from tuning_core.voting import vote
 
     prompts = [init_prompt(base, PromptConfig(prompt_length=3, init=InitMethod.RANDOM), seed=s) for s in (9, 10, 11)]
     rows = list(val_rows)[:5]
@@ -90,6 +92,6 @@ def test_typed_texts_are_scored_and_voted_as_in_an_evaluation(base, val_rows):
     together = evaluate_ensemble(base, prompts, rows, LABELS, scoring=ScoringOptions(precision="fp32"))
     assert scores.shape == (3, 5, 2)
     for i, pred in enumerate(together.predictions):
-        winner, choices = vote(scores[:, i, :])
+        winner, choices = vote(scores[:, i, :].tolist())
         assert LABELS[winner] == pred.predicted
         assert [LABELS[c] for c in choices] == pred.member_predictions
