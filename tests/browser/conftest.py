@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, open_page
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, open_page, shared_context
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise
 # refuse the test's own ORM calls (fixtures, assertions) next to it.
@@ -27,18 +27,28 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def lenient_context(browser) -> Iterator[object]:
+    yield from shared_context(browser, bypass_csp=True)
+
+
+@pytest.fixture(scope="session")
+def strict_context(browser) -> Iterator[object]:
+    yield from shared_context(browser, bypass_csp=False)
+
+
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+def page(lenient_context, request: pytest.FixtureRequest) -> Iterator[object]:
     """A page whose test may poll with string expressions (`wait_for_function`), which Playwright
     evaluates with eval: the Content-Security-Policy is bypassed here, and enforced in
     `strict_page` (test_content_security_policy.py drives every page through that)."""
-    yield from open_page(browser, request, bypass_csp=True)
+    yield from open_page(lenient_context, request)
 
 
 @pytest.fixture
-def strict_page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
+def strict_page(strict_context, request: pytest.FixtureRequest) -> Iterator[object]:
     """A page under the site's Content-Security-Policy, as a user's browser runs it."""
-    yield from open_page(browser, request, bypass_csp=False)
+    yield from open_page(strict_context, request)
 
 
 @pytest.hookimpl(hookwrapper=True)
