@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _children import Server, start_python  # noqa: E402
 from engine import SHAPES, build_model  # noqa: E402
 from train_step import WORDS  # noqa: E402
 
@@ -66,13 +67,11 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"redis://127.0.0.1:{port}/0"
 
 
-def configure_django(redis_url: str, media: Path) -> None:
+def bench_env(redis_url: str, media: Path) -> None:
+    """The settings this process and its servers share (the servers read them when they start)."""
     os.environ.update(DJANGO_SETTINGS_MODULE="webapp.settings", DEBUG="1", REDIS_URL=redis_url,
                       MEDIA_ROOT=str(media), SERVING_NAMESPACE=f"bench:{os.getpid()}",
                       SERVING_QUEUE_LIMIT="1000", SERVING_REPLY_TIMEOUT_S="300")
-    import django
-
-    django.setup()
 
 
 def run_clients(source: str, parts: list[dict[str, Any]], calls_each: int) -> float:
@@ -96,11 +95,9 @@ def run_clients(source: str, parts: list[dict[str, Any]], calls_each: int) -> fl
     return time.perf_counter() - began
 
 
-def start_server(namespace: str, max_rows: int, window_ms: int, threads: int | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SERVING_NAMESPACE": namespace, "SERVING_MAX_ROWS": str(max_rows),
-           "SERVING_BATCH_WINDOW_MS": str(window_ms), "TORCH_NUM_THREADS": str(threads or 0)}
-    return subprocess.Popen([sys.executable, "-m", "workers.serving"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_server(namespace: str, batching: dict[str, str], threads: int | None, *, forked: bool) -> Server:
+    env = {**os.environ, "SERVING_NAMESPACE": namespace, **batching, "TORCH_NUM_THREADS": str(threads or 0)}
+    return start_python(["-m", "workers.serving"], forked=forked, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,18 +128,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(args: argparse.Namespace, tmp: Path, redis_url: str) -> dict[str, Any]:
     media = tmp / "media"
-    configure_django(redis_url, media)
-    import redis
-    from django.conf import settings
-    from django.test import override_settings
+    bench_env(redis_url, media)
+    # "One at a time": each batch closes at its first call. "Batched": the server's own settings.
+    modes = {"one_at_a_time": {"SERVING_MAX_ROWS": "1", "SERVING_BATCH_WINDOW_MS": "15"}, "batched": {}}
+    # Started before this process sets up Django: a forked server (--smoke) reads its own settings.
+    servers = {mode: start_server(f"bench:{mode}", batching, args.threads, forked=args.smoke)
+               for mode, batching in modes.items()}
+    try:
+        import django
 
+        django.setup()
+        from django.conf import settings
+
+        from tuning_core.model import load_base_model
+
+        model = build_model(args.shape, tmp / "model")
+        base = load_base_model(str(model), device="cpu")
+        parts = write_parts(args, media, base.info.d_model)
+        rounds = serve_rounds(args, servers, str(model), parts)
+    finally:
+        # Both at once: each takes a second or two to finish its wait for calls and exit.
+        for server in servers.values():
+            server.terminate()
+        for server in servers.values():
+            server.wait()
+    engine = engine_ratio(base, media, parts, args.repeats)
+    return {"shape": args.shape, "threads": args.threads, "clients": args.clients, **rounds,
+            "window_ms": settings.SERVING_BATCH_WINDOW_MS, "max_rows": settings.SERVING_MAX_ROWS, **engine}
+
+
+def write_parts(args: argparse.Namespace, media: Path, d_model: int) -> list[dict[str, Any]]:
+    """Each client's call: a prompt file of its own and one review."""
     from tuning_core.export import save_prompt
-    from tuning_core.model import load_base_model
-    from webapp.lib.prediction_calls import Keys, read_stats
 
-    model = build_model(args.shape, tmp / "model")
-    base = load_base_model(str(model), device="cpu")
-    d_model = base.info.d_model
     rng = random.Random(0)
     parts = []
     for i in range(args.clients):
@@ -151,44 +169,43 @@ def measure(args: argparse.Namespace, tmp: Path, redis_url: str) -> dict[str, An
         text = "review: " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 30)))
         parts.append({"prompts": [f"p{i}/prompt.safetensors"], "texts": [text], "labels": ["negative", "positive"],
                       "max_input_length": 128, "max_target_length": 4})
+    return parts
+
+
+def serve_rounds(args: argparse.Namespace, servers: dict[str, Server], model: str,
+                 parts: list[dict[str, Any]]) -> dict[str, Any]:
+    import redis
+    from django.conf import settings
+    from django.test import override_settings
+
+    from webapp.lib.prediction_calls import Keys, read_stats
+
     client = redis.Redis.from_url(settings.REDIS_URL)
-    modes = {"one_at_a_time": (1, 15), "batched": (settings.SERVING_MAX_ROWS, settings.SERVING_BATCH_WINDOW_MS)}
-    servers = {mode: start_server(f"bench:{mode}", rows, window, args.threads) for mode, (rows, window) in modes.items()}
-    seconds: dict[str, list[float]] = {mode: [] for mode in modes}
-    batch_sizes: dict[str, list[float]] = {mode: [] for mode in modes}
-    busy_ms: dict[str, list[float]] = {mode: [] for mode in modes}
-    try:
-        for repeat in range(args.repeats + 1):  # the first round loads the model and warms up: not counted
-            for mode in modes:
-                names = Keys(f"bench:{mode}")
-                with override_settings(SERVING_NAMESPACE=names.namespace):
-                    wait_until_alive(client, names, servers[mode])
-                    before = read_stats(client, names)
-                    took = run_clients(str(model), parts, args.calls)
-                    after = read_stats(client, names)
-                if repeat:
-                    seconds[mode].append(took)
-                    batches = after["batches"] - before.get("batches", 0)
-                    batch_sizes[mode].append((after["requests"] - before.get("requests", 0)) / batches)
-                    busy_ms[mode].append((after["busy_ms"] - before.get("busy_ms", 0)) / batches)
-    finally:
-        # Both at once: each takes a second or two to finish its wait for calls and exit.
-        for server in servers.values():
-            server.terminate()
-        for server in servers.values():
-            server.wait()
-    engine = engine_ratio(base, media, parts, args.repeats)
+    seconds: dict[str, list[float]] = {mode: [] for mode in servers}
+    batch_sizes: dict[str, list[float]] = {mode: [] for mode in servers}
+    busy_ms: dict[str, list[float]] = {mode: [] for mode in servers}
+    for repeat in range(args.repeats + 1):  # the first round loads the model and warms up: not counted
+        for mode, server in servers.items():
+            names = Keys(f"bench:{mode}")
+            with override_settings(SERVING_NAMESPACE=names.namespace):
+                wait_until_alive(client, names, server)
+                before = read_stats(client, names)
+                took = run_clients(model, parts, args.calls)
+                after = read_stats(client, names)
+            if repeat:
+                seconds[mode].append(took)
+                batches = after["batches"] - before.get("batches", 0)
+                batch_sizes[mode].append((after["requests"] - before.get("requests", 0)) / batches)
+                busy_ms[mode].append((after["busy_ms"] - before.get("busy_ms", 0)) / batches)
     calls = args.clients * args.calls
     serial = statistics.median(seconds["one_at_a_time"])
     batched = statistics.median(seconds["batched"])
     return {
-        "shape": args.shape, "threads": args.threads, "clients": args.clients, "calls": calls,
+        "calls": calls,
         "one_at_a_time_calls_per_s": round(calls / serial, 2), "batched_calls_per_s": round(calls / batched, 2),
         "batched_over_one_at_a_time": round(serial / batched, 2),
         "mean_calls_per_batch": {mode: round(statistics.mean(v), 2) for mode, v in batch_sizes.items()},
         "server_busy_ms_per_batch": {mode: round(statistics.mean(v), 1) for mode, v in busy_ms.items()},
-        "window_ms": settings.SERVING_BATCH_WINDOW_MS, "max_rows": settings.SERVING_MAX_ROWS,
-        **engine,
     }
 
 
@@ -218,12 +235,12 @@ def engine_ratio(base: Any, media: Path, parts: list[dict[str, Any]], repeats: i
             "engine_together_over_one_by_one": round(one / many, 2)}
 
 
-def wait_until_alive(client: Any, names: Any, server: subprocess.Popen[bytes]) -> None:
+def wait_until_alive(client: Any, names: Any, server: Server) -> None:
     for _ in range(600):
         if client.exists(names.alive):
             return
-        if server.poll() is not None:
-            raise SystemExit(f"the prediction server exited with status {server.returncode}")
+        if (status := server.poll()) is not None:
+            raise SystemExit(f"the prediction server exited with status {status}")
         time.sleep(0.1)
     raise SystemExit("the prediction server did not start within a minute")
 
