@@ -34,12 +34,7 @@ def run_python(argv: list[str], *, in_process: bool, env: dict[str, str] | None 
     returncode: int | str | None = 0
     try:
         with redirect_stdout(stdout), redirect_stderr(stderr):
-            if argv[0] == "-m":
-                sys.argv = [argv[1], *argv[2:]]
-                runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
-            else:
-                sys.argv = list(argv)
-                runpy.run_path(argv[0], run_name="__main__")
+            _run_as_main(argv)
     except SystemExit as exit_:
         returncode = exit_.code
     finally:
@@ -77,6 +72,11 @@ def _serve(argv: list[str], env: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(env)
     os.chdir(ROOT)
+    _run_as_main(argv)
+
+
+def _run_as_main(argv: list[str]) -> None:
+    """What `python *argv` runs, in this interpreter: `-m module` or a script, with its sys.argv."""
     if argv[0] == "-m":
         sys.argv = [argv[1], *argv[2:]]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
