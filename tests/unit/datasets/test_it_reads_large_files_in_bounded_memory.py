@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
-from webapp.datasets.reading import scan_file
+from webapp.datasets.reading import FileScan, scan_file
 
 pytestmark = pytest.mark.slow
 
+MB = 1024**2
+REVIEW = "A long review of a film that goes on for a while and then some more; row {i},{label}\n"
 
-def test_the_scan_of_a_20_mb_file_stays_small(tmp_path) -> None:
-    path = tmp_path / "big.csv"
-    line = "A long review of a film that goes on for a while and then some more; row {i},{label}\n"
+
+def reviews_csv(path: Path, rows: int) -> Path:
     with path.open("w") as fh:
         fh.write("text,label\n")
-        for i in range(260_000):
-            fh.write(line.format(i=i, label=i % 3))
-    assert path.stat().st_size > 20 * 1024**2
+        for i in range(rows):
+            fh.write(REVIEW.format(i=i, label=i % 3))
+    return path
 
+
+def scan_with_peak(path: Path) -> tuple[FileScan, int]:
     tracemalloc.start()
     try:
-        scan = scan_file(path, "csv", "big.csv")
+        scan = scan_file(path, "csv", path.name)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return scan, peak
 
-    assert scan.rows == 260_000
+
+def test_a_file_five_times_larger_takes_no_more_memory_to_scan(tmp_path) -> None:
+    small = reviews_csv(tmp_path / "small.csv", 13_000)
+    large = reviews_csv(tmp_path / "large.csv", 65_000)
+    assert large.stat().st_size > 5 * small.stat().st_size > 5 * 1_000_000
+
+    _, small_peak = scan_with_peak(small)
+    scan, large_peak = scan_with_peak(large)
+
+    assert scan.rows == 65_000
     assert scan.distinct("label") == ["0", "1", "2"]
     assert scan.many == ["text"]
-    assert peak < 8 * 1024**2, f"peak {peak / 1024**2:.1f} MB"
+    # A scan that kept rows, or the file, would add ~4 MB between the two files.
+    assert large_peak - small_peak < MB // 4, f"{small_peak / MB:.2f} MB -> {large_peak / MB:.2f} MB"
+    assert large_peak < large.stat().st_size * 0.6, f"peak {large_peak / MB:.1f} MB"
