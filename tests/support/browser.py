@@ -36,7 +36,8 @@ def shared_context(browser, *, bypass_csp: bool) -> Iterator[object]:
 
 def open_page(context, request: pytest.FixtureRequest) -> Iterator[object]:
     """A new page in `context`; a screenshot of it is kept when the test fails, and the context is
-    left as the next test expects it: signed out, no permissions."""
+    left as the next test expects it: no page of the test's left open, signed out, no permissions."""
+    own = context.pages[0]  # the page shared_context keeps open
     page = context.new_page()
     try:
         yield page
@@ -46,7 +47,9 @@ def open_page(context, request: pytest.FixtureRequest) -> Iterator[object]:
             artifacts.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
     finally:
-        page.close()
+        for opened in context.pages:  # the test's page, and any page it opened
+            if opened is not own:
+                opened.close()
         context.clear_cookies()
         context.clear_permissions()
 
