@@ -100,7 +100,7 @@ def majority_vote(member_predictions: Sequence[int], summed_scores: Sequence[flo
 
 def soft_vote(mean_log_probs: Sequence[float]) -> int:
     """Index of the label with the highest mean log-probability; ties go to the first label."""
-    return max(range(len(mean_log_probs)), key=lambda j: (mean_log_probs[j], -j))
+    return first_max(mean_log_probs)
 
 
 def vote_margin(voting: Voting, member_predictions: Sequence[int], mean_log_probs: Sequence[float],
