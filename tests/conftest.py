@@ -160,15 +160,13 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def _await_no_background_work(broker: Any, queues: list[str]) -> None:
-    from tests.support.waiting import broker_holds_work
+    from tests.support.waiting import broker_holds_work, wait_for
 
-    deadline = time.monotonic() + BACKGROUND_WORK_TIMEOUT_S
-    while broker_holds_work(broker, queues):
-        if time.monotonic() > deadline:
-            warnings.warn(f"the session's worker was still busy {BACKGROUND_WORK_TIMEOUT_S} s after the test: "
-                          "its tables are flushed under it", stacklevel=1)
-            return
-        time.sleep(0.05)
+    try:
+        wait_for(lambda: not broker_holds_work(broker, queues), BACKGROUND_WORK_TIMEOUT_S,
+                 what="the session's worker to finish what the test started")
+    except AssertionError as timed_out:
+        warnings.warn(f"{timed_out}: its tables are flushed under it", stacklevel=1)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
